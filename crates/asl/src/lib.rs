@@ -1,0 +1,108 @@
+//! The Amazon States Language, as AWS Step Functions reads it.
+//!
+//! This crate is pure: it never reads the clock, draws randomness or does I/O. Whatever a
+//! definition needs from outside (the current time, random numbers, UUIDs) comes in through the
+//! [`Entropy`] trait or as plain arguments, so that running the same definition on the same
+//! inputs always gives the same result.
+//!
+//! The pieces, in the order a definition meets them:
+//! - [`validate`] reads a definition's text and reports every problem at once, as AWS's
+//!   `ValidateStateMachineDefinition` does;
+//! - [`model`] turns a valid definition into typed states;
+//! - [`jsonpath`] and [`intrinsics`] evaluate the paths and `States.*` functions found in
+//!   fields ending in `.$`;
+//! - [`choice`] evaluates Choice rules, and [`dataflow`] applies InputPath, Parameters,
+//!   ResultSelector, ResultPath and OutputPath.
+
+pub mod choice;
+pub mod dataflow;
+pub mod intrinsics;
+pub mod jsonpath;
+pub mod model;
+pub mod validate;
+
+/// A runtime failure raised while evaluating part of a definition, named as AWS names it
+/// (`States.Runtime`, `States.IntrinsicFailure`, ...) with AWS's cause text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The error name, such as `States.IntrinsicFailure`.
+    pub error: String,
+    /// The human-readable cause.
+    pub cause: String,
+}
+
+impl Failure {
+    /// A failure with the given error name and cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
+        Failure {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+}
+
+/// The source of every value a definition draws by chance.
+///
+/// The runtime backs it with the operating system's randomness and records what was drawn; tests
+/// and replays back it with a fixed sequence.
+pub trait Entropy {
+    /// Fills `buf` with random bytes.
+    fn fill_bytes(&mut self, buf: &mut [u8]);
+
+    /// A random `u64`.
+    fn next_u64(&mut self) -> u64 {
+        let mut bytes = [0u8; 8];
+        self.fill_bytes(&mut bytes);
+        u64::from_le_bytes(bytes)
+    }
+
+    /// A random version-4 UUID in its canonical lowercase text form.
+    fn uuid_v4(&mut self) -> String {
+        let mut bytes = [0u8; 16];
+        self.fill_bytes(&mut bytes);
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+}
+
+/// An [`Entropy`] that yields a fixed, seeded sequence (SplitMix64), for tests and replays.
+#[derive(Debug, Clone)]
+pub struct SeededEntropy {
+    state: u64,
+}
+
+impl SeededEntropy {
+    /// A sequence that starts from `seed`.
+    pub fn new(seed: u64) -> SeededEntropy {
+        SeededEntropy { state: seed }
+    }
+}
+
+impl Entropy for SeededEntropy {
+    fn fill_bytes(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let value = splitmix64(&mut self.state).to_le_bytes();
+            chunk.copy_from_slice(&value[..chunk.len()]);
+        }
+    }
+}
+
+/// One step of SplitMix64: a tiny, well-known generator, enough for seeded
+/// `States.MathRandom` and for test entropy; pulling in a random-number crate for it would add a
+/// dependency to a crate that must stay pure.
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,1 @@
+//! switchback library (being written).
