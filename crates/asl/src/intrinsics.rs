@@ -3,18 +3,19 @@
 //! API CONTRACT (other modules rely on exactly these signatures):
 //! - `is_call(text)`: does a `.$` value name an intrinsic function?
 //! - `Call::parse(text)`: parse and check names and arity;
-//! - `Call::eval(&mut resolver)`: run it, reading paths and drawing randomness through `Resolver`.
+//! - `Call::eval(&mut resolver)`: run it, reading paths and drawing randomness through `Resolver`;
+//! - `Call::paths()`: the path arguments, as written, for the validator.
 
 use serde_json::Value;
 
-use crate::jsonpath::Path;
 use crate::{Entropy, Failure};
 
 /// Everything a call needs from its surroundings.
 pub trait Resolver {
-    /// The value a path argument names (`$.x`, `$$.Execution.Id`, `$var`). The failure is what the
-    /// caller wants raised when the path is missing.
-    fn resolve(&mut self, path: &Path) -> Result<Value, Failure>;
+    /// The value a path argument names (`$.x`, `$$.Execution.Id`, `$var`), given as written. The
+    /// caller parses and evaluates it with `jsonpath`; the failure is what it wants raised when
+    /// the path is missing or malformed.
+    fn resolve(&mut self, path: &str) -> Result<Value, Failure>;
 
     /// Where `States.UUID` and unseeded `States.MathRandom` draw from.
     fn entropy(&mut self) -> &mut dyn Entropy;
@@ -45,6 +46,12 @@ impl Call {
         Err(ParseError {
             message: format!("intrinsic functions are not built yet: {source}"),
         })
+    }
+
+    /// Every path argument, as written, in this call and the calls nested in it (the validator
+    /// checks them with `jsonpath`).
+    pub fn paths(&self) -> Vec<&str> {
+        Vec::new()
     }
 
     /// The call as written.
