@@ -225,8 +225,10 @@ fn template_pieces(raw: &str) -> Result<Vec<Piece>, String> {
 }
 
 fn format(call: &Args, template_arg: &Arg) -> Result<Value, Failure> {
-    // A literal template keeps its escapes so that `\{}` is text, not a placeholder; a template
-    // read from a path is taken as written, escapes and all.
+    // A literal template is read with its escapes intact so that `\{}` is text, not a
+    // placeholder. A template from a path or a nested call goes through the same escape rules,
+    // which is where an unmatched backslash becomes a runtime failure (in a literal it is already
+    // a parse error).
     let raw = match template_arg {
         Arg::Text { raw, .. } => raw.as_str(),
         _ => call.string(0)?,
