@@ -1041,10 +1041,8 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            (Selector::Filter(filter), Value::Object(_)) => {
-                if self.test(filter, node)? {
-                    out.push(node);
-                }
+            (Selector::Filter(filter), Value::Object(_)) if self.test(filter, node)? => {
+                out.push(node);
             }
             _ => {}
         }
