@@ -5,6 +5,21 @@
 //! - `Call::parse(text)`: parse and check names and arity;
 //! - `Call::eval(&mut resolver)`: run it, reading paths and drawing randomness through `Resolver`;
 //! - `Call::paths()`: the path arguments, as written, for the validator.
+//!
+//! Design decisions:
+//! - Parsing is separate from evaluation: a definition is parsed (and its errors reported) once,
+//!   at validation time, and evaluated many times. [`parse`] holds the grammar, [`functions`]
+//!   the runtime semantics of each function.
+//! - Paths are kept as their source text. This module never evaluates JSONPath; the caller does,
+//!   through [`Resolver`], so the same call works against state input, the Context object and
+//!   variables alike.
+//! - Everything a call draws by chance (`States.UUID`, unseeded `States.MathRandom`) comes from
+//!   the resolver's [`Entropy`], so replays are deterministic.
+//! - Runtime failures are data ([`Failure`] with `States.IntrinsicFailure`), never panics: every
+//!   argument comes from user input.
+
+mod functions;
+mod parse;
 
 use serde_json::Value;
 
@@ -25,6 +40,7 @@ pub trait Resolver {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     source: String,
+    node: parse::Node,
 }
 
 /// A call that does not parse or has the wrong arity, with a message saying why.
@@ -42,16 +58,24 @@ pub fn is_call(text: &str) -> bool {
 
 impl Call {
     /// Parses a call, checking the function name and its arity.
+    ///
+    /// Arguments are string literals in single quotes (with the escapes `\'`, `\{`, `\}` and
+    /// `\\`), JSON numbers, `true`, `false`, `null`, paths starting with `$`, and nested calls up
+    /// to ten deep in all.
     pub fn parse(source: &str) -> Result<Call, ParseError> {
-        Err(ParseError {
-            message: format!("intrinsic functions are not built yet: {source}"),
+        let node = parse::parse(source).map_err(|message| ParseError { message })?;
+        Ok(Call {
+            source: source.to_owned(),
+            node,
         })
     }
 
     /// Every path argument, as written, in this call and the calls nested in it (the validator
     /// checks them with `jsonpath`).
     pub fn paths(&self) -> Vec<&str> {
-        Vec::new()
+        let mut paths = Vec::new();
+        self.node.collect_paths(&mut paths);
+        paths
     }
 
     /// The call as written.
@@ -61,10 +85,7 @@ impl Call {
 
     /// Evaluates the call. Errors are `States.IntrinsicFailure` with AWS's cause texts (or whatever
     /// the resolver raised for a missing path).
-    pub fn eval(&self, _resolver: &mut dyn Resolver) -> Result<Value, Failure> {
-        Err(Failure::new(
-            "States.IntrinsicFailure",
-            "intrinsic functions are not built yet",
-        ))
+    pub fn eval(&self, resolver: &mut dyn Resolver) -> Result<Value, Failure> {
+        functions::eval(&self.node, resolver)
     }
 }

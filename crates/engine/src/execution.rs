@@ -1,0 +1,1837 @@
+//! One execution: its threads of control, the inputs that drive it and the effects it asks for.
+//!
+//! An execution is a tree of *threads*: the top-level machine is thread 0; a Parallel state
+//! starts one thread per branch and a Map state one per item. A thread runs until it blocks (on a
+//! task, a timer or its children) or ends; only then does the next runnable thread go, so a
+//! branch or iteration that never blocks runs from start to end before the next one starts, as
+//! AWS records it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use asl::dataflow::{self, Env};
+use asl::model::{
+    Catcher, Kind, MapState, Percentage, ResultPath, Retrier, Seconds, StateMachine, Transition,
+    Wait,
+};
+use asl::{Entropy, Failure};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::history::{HistoryEvent, details_key, json_text, not_truncated};
+
+/// Who and what an execution is: the names and ARNs the Context object and history show.
+#[derive(Debug, Clone)]
+pub struct ExecutionInfo {
+    /// The execution's ARN.
+    pub execution_arn: String,
+    /// The execution's name.
+    pub name: String,
+    /// The ARN of the state machine (or version) that runs.
+    pub state_machine_arn: String,
+    /// The state machine's name.
+    pub state_machine_name: String,
+    /// The role the execution runs as.
+    pub role_arn: String,
+    /// The region tasks are scheduled in.
+    pub region: String,
+    /// When the execution started, in epoch milliseconds.
+    pub start_time_ms: i64,
+}
+
+/// What drives an execution forward.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// The execution starts with this input.
+    Start {
+        /// The execution input.
+        input: Value,
+    },
+    /// A worker picked up a task (activities), or the integration started it.
+    TaskStarted {
+        /// The task's id, from [`TaskRequest::id`].
+        task: u64,
+        /// The worker's name, for activities.
+        worker_name: Option<String>,
+    },
+    /// A task finished with this output.
+    TaskSucceeded {
+        /// The task's id.
+        task: u64,
+        /// Its result.
+        output: Value,
+    },
+    /// A task failed.
+    TaskFailed {
+        /// The task's id.
+        task: u64,
+        /// The error name, if the task gave one.
+        error: Option<String>,
+        /// The cause, if the task gave one.
+        cause: Option<String>,
+    },
+    /// A task missed its heartbeat.
+    TaskHeartbeatTimedOut {
+        /// The task's id.
+        task: u64,
+    },
+    /// A timer the execution asked for fired.
+    TimerFired {
+        /// The timer's id, from [`Effect::StartTimer`].
+        timer: u64,
+    },
+    /// `StopExecution`.
+    Stop {
+        /// The error given to StopExecution.
+        error: Option<String>,
+        /// The cause given to StopExecution.
+        cause: Option<String>,
+    },
+}
+
+/// A task the caller must perform, then report with [`Input::TaskSucceeded`] or
+/// [`Input::TaskFailed`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRequest {
+    /// Unique within the execution; reports name it.
+    pub id: u64,
+    /// The Task state's name.
+    pub state_name: String,
+    /// The `Resource` URI.
+    pub resource: String,
+    /// The effective input (after InputPath and Parameters).
+    pub input: Value,
+    /// TimeoutSeconds, resolved.
+    pub timeout_seconds: Option<u64>,
+    /// HeartbeatSeconds, resolved.
+    pub heartbeat_seconds: Option<u64>,
+}
+
+/// Something the caller must do once the events of the step are committed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run a task.
+    InvokeTask(TaskRequest),
+    /// Report [`Input::TimerFired`] at this time.
+    StartTimer {
+        /// The timer's id.
+        id: u64,
+        /// When to fire, in epoch milliseconds.
+        fire_at_ms: i64,
+    },
+    /// A task is no longer wanted (its branch was aborted or it timed out).
+    CancelTask {
+        /// The task's id.
+        id: u64,
+    },
+    /// A timer is no longer wanted.
+    CancelTimer {
+        /// The timer's id.
+        id: u64,
+    },
+}
+
+/// Where an execution stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Not started yet, or still running.
+    Running,
+    /// Ended with this output.
+    Succeeded {
+        /// The execution output.
+        output: Value,
+    },
+    /// Ended with an error.
+    Failed {
+        /// The error name.
+        error: Option<String>,
+        /// The cause.
+        cause: Option<String>,
+    },
+    /// Ran past its TimeoutSeconds.
+    TimedOut {
+        /// `States.Timeout`.
+        error: Option<String>,
+        /// The cause, if any.
+        cause: Option<String>,
+    },
+    /// Stopped by StopExecution.
+    Aborted {
+        /// The error given to StopExecution.
+        error: Option<String>,
+        /// The cause given to StopExecution.
+        cause: Option<String>,
+    },
+}
+
+impl Status {
+    /// AWS's name: RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded { .. } => "SUCCEEDED",
+            Status::Failed { .. } => "FAILED",
+            Status::TimedOut { .. } => "TIMED_OUT",
+            Status::Aborted { .. } => "ABORTED",
+        }
+    }
+}
+
+/// What one call to [`Execution::apply`] produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Step {
+    /// The history events appended, in order.
+    pub events: Vec<HistoryEvent>,
+    /// The effects to perform after the events are committed.
+    pub effects: Vec<Effect>,
+}
+
+/// Errors that do not go to Retry or Catch, even under `States.ALL`.
+const TERMINAL_ERRORS: [&str; 2] = ["States.Runtime", "States.DataLimitExceeded"];
+
+/// The most a payload may weigh (256 KiB).
+const MAX_PAYLOAD_BYTES: usize = 262_144;
+
+/// What a timer is for.
+#[derive(Debug, Clone, Copy)]
+enum Timer {
+    Wait(usize),
+    Retry(usize),
+    TaskTimeout { task: u64 },
+    ExecutionTimeout,
+}
+
+/// Where a thread stands within its current state.
+#[derive(Debug)]
+enum Phase {
+    /// A Map iteration that has not started yet.
+    IterationStart,
+    /// About to enter the current state.
+    Enter,
+    /// About to do the current state's work (after entering it, or after a retry's delay).
+    Work,
+    /// Waiting for a Wait state's timer.
+    Waiting { timer: u64 },
+    /// Waiting for a task.
+    Task {
+        task: u64,
+        timeout_timer: Option<u64>,
+        effective: Value,
+    },
+    /// Waiting out a retry's delay.
+    RetryDelay { timer: u64 },
+    /// Waiting for Parallel branches or Map iterations.
+    Children(Box<Children>),
+    /// Ended, one way or the other.
+    Finished,
+}
+
+#[derive(Debug)]
+struct Children {
+    is_map: bool,
+    threads: Vec<Option<usize>>,
+    results: Vec<Value>,
+    items: Vec<Value>,
+    effective: Value,
+    next_slot: usize,
+    running: usize,
+    done: usize,
+    failures: usize,
+    max_concurrency: usize,
+    tolerated_count: Option<u64>,
+    tolerated_percentage: Option<f64>,
+    /// Every child has ended; the state finishes on the parent's next run.
+    complete: bool,
+}
+
+#[derive(Debug)]
+struct Thread {
+    machine: Arc<StateMachine>,
+    state: usize,
+    /// The current state's raw input.
+    input: Value,
+    last_event: u64,
+    entered_event: u64,
+    entered_at: i64,
+    parent: Option<(usize, usize)>,
+    map_item: Option<(usize, Value)>,
+    phase: Phase,
+    retry_counts: Vec<u64>,
+    /// Set until the thread first runs: its event chain starts from its parent's.
+    fresh: bool,
+}
+
+/// One execution of a state machine.
+#[derive(Debug)]
+pub struct Execution {
+    machine: Arc<StateMachine>,
+    info: ExecutionInfo,
+    input: Value,
+    threads: Vec<Thread>,
+    tasks: HashMap<u64, usize>,
+    timers: HashMap<u64, Timer>,
+    next_event_id: u64,
+    next_effect_id: u64,
+    status: Status,
+    queue: VecDeque<usize>,
+    now: i64,
+    step: Step,
+    /// Parallel/Map states whose children failed, with the failure to hand to Retry/Catch
+    /// when the parent next runs.
+    pending_failures: Vec<(usize, Failure)>,
+}
+
+/// How a failure wrapped with AWS's "An error occurred while executing the state" prefix reads.
+fn state_failure(name: &str, entered_event: u64, failure: Failure) -> Failure {
+    Failure {
+        error: failure.error,
+        cause: format!(
+            "An error occurred while executing the state '{name}' (entered at the event id #{entered_event}). {}",
+            failure.cause
+        ),
+    }
+}
+
+/// What AWS's history says about a task resource: the resource type and the resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// An activity ARN: `Activity*` events.
+    Activity,
+    /// A Lambda function ARN: `LambdaFunction*` events.
+    LambdaFunction,
+    /// A service integration `arn:aws:states:::service:action[.pattern]`: `Task*` events.
+    Service {
+        /// `lambda`, `sqs`, `aws-sdk:s3`, ...
+        resource_type: String,
+        /// `invoke`, `sendMessage.waitForTaskToken`, ...
+        resource: String,
+    },
+}
+
+/// Classifies a Task state's `Resource`.
+pub fn describe_resource(resource: &str) -> ResourceKind {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    match parts.as_slice() {
+        [_, _, "states", _, _, rest] if rest.starts_with("activity:") => ResourceKind::Activity,
+        [_, _, "lambda", _, _, rest] if rest.starts_with("function:") => {
+            ResourceKind::LambdaFunction
+        }
+        [_, _, "states", "", "", rest] => {
+            let (resource_type, action) = match rest.rsplit_once(':') {
+                Some((service, action)) => (service.to_owned(), action.to_owned()),
+                None => (rest.to_string(), String::new()),
+            };
+            ResourceKind::Service {
+                resource_type,
+                resource: action,
+            }
+        }
+        _ => ResourceKind::Service {
+            resource_type: String::new(),
+            resource: resource.to_owned(),
+        },
+    }
+}
+
+fn iso_millis(epoch_ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(epoch_ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn error_matches(error_equals: &[String], error: &str) -> bool {
+    error_equals.iter().any(|name| {
+        name == error
+            || (name == "States.ALL" && !TERMINAL_ERRORS.contains(&error))
+            || (name == "States.TaskFailed"
+                && error != "States.Timeout"
+                && !TERMINAL_ERRORS.contains(&error))
+    })
+}
+
+impl Execution {
+    /// A new execution, not started yet: feed it [`Input::Start`].
+    pub fn new(machine: Arc<StateMachine>, info: ExecutionInfo) -> Execution {
+        Execution {
+            machine,
+            info,
+            input: Value::Null,
+            threads: Vec::new(),
+            tasks: HashMap::new(),
+            timers: HashMap::new(),
+            next_event_id: 1,
+            next_effect_id: 1,
+            status: Status::Running,
+            queue: VecDeque::new(),
+            now: 0,
+            step: Step::default(),
+            pending_failures: Vec::new(),
+        }
+    }
+
+    /// Where the execution stands.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// What the execution is.
+    pub fn info(&self) -> &ExecutionInfo {
+        &self.info
+    }
+
+    /// True once the execution has ended.
+    pub fn is_finished(&self) -> bool {
+        self.status != Status::Running
+    }
+
+    /// Applies one input at time `now` (epoch milliseconds) and returns what it produced.
+    ///
+    /// Inputs that name a task or timer the execution no longer waits for (a late report after a
+    /// timeout, a duplicate delivery) are ignored: effects are at-least-once.
+    pub fn apply(&mut self, input: Input, now: i64, entropy: &mut dyn Entropy) -> Step {
+        self.now = now;
+        if self.is_finished() {
+            return Step::default();
+        }
+        match input {
+            Input::Start { input } => self.start(input),
+            Input::TaskStarted { task, worker_name } => self.task_started(task, worker_name),
+            Input::TaskSucceeded { task, output } => self.task_succeeded(task, output, entropy),
+            Input::TaskFailed { task, error, cause } => {
+                self.task_failed(task, error, cause, entropy)
+            }
+            Input::TaskHeartbeatTimedOut { task } => self.task_timed_out(task, true, entropy),
+            Input::TimerFired { timer } => self.timer_fired(timer, entropy),
+            Input::Stop { error, cause } => self.stop(error, cause),
+        }
+        self.run(entropy);
+        std::mem::take(&mut self.step)
+    }
+
+    // ----- events and effects -------------------------------------------------------------
+
+    fn emit_with_prev(&mut self, previous: u64, event_type: String, details: Option<Value>) -> u64 {
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        let details = details.and_then(|value| details_key(&event_type).map(|key| (key, value)));
+        self.step.events.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp_ms: self.now,
+            event_type,
+            details,
+        });
+        id
+    }
+
+    fn emit(&mut self, thread: usize, event_type: String, details: Option<Value>) -> u64 {
+        let previous = self.threads[thread].last_event;
+        let id = self.emit_with_prev(previous, event_type, details);
+        self.threads[thread].last_event = id;
+        id
+    }
+
+    fn new_effect_id(&mut self) -> u64 {
+        let id = self.next_effect_id;
+        self.next_effect_id += 1;
+        id
+    }
+
+    fn start_timer(&mut self, purpose: Timer, fire_at_ms: i64) -> u64 {
+        let id = self.new_effect_id();
+        self.timers.insert(id, purpose);
+        self.step.effects.push(Effect::StartTimer { id, fire_at_ms });
+        id
+    }
+
+    fn cancel_timer(&mut self, id: u64) {
+        if self.timers.remove(&id).is_some() {
+            self.step.effects.push(Effect::CancelTimer { id });
+        }
+    }
+
+    // ----- inputs ------------------------------------------------------------------------
+
+    fn start(&mut self, input: Value) {
+        if !self.threads.is_empty() {
+            return;
+        }
+        self.input = input.clone();
+        self.emit_with_prev(
+            0,
+            "ExecutionStarted".to_owned(),
+            Some(json!({
+                "input": json_text(&input),
+                "inputDetails": not_truncated(),
+                "roleArn": self.info.role_arn,
+            })),
+        );
+        if let Some(seconds) = self.machine.timeout_seconds {
+            let fire_at = self.now.saturating_add((seconds as i64).saturating_mul(1000));
+            self.start_timer(Timer::ExecutionTimeout, fire_at);
+        }
+        let machine = self.machine.clone();
+        let start_at = machine.start_at;
+        self.threads.push(Thread {
+            machine,
+            state: start_at,
+            input,
+            last_event: 0,
+            entered_event: 0,
+            entered_at: self.now,
+            parent: None,
+            map_item: None,
+            phase: Phase::Enter,
+            retry_counts: Vec::new(),
+            fresh: false,
+        });
+        self.queue.push_back(0);
+    }
+
+    fn task_thread(&self, task: u64) -> Option<usize> {
+        let thread = *self.tasks.get(&task)?;
+        match &self.threads[thread].phase {
+            Phase::Task { task: waiting, .. } if *waiting == task => Some(thread),
+            _ => None,
+        }
+    }
+
+    fn resource_of(&self, thread: usize) -> String {
+        let t = &self.threads[thread];
+        match &t.machine.states[t.state].kind {
+            Kind::Task(task) => task.resource.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn task_started(&mut self, task: u64, worker_name: Option<String>) {
+        let Some(thread) = self.task_thread(task) else {
+            return;
+        };
+        let resource = self.resource_of(thread);
+        let (event_type, details) = match describe_resource(&resource) {
+            ResourceKind::Activity => (
+                "ActivityStarted",
+                json!({ "workerName": worker_name.unwrap_or_default() }),
+            ),
+            ResourceKind::LambdaFunction => ("LambdaFunctionStarted", json!({})),
+            ResourceKind::Service {
+                resource_type,
+                resource,
+            } => (
+                "TaskStarted",
+                json!({ "resourceType": resource_type, "resource": resource }),
+            ),
+        };
+        self.emit(thread, event_type.to_owned(), Some(details));
+    }
+
+    fn take_task(&mut self, thread: usize, task: u64) -> Value {
+        self.tasks.remove(&task);
+        let phase = std::mem::replace(&mut self.threads[thread].phase, Phase::Work);
+        match phase {
+            Phase::Task {
+                timeout_timer,
+                effective,
+                ..
+            } => {
+                if let Some(timer) = timeout_timer {
+                    self.cancel_timer(timer);
+                }
+                effective
+            }
+            _ => Value::Null,
+        }
+    }
+
+    fn task_succeeded(&mut self, task: u64, output: Value, entropy: &mut dyn Entropy) {
+        let Some(thread) = self.task_thread(task) else {
+            return;
+        };
+        let effective = self.take_task(thread, task);
+        let resource = self.resource_of(thread);
+        let output_text = json_text(&output);
+        let event_type = match describe_resource(&resource) {
+            ResourceKind::Activity => "ActivitySucceeded",
+            ResourceKind::LambdaFunction => "LambdaFunctionSucceeded",
+            ResourceKind::Service { .. } => "TaskSucceeded",
+        };
+        let mut details = json!({
+            "output": output_text,
+            "outputDetails": not_truncated(),
+        });
+        if let ResourceKind::Service {
+            resource_type,
+            resource,
+        } = describe_resource(&resource)
+        {
+            details["resourceType"] = json!(resource_type);
+            details["resource"] = json!(resource);
+        }
+        self.emit(thread, event_type.to_owned(), Some(details));
+        self.queue.push_back(thread);
+        if output_text.len() > MAX_PAYLOAD_BYTES {
+            let t = &self.threads[thread];
+            let name = t.machine.states[t.state].name.clone();
+            self.handle_failure(
+                thread,
+                Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
+                    ),
+                ),
+                entropy,
+            );
+            return;
+        }
+        let _ = effective;
+        self.finish_work(thread, output, entropy);
+    }
+
+    fn task_failed(
+        &mut self,
+        task: u64,
+        error: Option<String>,
+        cause: Option<String>,
+        entropy: &mut dyn Entropy,
+    ) {
+        let Some(thread) = self.task_thread(task) else {
+            return;
+        };
+        self.take_task(thread, task);
+        let resource = self.resource_of(thread);
+        let mut details = Map::new();
+        if let Some(error) = &error {
+            details.insert("error".to_owned(), json!(error));
+        }
+        if let Some(cause) = &cause {
+            details.insert("cause".to_owned(), json!(cause));
+        }
+        let event_type = match describe_resource(&resource) {
+            ResourceKind::Activity => "ActivityFailed",
+            ResourceKind::LambdaFunction => "LambdaFunctionFailed",
+            ResourceKind::Service {
+                resource_type,
+                resource,
+            } => {
+                details.insert("resourceType".to_owned(), json!(resource_type));
+                details.insert("resource".to_owned(), json!(resource));
+                "TaskFailed"
+            }
+        };
+        self.emit(thread, event_type.to_owned(), Some(Value::Object(details)));
+        // A task that names no error is matched as States.TaskFailed... no: AWS matches it by the
+        // empty name, which only States.ALL and States.TaskFailed catch.
+        let failure = Failure {
+            error: error.unwrap_or_default(),
+            cause: cause.unwrap_or_default(),
+        };
+        self.handle_failure(thread, failure, entropy);
+    }
+
+    fn task_timed_out(&mut self, task: u64, heartbeat: bool, entropy: &mut dyn Entropy) {
+        let Some(thread) = self.task_thread(task) else {
+            return;
+        };
+        self.take_task(thread, task);
+        self.step.effects.push(Effect::CancelTask { id: task });
+        let resource = self.resource_of(thread);
+        let mut details = json!({ "error": "States.Timeout" });
+        let event_type = match describe_resource(&resource) {
+            ResourceKind::Activity => "ActivityTimedOut",
+            ResourceKind::LambdaFunction => "LambdaFunctionTimedOut",
+            ResourceKind::Service {
+                resource_type,
+                resource,
+            } => {
+                details["resourceType"] = json!(resource_type);
+                details["resource"] = json!(resource);
+                "TaskTimedOut"
+            }
+        };
+        self.emit(thread, event_type.to_owned(), Some(details));
+        let error = if heartbeat {
+            "States.HeartbeatTimeout"
+        } else {
+            "States.Timeout"
+        };
+        self.handle_failure(thread, Failure::new(error, ""), entropy);
+    }
+
+    fn timer_fired(&mut self, timer: u64, entropy: &mut dyn Entropy) {
+        let Some(purpose) = self.timers.remove(&timer) else {
+            return;
+        };
+        match purpose {
+            Timer::Wait(thread) => {
+                if matches!(self.threads[thread].phase, Phase::Waiting { timer: t } if t == timer)
+                {
+                    self.threads[thread].phase = Phase::Work;
+                    self.finish_wait(thread, entropy);
+                }
+            }
+            Timer::Retry(thread) => {
+                if matches!(self.threads[thread].phase, Phase::RetryDelay { timer: t } if t == timer)
+                {
+                    self.threads[thread].phase = Phase::Work;
+                    self.queue.push_back(thread);
+                }
+            }
+            Timer::TaskTimeout { task, .. } => self.task_timed_out(task, false, entropy),
+            Timer::ExecutionTimeout => {
+                self.abort_all();
+                let previous = self.threads.first().map_or(0, |t| t.last_event);
+                self.emit_with_prev(
+                    previous,
+                    "ExecutionTimedOut".to_owned(),
+                    Some(json!({ "error": "States.Timeout" })),
+                );
+                self.status = Status::TimedOut {
+                    error: Some("States.Timeout".to_owned()),
+                    cause: None,
+                };
+            }
+        }
+    }
+
+    fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        self.abort_all();
+        let mut details = Map::new();
+        if let Some(error) = &error {
+            details.insert("error".to_owned(), json!(error));
+        }
+        if let Some(cause) = &cause {
+            details.insert("cause".to_owned(), json!(cause));
+        }
+        let previous = self.threads.first().map_or(0, |t| t.last_event);
+        self.emit_with_prev(
+            previous,
+            "ExecutionAborted".to_owned(),
+            Some(Value::Object(details)),
+        );
+        self.status = Status::Aborted { error, cause };
+    }
+
+    /// Ends every thread and cancels every outstanding task and timer.
+    fn abort_all(&mut self) {
+        let mut tasks: Vec<u64> = self.tasks.keys().copied().collect();
+        tasks.sort_unstable();
+        for id in tasks {
+            self.step.effects.push(Effect::CancelTask { id });
+        }
+        self.tasks.clear();
+        let mut timers: Vec<u64> = self.timers.keys().copied().collect();
+        timers.sort_unstable();
+        for id in timers {
+            self.step.effects.push(Effect::CancelTimer { id });
+        }
+        self.timers.clear();
+        for thread in &mut self.threads {
+            thread.phase = Phase::Finished;
+        }
+        self.queue.clear();
+    }
+
+    // ----- running threads -----------------------------------------------------------------
+
+    fn run(&mut self, entropy: &mut dyn Entropy) {
+        while let Some(thread) = self.queue.pop_front() {
+            if self.is_finished() {
+                self.queue.clear();
+                break;
+            }
+            self.run_thread(thread, entropy);
+        }
+    }
+
+    /// Runs a thread until it blocks or ends.
+    fn run_thread(&mut self, thread: usize, entropy: &mut dyn Entropy) {
+        if self.threads[thread].fresh {
+            self.threads[thread].fresh = false;
+            if let Some((parent, _)) = self.threads[thread].parent {
+                self.threads[thread].last_event = self.threads[parent].last_event;
+            }
+        }
+        loop {
+            if self.is_finished() {
+                return;
+            }
+            match self.threads[thread].phase {
+                Phase::IterationStart => {
+                    let (index, parent) = match (
+                        &self.threads[thread].map_item,
+                        self.threads[thread].parent,
+                    ) {
+                        (Some((index, _)), Some((parent, _))) => (*index, parent),
+                        _ => (0, 0),
+                    };
+                    let parent_thread = &self.threads[parent];
+                    let name = parent_thread.machine.states[parent_thread.state].name.clone();
+                    self.emit(
+                        thread,
+                        "MapIterationStarted".to_owned(),
+                        Some(json!({ "index": index, "name": name })),
+                    );
+                    self.threads[thread].phase = Phase::Enter;
+                }
+                Phase::Enter => self.enter_state(thread),
+                Phase::Work => {
+                    if let Some(position) = self
+                        .pending_failures
+                        .iter()
+                        .position(|(waiting, _)| *waiting == thread)
+                    {
+                        let (_, failure) = self.pending_failures.remove(position);
+                        self.handle_failure(thread, failure, entropy);
+                    } else {
+                        self.do_work(thread, entropy);
+                    }
+                }
+                Phase::Children(ref children) if children.complete => {
+                    self.children_done(thread, entropy);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn state_name(&self, thread: usize) -> String {
+        let t = &self.threads[thread];
+        t.machine.states[t.state].name.clone()
+    }
+
+    fn enter_state(&mut self, thread: usize) {
+        let t = &self.threads[thread];
+        let state = &t.machine.states[t.state];
+        let event_type = format!("{}StateEntered", state.kind.type_name());
+        let details = json!({
+            "name": state.name,
+            "input": json_text(&t.input),
+            "inputDetails": not_truncated(),
+        });
+        let id = self.emit(thread, event_type, Some(details));
+        let now = self.now;
+        let t = &mut self.threads[thread];
+        t.entered_event = id;
+        t.entered_at = now;
+        t.retry_counts.clear();
+        t.phase = Phase::Work;
+    }
+
+    /// The Context object as a state of this thread sees it.
+    fn context(&self, thread: usize) -> Value {
+        let t = &self.threads[thread];
+        let state = &t.machine.states[t.state];
+        let retry_count: u64 = t.retry_counts.iter().sum();
+        let mut context = json!({
+            "Execution": {
+                "Id": self.info.execution_arn,
+                "Input": self.input,
+                "StartTime": iso_millis(self.info.start_time_ms),
+                "Name": self.info.name,
+                "RoleArn": self.info.role_arn,
+            },
+            "StateMachine": {
+                "Id": self.info.state_machine_arn,
+                "Name": self.info.state_machine_name,
+            },
+            "State": {
+                "Name": state.name,
+                "EnteredTime": iso_millis(t.entered_at),
+                "RetryCount": retry_count,
+            },
+        });
+        if let Some((index, value)) = &t.map_item {
+            context["Map"] = json!({ "Item": { "Index": index, "Value": value } });
+        }
+        context
+    }
+
+    /// Runs `f` with an [`Env`] over `input` for this thread.
+    fn with_env<R>(
+        &self,
+        thread: usize,
+        input: &Value,
+        entropy: &mut dyn Entropy,
+        f: impl FnOnce(&mut Env<'_>) -> R,
+    ) -> R {
+        let context = || self.context(thread);
+        let mut env = Env {
+            input,
+            context: &context,
+            variables: &[],
+            entropy,
+        };
+        f(&mut env)
+    }
+
+    /// Wraps a data-processing failure with AWS's prefix and sends it to Retry/Catch.
+    fn fail_state(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
+        let t = &self.threads[thread];
+        let name = t.machine.states[t.state].name.clone();
+        let failure = state_failure(&name, t.entered_event, failure);
+        self.handle_failure(thread, failure, entropy);
+    }
+
+    fn do_work(&mut self, thread: usize, entropy: &mut dyn Entropy) {
+        let machine = self.threads[thread].machine.clone();
+        let state = &machine.states[self.threads[thread].state];
+        let raw_input = self.threads[thread].input.clone();
+        let effective = match self.with_env(thread, &raw_input, entropy, |env| {
+            dataflow::apply_selector(&state.input_path, env)
+        }) {
+            Ok(value) => value,
+            Err(failure) => return self.fail_state(thread, failure, entropy),
+        };
+        match &state.kind {
+            Kind::Pass(pass) => {
+                let result = match (&pass.result, &pass.parameters) {
+                    (Some(result), _) => Ok(result.clone()),
+                    (None, Some(parameters)) => {
+                        self.with_env(thread, &effective, entropy, |env| {
+                            dataflow::evaluate_template(parameters, env)
+                        })
+                    }
+                    (None, None) => Ok(effective),
+                };
+                match result {
+                    Ok(result) => self.finish_with_result(
+                        thread,
+                        result,
+                        None,
+                        &pass.result_path,
+                        entropy,
+                    ),
+                    Err(failure) => self.fail_state(thread, failure, entropy),
+                }
+            }
+            Kind::Succeed => match self.with_env(thread, &effective, entropy, |env| {
+                dataflow::apply_selector(&state.output_path, env)
+            }) {
+                Ok(output) => {
+                    let name = state.name.clone();
+                    self.exit_state(thread, &name, "Succeed", &output);
+                    self.finish_thread(thread, Ok(output));
+                }
+                Err(failure) => self.fail_state(thread, failure, entropy),
+            },
+            Kind::Fail(fail) => {
+                let evaluate = |this: &Self,
+                                entropy: &mut dyn Entropy,
+                                fixed: &Option<String>,
+                                path: &Option<asl::model::Expression>,
+                                field: &str|
+                 -> Result<Option<String>, Failure> {
+                    match (fixed, path) {
+                        (Some(text), _) => Ok(Some(text.clone())),
+                        (None, Some(expression)) => {
+                            let value = this.with_env(thread, &effective, entropy, |env| {
+                                dataflow::evaluate_expression(expression, field, env)
+                            })?;
+                            Ok(Some(match value {
+                                Value::String(text) => text,
+                                other => json_text(&other),
+                            }))
+                        }
+                        (None, None) => Ok(None),
+                    }
+                };
+                let error = evaluate(self, entropy, &fail.error, &fail.error_path, "ErrorPath");
+                let cause = evaluate(self, entropy, &fail.cause, &fail.cause_path, "CausePath");
+                match (error, cause) {
+                    (Ok(error), Ok(cause)) => {
+                        self.threads[thread].phase = Phase::Finished;
+                        self.finish_thread(thread, Err((error, cause)));
+                    }
+                    (Err(failure), _) | (_, Err(failure)) => {
+                        let t = &self.threads[thread];
+                        let failure = state_failure(&state.name, t.entered_event, failure);
+                        self.finish_thread(thread, Err((Some(failure.error), Some(failure.cause))));
+                    }
+                }
+            }
+            Kind::Choice(choice) => {
+                let mut next = None;
+                for rule in &choice.choices {
+                    match self.with_env(thread, &effective, entropy, |env| {
+                        asl::choice::evaluate(&rule.condition, env)
+                    }) {
+                        Ok(true) => {
+                            next = Some(rule.next);
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(failure) => return self.fail_state(thread, failure, entropy),
+                    }
+                }
+                let Some(next) = next.or(choice.default) else {
+                    let t = &self.threads[thread];
+                    let failure = Failure::new(
+                        "States.NoChoiceMatched",
+                        format!(
+                            "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice Rule matched and no Default specified",
+                            state.name, t.entered_event
+                        ),
+                    );
+                    return self.handle_failure(thread, failure, entropy);
+                };
+                match self.with_env(thread, &effective, entropy, |env| {
+                    dataflow::apply_selector(&state.output_path, env)
+                }) {
+                    Ok(output) => {
+                        let name = state.name.clone();
+                        self.exit_state(thread, &name, "Choice", &output);
+                        self.go_to(thread, next, output);
+                    }
+                    Err(failure) => self.fail_state(thread, failure, entropy),
+                }
+            }
+            Kind::Wait(wait) => {
+                let fire_at = match self.wait_until(thread, wait, &effective, entropy) {
+                    Ok(fire_at) => fire_at,
+                    Err(failure) => return self.fail_state(thread, failure, entropy),
+                };
+                let timer = self.start_timer(Timer::Wait(thread), fire_at);
+                self.threads[thread].phase = Phase::Waiting { timer };
+            }
+            Kind::Task(task) => {
+                let parameters = match &task.parameters {
+                    Some(parameters) => self.with_env(thread, &effective, entropy, |env| {
+                        dataflow::evaluate_template(parameters, env)
+                    }),
+                    None => Ok(effective),
+                };
+                let parameters = match parameters {
+                    Ok(value) => value,
+                    Err(failure) => return self.fail_state(thread, failure, entropy),
+                };
+                let resolve = |this: &Self, seconds: &Option<Seconds>, field: &str| match seconds {
+                    None => Ok(None),
+                    Some(Seconds::Fixed(value)) => Ok(Some(*value)),
+                    Some(Seconds::Path(path)) => {
+                        let t = &this.threads[thread];
+                        let value = path.select(&t.input).ok_or_else(|| {
+                            Failure::new(
+                                "States.Runtime",
+                                format!(
+                                    "Invalid path '{}' : No results for path: {}",
+                                    path.source(),
+                                    dataflow::bracket_form(path.source())
+                                ),
+                            )
+                        })?;
+                        value.as_u64().map(Some).ok_or_else(|| {
+                            Failure::new(
+                                "States.Runtime",
+                                format!("The {field} field must be a positive integer"),
+                            )
+                        })
+                    }
+                };
+                let timeout = match resolve(self, &task.timeout, "TimeoutSecondsPath") {
+                    Ok(value) => value,
+                    Err(failure) => return self.fail_state(thread, failure, entropy),
+                };
+                let heartbeat = match resolve(self, &task.heartbeat, "HeartbeatSecondsPath") {
+                    Ok(value) => value,
+                    Err(failure) => return self.fail_state(thread, failure, entropy),
+                };
+                self.schedule_task(thread, &task.resource, parameters, timeout, heartbeat);
+            }
+            Kind::Parallel(parallel) => {
+                let parameters = match &parallel.parameters {
+                    Some(parameters) => self.with_env(thread, &effective, entropy, |env| {
+                        dataflow::evaluate_template(parameters, env)
+                    }),
+                    None => Ok(effective),
+                };
+                let branch_input = match parameters {
+                    Ok(value) => value,
+                    Err(failure) => return self.fail_state(thread, failure, entropy),
+                };
+                self.emit(thread, "ParallelStateStarted".to_owned(), None);
+                let count = parallel.branches.len();
+                let children = Children {
+                    is_map: false,
+                    threads: vec![None; count],
+                    results: vec![Value::Null; count],
+                    items: vec![branch_input; count],
+                    effective: Value::Null,
+                    next_slot: 0,
+                    running: 0,
+                    done: 0,
+                    failures: 0,
+                    max_concurrency: 0,
+                    tolerated_count: None,
+                    tolerated_percentage: None,
+                    complete: false,
+                };
+                self.threads[thread].phase = Phase::Children(Box::new(children));
+                self.start_children(thread);
+            }
+            Kind::Map(map) => self.start_map(thread, map, effective, entropy),
+        }
+    }
+
+    fn wait_until(
+        &self,
+        thread: usize,
+        wait: &Wait,
+        effective: &Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<i64, Failure> {
+        let _ = entropy;
+        let seconds_from_now =
+            |seconds: u64| self.now.saturating_add((seconds as i64).saturating_mul(1000));
+        match wait {
+            Wait::Seconds(seconds) => Ok(seconds_from_now(*seconds)),
+            Wait::Timestamp(text) => asl::choice::parse_timestamp(text)
+                .map(|at| at.timestamp_millis())
+                .ok_or_else(|| {
+                    Failure::new(
+                        "States.Runtime",
+                        format!(
+                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"
+                        ),
+                    )
+                }),
+            Wait::SecondsPath(path) => {
+                let value = self
+                    .with_env(thread, effective, &mut asl::SeededEntropy::new(0), |env| {
+                        env.select(path)
+                    })
+                    .ok_or_else(|| missing_path(path))?;
+                match value.as_i64() {
+                    Some(seconds) if seconds >= 0 => Ok(seconds_from_now(seconds as u64)),
+                    _ => Err(Failure::new(
+                        "States.Runtime",
+                        format!(
+                            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                            path.source(),
+                            display_value(&value)
+                        ),
+                    )),
+                }
+            }
+            Wait::TimestampPath(path) => {
+                let value = self
+                    .with_env(thread, effective, &mut asl::SeededEntropy::new(0), |env| {
+                        env.select(path)
+                    })
+                    .ok_or_else(|| missing_path(path))?;
+                value
+                    .as_str()
+                    .and_then(asl::choice::parse_timestamp)
+                    .map(|at| at.timestamp_millis())
+                    .ok_or_else(|| {
+                        Failure::new(
+                            "States.Runtime",
+                            format!(
+                                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                                path.source(),
+                                display_value(&value)
+                            ),
+                        )
+                    })
+            }
+            Wait::Jsonata(_) => Err(Failure::new(
+                "States.Runtime",
+                "JSONata expressions are not supported yet",
+            )),
+        }
+    }
+
+    fn finish_wait(&mut self, thread: usize, entropy: &mut dyn Entropy) {
+        let machine = self.threads[thread].machine.clone();
+        let state = &machine.states[self.threads[thread].state];
+        let raw_input = self.threads[thread].input.clone();
+        let result = self
+            .with_env(thread, &raw_input, entropy, |env| {
+                dataflow::apply_selector(&state.input_path, env)
+            })
+            .and_then(|effective| {
+                self.with_env(thread, &effective, entropy, |env| {
+                    dataflow::apply_selector(&state.output_path, env)
+                })
+            });
+        match result {
+            Ok(output) => {
+                self.exit_state(thread, &state.name, "Wait", &output);
+                self.transition(thread, state.transition, output);
+                self.queue.push_back(thread);
+            }
+            Err(failure) => self.fail_state(thread, failure, entropy),
+        }
+    }
+
+    fn schedule_task(
+        &mut self,
+        thread: usize,
+        resource: &str,
+        parameters: Value,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    ) {
+        let task = self.new_effect_id();
+        let (event_type, mut details) = match describe_resource(resource) {
+            ResourceKind::Activity => (
+                "ActivityScheduled",
+                json!({
+                    "resource": resource,
+                    "input": json_text(&parameters),
+                    "inputDetails": not_truncated(),
+                }),
+            ),
+            ResourceKind::LambdaFunction => (
+                "LambdaFunctionScheduled",
+                json!({
+                    "resource": resource,
+                    "input": json_text(&parameters),
+                    "inputDetails": not_truncated(),
+                }),
+            ),
+            ResourceKind::Service {
+                resource_type,
+                resource,
+            } => (
+                "TaskScheduled",
+                json!({
+                    "resourceType": resource_type,
+                    "resource": resource,
+                    "region": self.info.region,
+                    "parameters": json_text(&parameters),
+                }),
+            ),
+        };
+        if let Some(timeout) = timeout {
+            details["timeoutInSeconds"] = json!(timeout);
+        }
+        if let Some(heartbeat) = heartbeat {
+            details["heartbeatInSeconds"] = json!(heartbeat);
+        }
+        self.emit(thread, event_type.to_owned(), Some(details));
+        let timeout_timer = timeout.map(|seconds| {
+            let fire_at = self
+                .now
+                .saturating_add((seconds as i64).saturating_mul(1000));
+            self.start_timer(Timer::TaskTimeout { task }, fire_at)
+        });
+        self.tasks.insert(task, thread);
+        let state_name = self.state_name(thread);
+        self.step.effects.push(Effect::InvokeTask(TaskRequest {
+            id: task,
+            state_name,
+            resource: resource.to_owned(),
+            input: parameters.clone(),
+            timeout_seconds: timeout,
+            heartbeat_seconds: heartbeat,
+        }));
+        self.threads[thread].phase = Phase::Task {
+            task,
+            timeout_timer,
+            effective: parameters,
+        };
+    }
+
+    /// A Task, Parallel or Map state's work produced `result`: apply ResultSelector, ResultPath
+    /// and OutputPath, exit the state and go on.
+    fn finish_work(&mut self, thread: usize, result: Value, entropy: &mut dyn Entropy) {
+        let machine = self.threads[thread].machine.clone();
+        let state = &machine.states[self.threads[thread].state];
+        let (selector, result_path) = match &state.kind {
+            Kind::Task(task) => (task.result_selector.as_ref(), &task.result_path),
+            Kind::Parallel(parallel) => (parallel.result_selector.as_ref(), &parallel.result_path),
+            Kind::Map(map) => (map.result_selector.as_ref(), &map.result_path),
+            _ => (None, &ResultPath::Replace),
+        };
+        self.finish_with_result(thread, result, selector, result_path, entropy);
+    }
+
+    fn finish_with_result(
+        &mut self,
+        thread: usize,
+        result: Value,
+        result_selector: Option<&asl::model::Template>,
+        result_path: &ResultPath,
+        entropy: &mut dyn Entropy,
+    ) {
+        let machine = self.threads[thread].machine.clone();
+        let state = &machine.states[self.threads[thread].state];
+        let raw_input = self.threads[thread].input.clone();
+        let output = (|| {
+            let selected = match result_selector {
+                Some(template) => self.with_env(thread, &result, entropy, |env| {
+                    dataflow::evaluate_template(template, env)
+                })?,
+                None => result,
+            };
+            let merged = dataflow::apply_result_path(result_path, &raw_input, selected)?;
+            self.with_env(thread, &merged, entropy, |env| {
+                dataflow::apply_selector(&state.output_path, env)
+            })
+        })();
+        match output {
+            Ok(output) => {
+                self.exit_state(thread, &state.name, state.kind.type_name(), &output);
+                self.transition(thread, state.transition, output);
+            }
+            Err(failure) => self.fail_state(thread, failure, entropy),
+        }
+    }
+
+    fn exit_state(&mut self, thread: usize, name: &str, type_name: &str, output: &Value) {
+        self.emit(
+            thread,
+            format!("{type_name}StateExited"),
+            Some(json!({
+                "name": name,
+                "output": json_text(output),
+                "outputDetails": not_truncated(),
+            })),
+        );
+    }
+
+    fn go_to(&mut self, thread: usize, next: usize, input: Value) {
+        let t = &mut self.threads[thread];
+        t.state = next;
+        t.input = input;
+        t.phase = Phase::Enter;
+    }
+
+    fn transition(&mut self, thread: usize, transition: Transition, output: Value) {
+        match transition {
+            Transition::Next(next) => self.go_to(thread, next, output),
+            Transition::End | Transition::None => self.finish_thread(thread, Ok(output)),
+        }
+    }
+
+    /// Sends a failure to the state's Retry and Catch, or ends the thread with it.
+    fn handle_failure(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
+        let machine = self.threads[thread].machine.clone();
+        let state = &machine.states[self.threads[thread].state];
+        if let Some((index, retrier)) = state
+            .retriers()
+            .iter()
+            .enumerate()
+            .find(|(_, retrier)| error_matches(&retrier.error_equals, &failure.error))
+        {
+            let counts = &mut self.threads[thread].retry_counts;
+            if counts.len() < state.retriers().len() {
+                counts.resize(state.retriers().len(), 0);
+            }
+            let attempts = counts[index];
+            if attempts < retrier.max_attempts {
+                counts[index] += 1;
+                let delay_ms = retry_delay_ms(retrier, attempts, entropy);
+                let timer = self.start_timer(Timer::Retry(thread), self.now + delay_ms);
+                self.threads[thread].phase = Phase::RetryDelay { timer };
+                return;
+            }
+        }
+        if let Some(catcher) = state
+            .catchers()
+            .iter()
+            .find(|catcher| error_matches(&catcher.error_equals, &failure.error))
+        {
+            return self.catch(thread, catcher, failure, state.kind.type_name(), entropy);
+        }
+        let error = Some(failure.error).filter(|error| !error.is_empty());
+        let cause = Some(failure.cause).filter(|cause| !cause.is_empty());
+        self.finish_thread(thread, Err((error, cause)));
+    }
+
+    fn catch(
+        &mut self,
+        thread: usize,
+        catcher: &Catcher,
+        failure: Failure,
+        type_name: &str,
+        entropy: &mut dyn Entropy,
+    ) {
+        let mut error_output = Map::new();
+        error_output.insert("Error".to_owned(), Value::String(failure.error));
+        error_output.insert("Cause".to_owned(), Value::String(failure.cause));
+        let raw_input = self.threads[thread].input.clone();
+        match dataflow::apply_result_path(
+            &catcher.result_path,
+            &raw_input,
+            Value::Object(error_output),
+        ) {
+            Ok(output) => {
+                let name = self.state_name(thread);
+                self.exit_state(thread, &name, type_name, &output);
+                self.go_to(thread, catcher.next, output);
+                self.queue.push_back(thread);
+            }
+            Err(failure) => {
+                let _ = entropy;
+                let error = Some(failure.error);
+                let cause = Some(failure.cause);
+                self.finish_thread(thread, Err((error, cause)));
+            }
+        }
+    }
+
+    /// Ends a thread: the execution itself, or a branch or iteration reporting to its parent.
+    fn finish_thread(
+        &mut self,
+        thread: usize,
+        outcome: Result<Value, (Option<String>, Option<String>)>,
+    ) {
+        self.threads[thread].phase = Phase::Finished;
+        let Some((parent, slot)) = self.threads[thread].parent else {
+            return self.finish_execution(outcome);
+        };
+        match outcome {
+            Ok(output) => self.child_succeeded(parent, slot, thread, output),
+            Err((error, cause)) => self.child_failed(parent, slot, thread, error, cause),
+        }
+    }
+
+    fn finish_execution(&mut self, outcome: Result<Value, (Option<String>, Option<String>)>) {
+        let previous = self.threads[0].last_event;
+        match outcome {
+            Ok(output) => {
+                self.emit_with_prev(
+                    previous,
+                    "ExecutionSucceeded".to_owned(),
+                    Some(json!({
+                        "output": json_text(&output),
+                        "outputDetails": not_truncated(),
+                    })),
+                );
+                self.status = Status::Succeeded { output };
+            }
+            Err((error, cause)) => {
+                let mut details = Map::new();
+                if let Some(error) = &error {
+                    details.insert("error".to_owned(), json!(error));
+                }
+                if let Some(cause) = &cause {
+                    details.insert("cause".to_owned(), json!(cause));
+                }
+                self.emit_with_prev(
+                    previous,
+                    "ExecutionFailed".to_owned(),
+                    Some(Value::Object(details)),
+                );
+                self.status = Status::Failed { error, cause };
+            }
+        }
+        let mut timers: Vec<u64> = self.timers.keys().copied().collect();
+        timers.sort_unstable();
+        for id in timers {
+            self.cancel_timer(id);
+        }
+    }
+
+    // ----- Parallel and Map -------------------------------------------------------------------
+
+    fn start_map(
+        &mut self,
+        thread: usize,
+        map: &MapState,
+        effective: Value,
+        entropy: &mut dyn Entropy,
+    ) {
+        if map.distributed || map.uses_distributed_features {
+            return self.fail_state(
+                thread,
+                Failure::new(
+                    "States.Runtime",
+                    "Distributed Map (ProcessorConfig Mode DISTRIBUTED, ItemReader, ItemBatcher, ResultWriter) is not supported yet",
+                ),
+                entropy,
+            );
+        }
+        let items = match self.with_env(thread, &effective, entropy, |env| {
+            dataflow::apply_selector(&map.items_path, env)
+        }) {
+            Ok(Value::Array(items)) => items,
+            Ok(other) => {
+                return self.fail_state(
+                    thread,
+                    Failure::new(
+                        "States.Runtime",
+                        format!(
+                            "Map state input must be an array but was: {}",
+                            display_value(&other)
+                        ),
+                    ),
+                    entropy,
+                );
+            }
+            Err(failure) => return self.fail_state(thread, failure, entropy),
+        };
+        let input = self.threads[thread].input.clone();
+        let number = |this: &Self, seconds: &Option<Seconds>, field: &str| match seconds {
+            None => Ok(None),
+            Some(Seconds::Fixed(value)) => Ok(Some(*value)),
+            Some(Seconds::Path(path)) => {
+                let value = path.select(&input).ok_or_else(|| missing_path(path))?;
+                let _ = this;
+                value.as_u64().map(Some).ok_or_else(|| {
+                    Failure::new(
+                        "States.Runtime",
+                        format!(
+                            "The {field} field refers to value \"{}\" which is not a valid integer: {}",
+                            display_value(&value),
+                            path.source()
+                        ),
+                    )
+                })
+            }
+        };
+        let max_concurrency = match number(self, &map.max_concurrency, "MaxConcurrencyPath") {
+            Ok(value) => value.unwrap_or(0) as usize,
+            Err(failure) => return self.fail_state(thread, failure, entropy),
+        };
+        let tolerated_count =
+            match number(self, &map.tolerated_failure_count, "ToleratedFailureCountPath") {
+                Ok(value) => value,
+                Err(failure) => return self.fail_state(thread, failure, entropy),
+            };
+        let tolerated_percentage = match &map.tolerated_failure_percentage {
+            None => None,
+            Some(Percentage::Fixed(value)) => Some(*value),
+            Some(Percentage::Path(path)) => match path.select(&input).and_then(|v| v.as_f64()) {
+                Some(value) if (0.0..=100.0).contains(&value) => Some(value),
+                _ => {
+                    return self.fail_state(
+                        thread,
+                        Failure::new(
+                            "States.Runtime",
+                            "ToleratedFailurePercentage must be between 0 and 100.",
+                        ),
+                        entropy,
+                    );
+                }
+            },
+        };
+        // Each item's input: ItemSelector evaluated over the Map's effective input, with the
+        // item in the Context object.
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let item_input = match &map.item_selector {
+                None => Ok(item.clone()),
+                Some(selector) => {
+                    let saved = self.threads[thread].map_item.take();
+                    self.threads[thread].map_item = Some((index, item.clone()));
+                    let result = self.with_env(thread, &effective, entropy, |env| {
+                        dataflow::evaluate_template(selector, env)
+                    });
+                    self.threads[thread].map_item = saved;
+                    result
+                }
+            };
+            match item_input {
+                Ok(value) => inputs.push(value),
+                Err(failure) => return self.fail_state(thread, failure, entropy),
+            }
+        }
+        let count = items.len();
+        self.emit(
+            thread,
+            "MapStateStarted".to_owned(),
+            Some(json!({ "length": count })),
+        );
+        let children = Children {
+            is_map: true,
+            threads: vec![None; count],
+            results: vec![Value::Null; count],
+            items: inputs,
+            effective: Value::Array(items),
+            next_slot: 0,
+            running: 0,
+            done: 0,
+            failures: 0,
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+            complete: false,
+        };
+        self.threads[thread].phase = Phase::Children(Box::new(children));
+        if count == 0 {
+            if let Phase::Children(children) = &mut self.threads[thread].phase {
+                children.complete = true;
+            }
+            return;
+        }
+        self.start_children(thread);
+    }
+
+    /// Starts as many branches or iterations as the concurrency limit allows.
+    fn start_children(&mut self, parent: usize) {
+        loop {
+            let machine = self.threads[parent].machine.clone();
+            let state = &machine.states[self.threads[parent].state];
+            let Phase::Children(children) = &mut self.threads[parent].phase else {
+                return;
+            };
+            let total = children.threads.len();
+            if children.next_slot >= total
+                || (children.max_concurrency > 0 && children.running >= children.max_concurrency)
+            {
+                return;
+            }
+            let slot = children.next_slot;
+            children.next_slot += 1;
+            children.running += 1;
+            let input = std::mem::take(&mut children.items[slot]);
+            let (sub_machine, map_item, phase) = match &state.kind {
+                Kind::Parallel(parallel) => (parallel.branches[slot].clone(), None, Phase::Enter),
+                Kind::Map(map) => {
+                    let item = match &children.effective {
+                        Value::Array(items) => items.get(slot).cloned().unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    };
+                    (
+                        map.processor.clone(),
+                        Some((slot, item)),
+                        Phase::IterationStart,
+                    )
+                }
+                _ => return,
+            };
+            let child = self.threads.len();
+            if let Phase::Children(children) = &mut self.threads[parent].phase {
+                children.threads[slot] = Some(child);
+            }
+            let start_at = sub_machine.start_at;
+            self.threads.push(Thread {
+                machine: sub_machine,
+                state: start_at,
+                input,
+                last_event: 0,
+                entered_event: 0,
+                entered_at: self.now,
+                parent: Some((parent, slot)),
+                map_item,
+                phase,
+                retry_counts: Vec::new(),
+                fresh: true,
+            });
+            self.queue.push_back(child);
+        }
+    }
+
+    fn child_succeeded(&mut self, parent: usize, slot: usize, child: usize, output: Value) {
+        let child_last = self.threads[child].last_event;
+        let Phase::Children(children) = &mut self.threads[parent].phase else {
+            return;
+        };
+        children.results[slot] = output;
+        children.running -= 1;
+        children.done += 1;
+        let all_done = children.done == children.threads.len();
+        let is_map = children.is_map;
+        if is_map {
+            let index = self.threads[child].map_item.as_ref().map_or(0, |item| item.0);
+            let name = self.state_name(parent);
+            let id = self.emit_with_prev(
+                child_last,
+                "MapIterationSucceeded".to_owned(),
+                Some(json!({ "index": index, "name": name })),
+            );
+            self.threads[parent].last_event = if all_done { id } else { child_last };
+        } else {
+            self.threads[parent].last_event = child_last;
+        }
+        if all_done {
+            // Finish the state before anything else runs, as AWS records it.
+            if let Phase::Children(children) = &mut self.threads[parent].phase {
+                children.complete = true;
+            }
+            self.queue.push_front(parent);
+        } else {
+            self.start_children(parent);
+        }
+    }
+
+    fn child_failed(
+        &mut self,
+        parent: usize,
+        slot: usize,
+        child: usize,
+        error: Option<String>,
+        cause: Option<String>,
+    ) {
+        let child_last = self.threads[child].last_event;
+        let Phase::Children(children) = &mut self.threads[parent].phase else {
+            return;
+        };
+        children.running -= 1;
+        children.done += 1;
+        children.failures += 1;
+        let is_map = children.is_map;
+        let total = children.threads.len();
+        let failures = children.failures;
+        let over_threshold = match (children.tolerated_count, children.tolerated_percentage) {
+            (None, None) => true,
+            (count, percentage) => {
+                let over_count = count.is_some_and(|count| failures as u64 > count);
+                let over_percentage = percentage.is_some_and(|percentage| {
+                    (failures as f64) * 100.0 / (total.max(1) as f64) > percentage
+                });
+                // With only one of the two set, the other does not tolerate anything extra.
+                match (count, percentage) {
+                    (Some(_), Some(_)) => over_count && over_percentage,
+                    (Some(_), None) => over_count,
+                    _ => over_percentage,
+                }
+            }
+        };
+        let tolerated = !(over_threshold);
+        let all_done = children.done == total;
+        children.results[slot] = Value::Null;
+        if is_map {
+            let index = self.threads[child].map_item.as_ref().map_or(0, |item| item.0);
+            let name = self.state_name(parent);
+            self.emit_with_prev(
+                child_last,
+                "MapIterationFailed".to_owned(),
+                Some(json!({ "index": index, "name": name })),
+            );
+        }
+        self.threads[parent].last_event = child_last;
+        if tolerated {
+            if all_done {
+                if let Phase::Children(children) = &mut self.threads[parent].phase {
+                    children.complete = true;
+                }
+                self.queue.push_front(parent);
+            } else {
+                self.start_children(parent);
+            }
+            return;
+        }
+        self.abort_children(parent);
+        let tolerance_set = match &self.threads[parent].phase {
+            Phase::Children(children) => {
+                children.tolerated_count.is_some() || children.tolerated_percentage.is_some()
+            }
+            _ => false,
+        };
+        let type_name = if is_map { "Map" } else { "Parallel" };
+        self.emit(parent, format!("{type_name}StateFailed"), None);
+        self.threads[parent].phase = Phase::Work;
+        let failure = if tolerance_set {
+            Failure::new(
+                "States.ExceedToleratedFailureThreshold",
+                "The specified tolerated failure threshold was exceeded",
+            )
+        } else {
+            Failure {
+                error: error.unwrap_or_default(),
+                cause: cause.unwrap_or_default(),
+            }
+        };
+        self.pending_failures.push((parent, failure));
+        self.queue.push_front(parent);
+    }
+
+    /// Stops every branch or iteration of `parent` that is still running.
+    fn abort_children(&mut self, parent: usize) {
+        let child_ids: Vec<usize> = match &self.threads[parent].phase {
+            Phase::Children(children) => children.threads.iter().flatten().copied().collect(),
+            _ => return,
+        };
+        for child in child_ids {
+            self.abort_thread(child);
+        }
+    }
+
+    fn abort_thread(&mut self, thread: usize) {
+        let phase = std::mem::replace(&mut self.threads[thread].phase, Phase::Finished);
+        match phase {
+            Phase::Finished => return,
+            Phase::Task {
+                task,
+                timeout_timer,
+                ..
+            } => {
+                self.tasks.remove(&task);
+                self.step.effects.push(Effect::CancelTask { id: task });
+                if let Some(timer) = timeout_timer {
+                    self.cancel_timer(timer);
+                }
+            }
+            Phase::Waiting { timer } | Phase::RetryDelay { timer } => self.cancel_timer(timer),
+            Phase::Children(children) => {
+                self.threads[thread].phase = Phase::Children(children);
+                self.abort_children(thread);
+                self.threads[thread].phase = Phase::Finished;
+            }
+            Phase::IterationStart | Phase::Enter | Phase::Work => {
+                self.queue.retain(|queued| *queued != thread);
+                // Not started yet: nothing happened that needs an event.
+                return;
+            }
+        }
+        let type_name = {
+            let t = &self.threads[thread];
+            t.machine.states[t.state].kind.type_name()
+        };
+        self.emit(thread, format!("{type_name}StateAborted"), None);
+        if let (Some((parent, _)), Some((index, _))) = (
+            self.threads[thread].parent,
+            self.threads[thread].map_item.clone(),
+        ) {
+            let name = self.state_name(parent);
+            self.emit(
+                thread,
+                "MapIterationAborted".to_owned(),
+                Some(json!({ "index": index, "name": name })),
+            );
+        }
+    }
+
+    /// Every branch or iteration ended well (or within tolerance): finish the state.
+    fn children_done(&mut self, parent: usize, entropy: &mut dyn Entropy) {
+        let phase = std::mem::replace(&mut self.threads[parent].phase, Phase::Work);
+        let Phase::Children(children) = phase else {
+            return;
+        };
+        let type_name = if children.is_map { "Map" } else { "Parallel" };
+        // AWS records `…StateSucceeded` without moving the state's event chain on.
+        let previous = self.threads[parent].last_event;
+        self.emit_with_prev(previous, format!("{type_name}StateSucceeded"), None);
+        self.finish_work(parent, Value::Array(children.results), entropy);
+    }
+}
+
+fn missing_path(path: &asl::jsonpath::Path) -> Failure {
+    Failure::new(
+        "States.Runtime",
+        format!(
+            "Invalid path '{}' : No results for path: {}",
+            path.source(),
+            dataflow::bracket_form(path.source())
+        ),
+    )
+}
+
+/// A value as AWS prints it inside a message: strings bare, everything else as JSON.
+fn display_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => json_text(other),
+    }
+}
+
+/// The delay before retry number `attempts` (0-based) of this retrier, in milliseconds.
+fn retry_delay_ms(retrier: &Retrier, attempts: u64, entropy: &mut dyn Entropy) -> i64 {
+    let exponent = i32::try_from(attempts).unwrap_or(i32::MAX);
+    let mut seconds = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(exponent);
+    if let Some(max) = retrier.max_delay_seconds {
+        seconds = seconds.min(max as f64);
+    }
+    // AWS caps every delay at a year of seconds anyway; keep the arithmetic finite.
+    seconds = seconds.clamp(0.0, 31_622_400.0);
+    if retrier.full_jitter {
+        let fraction = (entropy.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        seconds *= fraction;
+    }
+    (seconds * 1000.0) as i64
+}
