@@ -241,6 +241,8 @@ struct Parser {
     want_operand: bool,
     /// True right after an opening bracket, where the closer is allowed at once (`()`, `[]`).
     just_opened: bool,
+    /// True after `^`: the next `(` opens an order-by, where `<` and `>` are prefixes.
+    order_by_next: bool,
 }
 
 impl Parser {
@@ -288,7 +290,8 @@ impl Parser {
             }
             Token::Symbol(symbol) => match *symbol {
                 "(" => {
-                    self.open(Open::Paren);
+                    let order_by = std::mem::take(&mut self.order_by_next);
+                    self.open(if order_by { Open::OrderBy } else { Open::Paren });
                     Ok(())
                 }
                 "[" => {
@@ -342,9 +345,8 @@ impl Parser {
                     if next != Some(&Token::Symbol("(")) {
                         return Err("Expected \"(\", got \"^\"".to_owned());
                     }
-                    self.stack.push(Open::OrderBy);
+                    self.order_by_next = true;
                     self.want_operand = true;
-                    self.just_opened = false;
                     Ok(())
                 }
                 ")" | "]" | "}" => self.close(symbol),
@@ -463,6 +465,7 @@ mod tests {
             "Expected \")\" before end of expression",
         );
         bad("a[1,2)", "Expected \"]\", got \")\"");
+        bad("a ^ b", "Expected \"(\", got \"^\"");
         bad(
             "\"unterminated",
             "String literal must be terminated by a matching quote",

@@ -247,9 +247,14 @@ impl Checker<'_> {
         self.push(Kind::SchemaValidationFailed, message, Some(location));
     }
 
-    /// Records a type mismatch.
+    /// Records a type mismatch (AWS's wording for it is not recorded; this follows the style
+    /// of its `The field 'Type' should have one of these values` message).
     pub(super) fn wrong_type(&mut self, expected: &str, location: String) {
-        self.schema(format!("Expected value of type {expected}"), location);
+        let field = location.rsplit('/').next().unwrap_or_default();
+        self.schema(
+            format!("The field '{field}' should be of type {expected}"),
+            location,
+        );
     }
 
     /// `Field 'X' is not supported` (recorded wording).
@@ -894,8 +899,11 @@ impl Checker<'_> {
     }
 
     fn task(&mut self, object: &Map<String, Value>, lang: Lang, at: &str, depth: usize) {
-        if let Some(resource) = self.string_field(object, "Resource", at) {
-            self.resource(resource, &field_at(at, "Resource"));
+        match object.get("Resource") {
+            Some(Value::String(resource)) => self.resource(resource, &field_at(at, "Resource")),
+            Some(value) if is_cloudformation_intrinsic(value) => {}
+            Some(_) => self.wrong_type("String", field_at(at, "Resource")),
+            None => {}
         }
         let timeout = self.seconds_pair(object, "TimeoutSeconds", 1, lang, at);
         let heartbeat = self.seconds_pair(object, "HeartbeatSeconds", 1, lang, at);
@@ -1579,6 +1587,18 @@ fn is_resource_uri(resource: &str) -> bool {
         return is_lambda_function(&parts[6..]);
     }
     true
+}
+
+/// True for a CloudFormation intrinsic such as `{"Ref": "Fn"}` or `{"Fn::GetAtt": [...]}`
+/// standing for a `Resource`: CloudFormation resolves it before AWS sees the definition, and
+/// the asl-validator corpus accepts it (`valid-task-intrisic-function.json`).
+fn is_cloudformation_intrinsic(value: &Value) -> bool {
+    value.as_object().is_some_and(|object| {
+        object.len() == 1
+            && object
+                .keys()
+                .all(|key| key == "Ref" || key.starts_with("Fn::"))
+    })
 }
 
 /// `<name>[:<qualifier>]` of a Lambda function ARN: the name 1–64 of `[A-Za-z0-9-_]`, the

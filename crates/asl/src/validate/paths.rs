@@ -45,16 +45,65 @@ pub(super) fn is_call(text: &str) -> bool {
         return false;
     }
     match Call::parse(text) {
-        Ok(call) => call.paths().iter().all(|path| is_path(path, Roots::Any)),
+        Ok(call) => {
+            call.paths().iter().all(|path| is_path(path, Roots::Any)) && numeric_arguments_ok(text)
+        }
         Err(_) => false,
     }
+}
+
+/// The functions whose arguments are all numbers: a string literal there can never work, and
+/// AWS refuses it at definition time (asl-validator's `invalid-math-add`:
+/// `States.MathAdd(1,'-1')`). [`Call`] keeps its arguments private, so this walks the text.
+const NUMERIC_FUNCTIONS: [&str; 3] = ["States.MathAdd", "States.MathRandom", "States.ArrayRange"];
+
+/// False when a numeric-only function gets a string literal argument. Works on text that
+/// [`Call::parse`] accepted, so the shape is known to be sound.
+fn numeric_arguments_ok(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    // For each open call, whether its arguments must be numbers.
+    let mut calls: Vec<bool> = Vec::new();
+    let mut name_start = 0;
+    let mut index = 0;
+    while index < chars.len() {
+        match chars[index] {
+            '\'' => {
+                if calls.last() == Some(&true) {
+                    return false;
+                }
+                index += 1;
+                while index < chars.len() && chars[index] != '\'' {
+                    if chars[index] == '\\' {
+                        index += 1;
+                    }
+                    index += 1;
+                }
+            }
+            '(' => {
+                let name: String = chars[name_start..index].iter().collect();
+                calls.push(NUMERIC_FUNCTIONS.contains(&name.trim()));
+                name_start = index + 1;
+            }
+            ')' | ',' => {
+                if chars[index] == ')' {
+                    calls.pop();
+                }
+                name_start = index + 1;
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    true
 }
 
 fn parse(text: &str, roots: Roots) -> Option<Path> {
     if !text.starts_with('$') {
         return None;
     }
-    let path = Path::parse(text).ok()?;
+    let path = Path::parse(text)
+        .ok()
+        .or_else(|| Path::parse(&without_expressions(text)?).ok())?;
     let allowed = match (roots, path.root()) {
         (Roots::Any, _) => true,
         (Roots::InputOnly, Root::Input) => true,
@@ -63,4 +112,53 @@ fn parse(text: &str, roots: Roots) -> Option<Path> {
         (Roots::NoContext, _) => true,
     };
     allowed.then_some(path)
+}
+
+/// `text` with the body of every filter `[?(...)]` and script `[(...)]` replaced by a wildcard,
+/// or `None` when it has neither.
+///
+/// Filter and script bodies are evaluated against the data, and the asl-validator corpus
+/// accepts bodies our JSONPath parser refuses (`[?(@.OutputKey == FooBar)]`, an unquoted
+/// operand; `[(@.length-1)]`, a script). At definition time only the path around them is
+/// checked; a body that cannot be evaluated fails at run time with the path's runtime error.
+fn without_expressions(text: &str) -> Option<String> {
+    if !text.contains("[?(") && !text.contains("[(") {
+        return None;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut index = 0;
+    while index < chars.len() {
+        let opens_expression = chars[index] == '['
+            && (chars.get(index + 1) == Some(&'(')
+                || (chars.get(index + 1) == Some(&'?') && chars.get(index + 2) == Some(&'(')));
+        if !opens_expression {
+            out.push(chars[index]);
+            index += 1;
+            continue;
+        }
+        // Skip to the `]` that closes this bracket, minding nesting and quotes.
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        let mut end = None;
+        for (offset, c) in chars[index..].iter().enumerate() {
+            match (quote, *c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(*c),
+                (None, '[' | '(') => depth += 1,
+                (None, ']' | ')') => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        end = Some(index + offset);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push_str("[*]");
+        index = end? + 1;
+    }
+    Some(out)
 }
