@@ -132,6 +132,12 @@ pub enum Kind {
     InvalidJsonataExpression,
     /// The definition is nested deeper than the validator walks (see [`MAX_DEPTH`]).
     TooDeeplyNested,
+    /// Warning: a payload-template value reads like a path but its key lacks `.$`, so it is a
+    /// literal: `"Parameters": {"id": "$.id"}`.
+    NoDollar,
+    /// Warning: a Pass state's `Result` has keys ending in `.$`, which are never evaluated:
+    /// `{"Type": "Pass", "Result": {"id.$": "$.id"}, "End": true}`.
+    PassResultIsStatic,
 }
 
 impl Kind {
@@ -148,6 +154,8 @@ impl Kind {
             Kind::MissingTransitionTarget => "MISSING_TRANSITION_TARGET",
             Kind::InvalidJsonataExpression => "INVALID_JSONATA_EXPRESSION",
             Kind::TooDeeplyNested => "TOO_DEEPLY_NESTED",
+            Kind::NoDollar => "NO_DOLLAR",
+            Kind::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
         }
     }
 }
@@ -194,6 +202,15 @@ pub fn validate(text: &str, options: &Options) -> Vec<Diagnostic> {
     }
     match serde_json::from_str::<Value>(text) {
         Ok(value) => validate_value(&value, options),
+        // serde_json stops at 128 levels of nesting; Jackson has no such limit, but a
+        // definition that deep is refused by AWS's own limits anyway.
+        Err(error) if error.to_string().starts_with("recursion limit exceeded") => {
+            vec![Diagnostic::error(
+                Kind::TooDeeplyNested.code(),
+                format!("The definition is nested more than {MAX_DEPTH} levels deep"),
+                None,
+            )]
+        }
         Err(error) => vec![text::json_error(text, &error)],
     }
 }

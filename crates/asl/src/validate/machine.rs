@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Map, Value};
 
 use super::paths::{self, Roots};
-use super::{Diagnostic, Kind, MAX_DEPTH, MachineType, Options, jsonata};
+use super::{Diagnostic, Kind, MAX_DEPTH, MachineType, Options, Severity, jsonata};
 
 /// The query language a state is evaluated with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +240,16 @@ impl Checker<'_> {
     ) {
         self.diagnostics
             .push(Diagnostic::error(kind.code(), message, location));
+    }
+
+    /// Records a warning.
+    fn warn(&mut self, kind: Kind, message: String, location: &str) {
+        self.diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            code: kind.code(),
+            message,
+            location: Some(location.to_owned()),
+        });
     }
 
     /// Records a `SCHEMA_VALIDATION_FAILED` at `location`.
@@ -479,6 +489,15 @@ impl Checker<'_> {
                             );
                         }
                     } else {
+                        if item.as_str().is_some_and(looks_like_path) {
+                            self.warn(
+                                Kind::NoDollar,
+                                format!(
+                                    "The value of the field '{key}' looks like a JSONPath, but the field name does not end with '.$', so it is used as a literal string"
+                                ),
+                                field_location,
+                            );
+                        }
                         self.payload_template(item, field_location, depth + 1);
                     }
                 }
@@ -822,6 +841,18 @@ impl Checker<'_> {
         }
         self.assign(object, lang, at, depth);
 
+        if state_type == "Pass"
+            && lang == Lang::JsonPath
+            && object
+                .get("Result")
+                .is_some_and(|result| has_dollar_key(result, 0))
+        {
+            self.warn(
+                Kind::PassResultIsStatic,
+                "The Pass state's Result has fields ending in '.$'; Result is static and they are not evaluated (use Parameters)".to_owned(),
+                &field_at(at, "Result"),
+            );
+        }
         match state_type {
             "Task" => self.task(object, lang, at, depth),
             "Choice" => self.choice(object, lang, at, &mut info, depth),
@@ -1639,5 +1670,28 @@ fn python_repr(c: char) -> String {
             format!("'\\x{:02x}'", c as u32)
         }
         c => format!("'{c}'"),
+    }
+}
+
+/// True for a literal that reads like a JSONPath (`$`, `$.x`, `$$.x`, `$[0]`).
+fn looks_like_path(text: &str) -> bool {
+    text == "$"
+        || text == "$$"
+        || ["$.", "$[", "$$.", "$$["]
+            .iter()
+            .any(|prefix| text.starts_with(prefix))
+}
+
+/// True when `value` holds, at any depth, an object key ending in `.$`.
+fn has_dollar_key(value: &Value, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match value {
+        Value::Object(object) => object
+            .iter()
+            .any(|(key, item)| key.ends_with(".$") || has_dollar_key(item, depth + 1)),
+        Value::Array(items) => items.iter().any(|item| has_dollar_key(item, depth + 1)),
+        _ => false,
     }
 }
