@@ -5,7 +5,7 @@
 //! - `validate(text, &Options) -> Vec<Diagnostic>`;
 //! - `validate_value(&value, &Options) -> Vec<Diagnostic>`.
 //!
-//! The checks live in submodules: [`text`] turns unreadable text into AWS's Jackson-style
+//! The checks live in submodules: `text` turns unreadable text into AWS's Jackson-style
 //! diagnostic, `machine` walks the definition (top level, states, nested Parallel branches and
 //! Map processors) and `rules`, `paths` and `jsonata` check Choice rules, JSONPath/intrinsic
 //! fields and `{% %}` expressions. Every message is AWS's wording where AWS's wording is known
@@ -106,7 +106,7 @@ pub enum Kind {
     /// The definition breaks the schema, for example `{}` (`These fields are required:
     /// [States, StartAt]`), `{"StartAt":"A","States":{"A":{"Type":"Nope","End":true}}}` (the
     /// Type message) or `"Branches": []` (`Value cannot be empty`). Messages AWS never recorded
-    /// for us (type mismatches: `Expected value of type String`; pairs:
+    /// for us (type mismatches: `The field 'End' should be of type Boolean`; pairs:
     /// `There should only be one of the following fields: [Error, ErrorPath]`) follow the
     /// recorded ones' style.
     SchemaValidationFailed,
@@ -128,7 +128,9 @@ pub enum Kind {
     /// `Missing 'Next' target: Nope`), or a state cannot be reached (`State "C" is not
     /// reachable.`).
     MissingTransitionTarget,
-    /// A `{% %}` expression does not parse: `"Output": "{% 1 + %}"`.
+    /// A `{% %}` expression does not parse: `"Output": "{% 1 + %}"` gives JSONata's own
+    /// `Unexpected end of expression` (code and wording measured against AWS by others; not in
+    /// AWS's documented list).
     InvalidJsonataExpression,
     /// The definition is nested deeper than the validator walks (see [`MAX_DEPTH`]).
     TooDeeplyNested,
