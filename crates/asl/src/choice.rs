@@ -67,7 +67,9 @@ fn compare(
     let value = value.ok_or_else(|| missing(variable))?;
     let expected = match operand {
         Operand::Value(expected) => std::borrow::Cow::Borrowed(expected),
-        Operand::Path(path) => std::borrow::Cow::Owned(env.select(path).ok_or_else(|| missing(path))?),
+        Operand::Path(path) => {
+            std::borrow::Cow::Owned(env.select(path).ok_or_else(|| missing(path))?)
+        }
     };
     let expected = expected.as_ref();
     use Operator as O;
@@ -133,8 +135,8 @@ fn expected_bool(operand: &Operand) -> bool {
 }
 
 fn ordering_holds(operator: Operator, ordering: std::cmp::Ordering) -> bool {
-    use std::cmp::Ordering::{Equal, Greater, Less};
     use Operator as O;
+    use std::cmp::Ordering::{Equal, Greater, Less};
     match operator {
         O::StringEquals | O::NumericEquals | O::TimestampEquals => ordering == Equal,
         O::StringLessThan | O::NumericLessThan | O::TimestampLessThan => ordering == Less,

@@ -292,13 +292,19 @@ impl Operator {
         ("NumericLessThan", Operator::NumericLessThan),
         ("NumericGreaterThan", Operator::NumericGreaterThan),
         ("NumericLessThanEquals", Operator::NumericLessThanEquals),
-        ("NumericGreaterThanEquals", Operator::NumericGreaterThanEquals),
+        (
+            "NumericGreaterThanEquals",
+            Operator::NumericGreaterThanEquals,
+        ),
         ("BooleanEquals", Operator::BooleanEquals),
         ("TimestampEquals", Operator::TimestampEquals),
         ("TimestampLessThan", Operator::TimestampLessThan),
         ("TimestampGreaterThan", Operator::TimestampGreaterThan),
         ("TimestampLessThanEquals", Operator::TimestampLessThanEquals),
-        ("TimestampGreaterThanEquals", Operator::TimestampGreaterThanEquals),
+        (
+            "TimestampGreaterThanEquals",
+            Operator::TimestampGreaterThanEquals,
+        ),
         ("IsNull", Operator::IsNull),
         ("IsPresent", Operator::IsPresent),
         ("IsNumeric", Operator::IsNumeric),
@@ -497,9 +503,10 @@ impl StateMachine {
                 || match &state.kind {
                     Kind::Choice(choice) => choice.choices.iter().any(|rule| rule.assign.is_some()),
                     Kind::Task(task) => task.catch.iter().any(|catcher| catcher.assign.is_some()),
-                    Kind::Parallel(parallel) => {
-                        parallel.catch.iter().any(|catcher| catcher.assign.is_some())
-                    }
+                    Kind::Parallel(parallel) => parallel
+                        .catch
+                        .iter()
+                        .any(|catcher| catcher.assign.is_some()),
                     Kind::Map(map) => map.catch.iter().any(|catcher| catcher.assign.is_some()),
                     _ => false,
                 }
@@ -648,9 +655,12 @@ impl<'a> Fields<'a> {
     fn target(&self, key: &str) -> Result<Option<usize>, Error> {
         match self.string(key)? {
             None => Ok(None),
-            Some(name) => self.by_name.get(&name).copied().map(Some).ok_or_else(|| {
-                error(&self.here(key), format!("Missing 'Next' target: {name}"))
-            }),
+            Some(name) => self
+                .by_name
+                .get(&name)
+                .copied()
+                .map(Some)
+                .ok_or_else(|| error(&self.here(key), format!("Missing 'Next' target: {name}"))),
         }
     }
 
@@ -964,9 +974,7 @@ fn build_choice(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<Ch
             by_name: fields.by_name,
         };
         let condition = match (query_language, object.get("Condition")) {
-            (QueryLanguage::Jsonata, Some(Value::String(text))) => {
-                Condition::Jsonata(text.clone())
-            }
+            (QueryLanguage::Jsonata, Some(Value::String(text))) => Condition::Jsonata(text.clone()),
             (QueryLanguage::Jsonata, Some(other)) => Condition::Jsonata(other.to_string()),
             _ => build_condition(object, &location, 0)?,
         };
@@ -1080,17 +1088,17 @@ fn build_wait(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<Wait
 }
 
 fn build_map(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<MapState, Error> {
-    let (processor_key, processor_value) = match (fields.get("ItemProcessor"), fields.get("Iterator"))
-    {
-        (Some(value), _) => ("ItemProcessor", value),
-        (None, Some(value)) => ("Iterator", value),
-        (None, None) => {
-            return Err(error(
-                fields.location,
-                "These fields are required: [ItemProcessor]",
-            ));
-        }
-    };
+    let (processor_key, processor_value) =
+        match (fields.get("ItemProcessor"), fields.get("Iterator")) {
+            (Some(value), _) => ("ItemProcessor", value),
+            (None, Some(value)) => ("Iterator", value),
+            (None, None) => {
+                return Err(error(
+                    fields.location,
+                    "These fields are required: [ItemProcessor]",
+                ));
+            }
+        };
     let processor_location = fields.here(processor_key);
     let processor_object = as_object(processor_value, &processor_location)?;
     let distributed = processor_object

@@ -46,6 +46,9 @@ pub enum Input {
     Start {
         /// The execution input.
         input: Value,
+        /// The input as the caller sent it. AWS keeps a document's text as it came until a
+        /// state changes it, so histories show the caller's own spacing.
+        text: Option<String>,
     },
     /// A worker picked up a task (activities), or the integration started it.
     TaskStarted {
@@ -231,6 +234,7 @@ struct Children {
     is_map: bool,
     threads: Vec<Option<usize>>,
     results: Vec<Value>,
+    result_texts: Vec<Option<Arc<str>>>,
     items: Vec<Value>,
     effective: Value,
     next_slot: usize,
@@ -242,6 +246,8 @@ struct Children {
     tolerated_percentage: Option<f64>,
     /// Every child has ended; the state finishes on the parent's next run.
     complete: bool,
+    /// The text of a Parallel state's branch input, when it is the state's input untouched.
+    branch_text: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -259,6 +265,14 @@ struct Thread {
     retry_counts: Vec<u64>,
     /// Set until the thread first runs: its event chain starts from its parent's.
     fresh: bool,
+    /// The current input's text, when it is known (see [`Input::Start`]).
+    input_text: Option<Arc<str>>,
+    /// The text of the output of the state just exited.
+    output_text: Option<Arc<str>>,
+    /// The text of a Parallel or Map result, joined from its branches' texts as AWS does.
+    result_text: Option<Arc<str>>,
+    /// The state's output is its result, untouched (no ResultSelector, ResultPath or OutputPath).
+    output_is_result: bool,
 }
 
 /// One execution of a state machine.
@@ -394,7 +408,7 @@ impl Execution {
             return Step::default();
         }
         match input {
-            Input::Start { input } => self.start(input),
+            Input::Start { input, text } => self.start(input, text),
             Input::TaskStarted { task, worker_name } => self.task_started(task, worker_name),
             Input::TaskSucceeded { task, output } => self.task_succeeded(task, output, entropy),
             Input::TaskFailed { task, error, cause } => {
@@ -440,7 +454,9 @@ impl Execution {
     fn start_timer(&mut self, purpose: Timer, fire_at_ms: i64) -> u64 {
         let id = self.new_effect_id();
         self.timers.insert(id, purpose);
-        self.step.effects.push(Effect::StartTimer { id, fire_at_ms });
+        self.step
+            .effects
+            .push(Effect::StartTimer { id, fire_at_ms });
         id
     }
 
@@ -452,22 +468,25 @@ impl Execution {
 
     // ----- inputs ------------------------------------------------------------------------
 
-    fn start(&mut self, input: Value) {
+    fn start(&mut self, input: Value, text: Option<String>) {
         if !self.threads.is_empty() {
             return;
         }
         self.input = input.clone();
+        let text: Arc<str> = text.unwrap_or_else(|| json_text(&input)).into();
         self.emit_with_prev(
             0,
             "ExecutionStarted".to_owned(),
             Some(json!({
-                "input": json_text(&input),
+                "input": &*text,
                 "inputDetails": not_truncated(),
                 "roleArn": self.info.role_arn,
             })),
         );
         if let Some(seconds) = self.machine.timeout_seconds {
-            let fire_at = self.now.saturating_add((seconds as i64).saturating_mul(1000));
+            let fire_at = self
+                .now
+                .saturating_add((seconds as i64).saturating_mul(1000));
             self.start_timer(Timer::ExecutionTimeout, fire_at);
         }
         let machine = self.machine.clone();
@@ -484,6 +503,10 @@ impl Execution {
             phase: Phase::Enter,
             retry_counts: Vec::new(),
             fresh: false,
+            input_text: Some(text),
+            output_text: None,
+            result_text: None,
+            output_is_result: false,
         });
         self.queue.push_back(0);
     }
@@ -665,8 +688,7 @@ impl Execution {
         };
         match purpose {
             Timer::Wait(thread) => {
-                if matches!(self.threads[thread].phase, Phase::Waiting { timer: t } if t == timer)
-                {
+                if matches!(self.threads[thread].phase, Phase::Waiting { timer: t } if t == timer) {
                     self.threads[thread].phase = Phase::Work;
                     self.finish_wait(thread, entropy);
                 }
@@ -759,15 +781,15 @@ impl Execution {
             }
             match self.threads[thread].phase {
                 Phase::IterationStart => {
-                    let (index, parent) = match (
-                        &self.threads[thread].map_item,
-                        self.threads[thread].parent,
-                    ) {
-                        (Some((index, _)), Some((parent, _))) => (*index, parent),
-                        _ => (0, 0),
-                    };
+                    let (index, parent) =
+                        match (&self.threads[thread].map_item, self.threads[thread].parent) {
+                            (Some((index, _)), Some((parent, _))) => (*index, parent),
+                            _ => (0, 0),
+                        };
                     let parent_thread = &self.threads[parent];
-                    let name = parent_thread.machine.states[parent_thread.state].name.clone();
+                    let name = parent_thread.machine.states[parent_thread.state]
+                        .name
+                        .clone();
                     self.emit(
                         thread,
                         "MapIterationStarted".to_owned(),
@@ -783,7 +805,7 @@ impl Execution {
                         .position(|(waiting, _)| *waiting == thread)
                     {
                         let (_, failure) = self.pending_failures.remove(position);
-                        self.handle_failure(thread, failure, entropy);
+                        self.handle_children_failure(thread, failure, entropy);
                     } else {
                         self.do_work(thread, entropy);
                     }
@@ -805,9 +827,13 @@ impl Execution {
         let t = &self.threads[thread];
         let state = &t.machine.states[t.state];
         let event_type = format!("{}StateEntered", state.kind.type_name());
+        let input_text = match &t.input_text {
+            Some(text) => text.to_string(),
+            None => json_text(&t.input),
+        };
         let details = json!({
             "name": state.name,
-            "input": json_text(&t.input),
+            "input": input_text,
             "inputDetails": not_truncated(),
         });
         let id = self.emit(thread, event_type, Some(details));
@@ -816,6 +842,8 @@ impl Execution {
         t.entered_event = id;
         t.entered_at = now;
         t.retry_counts.clear();
+        t.result_text = None;
+        t.output_is_result = false;
         t.phase = Phase::Work;
     }
 
@@ -888,21 +916,15 @@ impl Execution {
             Kind::Pass(pass) => {
                 let result = match (&pass.result, &pass.parameters) {
                     (Some(result), _) => Ok(result.clone()),
-                    (None, Some(parameters)) => {
-                        self.with_env(thread, &effective, entropy, |env| {
-                            dataflow::evaluate_template(parameters, env)
-                        })
-                    }
+                    (None, Some(parameters)) => self.with_env(thread, &effective, entropy, |env| {
+                        dataflow::evaluate_template(parameters, env)
+                    }),
                     (None, None) => Ok(effective),
                 };
                 match result {
-                    Ok(result) => self.finish_with_result(
-                        thread,
-                        result,
-                        None,
-                        &pass.result_path,
-                        entropy,
-                    ),
+                    Ok(result) => {
+                        self.finish_with_result(thread, result, None, &pass.result_path, entropy)
+                    }
                     Err(failure) => self.fail_state(thread, failure, entropy),
                 }
             }
@@ -1050,12 +1072,17 @@ impl Execution {
                     Ok(value) => value,
                     Err(failure) => return self.fail_state(thread, failure, entropy),
                 };
+                let branch_text = match &self.threads[thread].input_text {
+                    Some(text) if branch_input == raw_input => Some(text.clone()),
+                    _ => None,
+                };
                 self.emit(thread, "ParallelStateStarted".to_owned(), None);
                 let count = parallel.branches.len();
                 let children = Children {
                     is_map: false,
                     threads: vec![None; count],
                     results: vec![Value::Null; count],
+                    result_texts: vec![None; count],
                     items: vec![branch_input; count],
                     effective: Value::Null,
                     next_slot: 0,
@@ -1066,6 +1093,7 @@ impl Execution {
                     tolerated_count: None,
                     tolerated_percentage: None,
                     complete: false,
+                    branch_text,
                 };
                 self.threads[thread].phase = Phase::Children(Box::new(children));
                 self.start_children(thread);
@@ -1082,8 +1110,10 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) -> Result<i64, Failure> {
         let _ = entropy;
-        let seconds_from_now =
-            |seconds: u64| self.now.saturating_add((seconds as i64).saturating_mul(1000));
+        let seconds_from_now = |seconds: u64| {
+            self.now
+                .saturating_add((seconds as i64).saturating_mul(1000))
+        };
         match wait {
             Wait::Seconds(seconds) => Ok(seconds_from_now(*seconds)),
             Wait::Timestamp(text) => asl::choice::parse_timestamp(text)
@@ -1259,6 +1289,9 @@ impl Execution {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
         let raw_input = self.threads[thread].input.clone();
+        self.threads[thread].output_is_result = result_selector.is_none()
+            && matches!(result_path, ResultPath::Replace)
+            && matches!(state.output_path, asl::model::Selector::Whole);
         let output = (|| {
             let selected = match result_selector {
                 Some(template) => self.with_env(thread, &result, entropy, |env| {
@@ -1281,21 +1314,29 @@ impl Execution {
     }
 
     fn exit_state(&mut self, thread: usize, name: &str, type_name: &str, output: &Value) {
+        let t = &self.threads[thread];
+        let text: Arc<str> = match (&t.input_text, &t.result_text) {
+            (_, Some(text)) if t.output_is_result => text.clone(),
+            (Some(text), _) if *output == t.input => text.clone(),
+            _ => json_text(output).into(),
+        };
         self.emit(
             thread,
             format!("{type_name}StateExited"),
             Some(json!({
                 "name": name,
-                "output": json_text(output),
+                "output": &*text,
                 "outputDetails": not_truncated(),
             })),
         );
+        self.threads[thread].output_text = Some(text);
     }
 
     fn go_to(&mut self, thread: usize, next: usize, input: Value) {
         let t = &mut self.threads[thread];
         t.state = next;
         t.input = input;
+        t.input_text = t.output_text.take();
         t.phase = Phase::Enter;
     }
 
@@ -1306,8 +1347,35 @@ impl Execution {
         }
     }
 
+    /// A Parallel or Map state's branch failed: retry the whole state, or record
+    /// `…StateFailed` and go on to Catch.
+    fn handle_children_failure(
+        &mut self,
+        thread: usize,
+        failure: Failure,
+        entropy: &mut dyn Entropy,
+    ) {
+        if self.retry(thread, &failure, entropy) {
+            return;
+        }
+        let type_name = {
+            let t = &self.threads[thread];
+            t.machine.states[t.state].kind.type_name()
+        };
+        self.emit(thread, format!("{type_name}StateFailed"), None);
+        self.catch_or_fail(thread, failure, entropy);
+    }
+
     /// Sends a failure to the state's Retry and Catch, or ends the thread with it.
     fn handle_failure(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
+        if self.retry(thread, &failure, entropy) {
+            return;
+        }
+        self.catch_or_fail(thread, failure, entropy);
+    }
+
+    /// Schedules a retry when a retrier matches and has attempts left.
+    fn retry(&mut self, thread: usize, failure: &Failure, entropy: &mut dyn Entropy) -> bool {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
         if let Some((index, retrier)) = state
@@ -1326,9 +1394,16 @@ impl Execution {
                 let delay_ms = retry_delay_ms(retrier, attempts, entropy);
                 let timer = self.start_timer(Timer::Retry(thread), self.now + delay_ms);
                 self.threads[thread].phase = Phase::RetryDelay { timer };
-                return;
+                return true;
             }
         }
+        false
+    }
+
+    /// Sends a failure to the first matching catcher, or ends the thread with it.
+    fn catch_or_fail(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
+        let machine = self.threads[thread].machine.clone();
+        let state = &machine.states[self.threads[thread].state];
         if let Some(catcher) = state
             .catchers()
             .iter()
@@ -1393,11 +1468,15 @@ impl Execution {
         let previous = self.threads[0].last_event;
         match outcome {
             Ok(output) => {
+                let text = match &self.threads[0].output_text {
+                    Some(text) => text.to_string(),
+                    None => json_text(&output),
+                };
                 self.emit_with_prev(
                     previous,
                     "ExecutionSucceeded".to_owned(),
                     Some(json!({
-                        "output": json_text(&output),
+                        "output": text,
                         "outputDetails": not_truncated(),
                     })),
                 );
@@ -1487,11 +1566,14 @@ impl Execution {
             Ok(value) => value.unwrap_or(0) as usize,
             Err(failure) => return self.fail_state(thread, failure, entropy),
         };
-        let tolerated_count =
-            match number(self, &map.tolerated_failure_count, "ToleratedFailureCountPath") {
-                Ok(value) => value,
-                Err(failure) => return self.fail_state(thread, failure, entropy),
-            };
+        let tolerated_count = match number(
+            self,
+            &map.tolerated_failure_count,
+            "ToleratedFailureCountPath",
+        ) {
+            Ok(value) => value,
+            Err(failure) => return self.fail_state(thread, failure, entropy),
+        };
         let tolerated_percentage = match &map.tolerated_failure_percentage {
             None => None,
             Some(Percentage::Fixed(value)) => Some(*value),
@@ -1540,6 +1622,7 @@ impl Execution {
             is_map: true,
             threads: vec![None; count],
             results: vec![Value::Null; count],
+            result_texts: vec![None; count],
             items: inputs,
             effective: Value::Array(items),
             next_slot: 0,
@@ -1550,6 +1633,7 @@ impl Execution {
             tolerated_count,
             tolerated_percentage,
             complete: false,
+            branch_text: None,
         };
         self.threads[thread].phase = Phase::Children(Box::new(children));
         if count == 0 {
@@ -1579,6 +1663,11 @@ impl Execution {
             children.next_slot += 1;
             children.running += 1;
             let input = std::mem::take(&mut children.items[slot]);
+            let parent_text = if !children.is_map {
+                children.branch_text.clone()
+            } else {
+                None
+            };
             let (sub_machine, map_item, phase) = match &state.kind {
                 Kind::Parallel(parallel) => (parallel.branches[slot].clone(), None, Phase::Enter),
                 Kind::Map(map) => {
@@ -1611,6 +1700,10 @@ impl Execution {
                 phase,
                 retry_counts: Vec::new(),
                 fresh: true,
+                input_text: parent_text,
+                output_text: None,
+                result_text: None,
+                output_is_result: false,
             });
             self.queue.push_back(child);
         }
@@ -1618,16 +1711,21 @@ impl Execution {
 
     fn child_succeeded(&mut self, parent: usize, slot: usize, child: usize, output: Value) {
         let child_last = self.threads[child].last_event;
+        let child_text = self.threads[child].output_text.clone();
         let Phase::Children(children) = &mut self.threads[parent].phase else {
             return;
         };
         children.results[slot] = output;
+        children.result_texts[slot] = child_text;
         children.running -= 1;
         children.done += 1;
         let all_done = children.done == children.threads.len();
         let is_map = children.is_map;
         if is_map {
-            let index = self.threads[child].map_item.as_ref().map_or(0, |item| item.0);
+            let index = self.threads[child]
+                .map_item
+                .as_ref()
+                .map_or(0, |item| item.0);
             let name = self.state_name(parent);
             let id = self.emit_with_prev(
                 child_last,
@@ -1686,7 +1784,10 @@ impl Execution {
         let all_done = children.done == total;
         children.results[slot] = Value::Null;
         if is_map {
-            let index = self.threads[child].map_item.as_ref().map_or(0, |item| item.0);
+            let index = self.threads[child]
+                .map_item
+                .as_ref()
+                .map_or(0, |item| item.0);
             let name = self.state_name(parent);
             self.emit_with_prev(
                 child_last,
@@ -1713,8 +1814,6 @@ impl Execution {
             }
             _ => false,
         };
-        let type_name = if is_map { "Map" } else { "Parallel" };
-        self.emit(parent, format!("{type_name}StateFailed"), None);
         self.threads[parent].phase = Phase::Work;
         let failure = if tolerance_set {
             Failure::new(
@@ -1797,6 +1896,23 @@ impl Execution {
         // AWS records `…StateSucceeded` without moving the state's event chain on.
         let previous = self.threads[parent].last_event;
         self.emit_with_prev(previous, format!("{type_name}StateSucceeded"), None);
+        let mut text = String::from("[");
+        for (index, (value, value_text)) in children
+            .results
+            .iter()
+            .zip(&children.result_texts)
+            .enumerate()
+        {
+            if index > 0 {
+                text.push(',');
+            }
+            match value_text {
+                Some(value_text) => text.push_str(value_text),
+                None => text.push_str(&json_text(value)),
+            }
+        }
+        text.push(']');
+        self.threads[parent].result_text = Some(text.into());
         self.finish_work(parent, Value::Array(children.results), entropy);
     }
 }

@@ -1,1 +1,10 @@
-//! switchback library (being written).
+//! The `switchback` command's library: what the subcommands do, kept apart from argument
+//! parsing so that tests can call it directly.
+//!
+//! - [`local`] runs one execution in this process (`switchback run`, the conformance runner);
+//! - [`conformance`] replays a LocalStack-format corpus recorded against AWS;
+//! - [`locate`] maps a JSON pointer to the bytes of a definition, to underline problems.
+
+pub mod conformance;
+pub mod local;
+pub mod locate;

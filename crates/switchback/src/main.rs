@@ -1,2 +1,249 @@
-//! The switchback command.
-fn main() {}
+//! The `switchback` command: validate and run Amazon States Language definitions, and replay
+//! conformance corpora. (`serve` and `deploy` come with the service.)
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use asl::model::StateMachine;
+use asl::validate::{self, Diagnostic, MachineType, Severity};
+use clap::{Parser, Subcommand, ValueEnum};
+use engine::{ExecutionInfo, Status};
+use serde_json::Value;
+use switchback::local::{self, NoIntegrations, ScaledClock};
+use switchback::{conformance, locate};
+
+#[derive(Parser)]
+#[command(
+    name = "switchback",
+    version,
+    about = "AWS Step Functions, self-hosted"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a definition and report every problem, as ValidateStateMachineDefinition does.
+    Validate {
+        /// The definition file (JSON).
+        definition: PathBuf,
+        /// The kind of state machine it is for.
+        #[arg(long = "type", value_enum, default_value = "standard")]
+        machine_type: TypeArg,
+        /// Report warnings too.
+        #[arg(long)]
+        warnings: bool,
+    },
+    /// Run a definition in this process and print its output (or its error and cause).
+    Run {
+        /// The definition file (JSON).
+        definition: PathBuf,
+        /// The execution input, as JSON.
+        #[arg(long, default_value = "{}")]
+        input: String,
+        /// Make Wait states and other timers go this many times faster.
+        #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
+        time_scale: f64,
+        /// Print the execution history (one JSON event per line) before the result.
+        #[arg(long)]
+        history: bool,
+    },
+    /// Replay a LocalStack-format corpus (manifest.json, templates, snapshots) through the engine.
+    Conformance {
+        /// The corpus folder (the one holding manifest.json).
+        #[arg(long)]
+        corpus: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TypeArg {
+    Standard,
+    Express,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Validate {
+            definition,
+            machine_type,
+            warnings,
+        } => validate_command(&definition, machine_type, warnings),
+        Command::Run {
+            definition,
+            input,
+            time_scale,
+            history,
+        } => run_command(&definition, &input, time_scale, history),
+        Command::Conformance { corpus } => conformance_command(&corpus),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        let severity = match diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let mut report = miette::MietteDiagnostic::new(diagnostic.message.clone())
+            .with_code(diagnostic.code)
+            .with_severity(severity);
+        if let Some(location) = &diagnostic.location {
+            report = report.with_help(format!("at {location}"));
+            if let Some(range) = locate::locate(text, location) {
+                report = report.with_label(miette::LabeledSpan::at(range, diagnostic.code));
+            }
+        }
+        let report = miette::Report::new(report).with_source_code(miette::NamedSource::new(
+            path.display().to_string(),
+            text.to_owned(),
+        ));
+        eprintln!("{report:?}");
+    }
+}
+
+fn validate_command(path: &Path, machine_type: TypeArg, warnings: bool) -> Result<ExitCode> {
+    let text = read(path)?;
+    let options = validate::Options {
+        machine_type: match machine_type {
+            TypeArg::Standard => MachineType::Standard,
+            TypeArg::Express => MachineType::Express,
+        },
+    };
+    let diagnostics: Vec<Diagnostic> = validate::validate(&text, &options)
+        .into_iter()
+        .filter(|diagnostic| warnings || diagnostic.severity == Severity::Error)
+        .collect();
+    print_diagnostics(path, &text, &diagnostics);
+    let errors = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        eprintln!("{}: {errors} error(s)", path.display());
+        Ok(ExitCode::from(1))
+    } else {
+        println!("{}: OK", path.display());
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn run_command(path: &Path, input: &str, time_scale: f64, history: bool) -> Result<ExitCode> {
+    let text = read(path)?;
+    let diagnostics: Vec<Diagnostic> = validate::validate(&text, &validate::Options::default())
+        .into_iter()
+        .filter(|diagnostic| diagnostic.severity == Severity::Error)
+        .collect();
+    if !diagnostics.is_empty() {
+        print_diagnostics(path, &text, &diagnostics);
+        eprintln!("{}: the definition is not valid", path.display());
+        return Ok(ExitCode::from(2));
+    }
+    let definition: Value = serde_json::from_str(&text)?;
+    let machine = StateMachine::from_value(&definition)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+    if machine.uses_jsonata() {
+        anyhow::bail!("{}: JSONata is not supported yet", path.display());
+    }
+    if machine.uses_variables() {
+        anyhow::bail!(
+            "{}: workflow variables (Assign) are not supported yet",
+            path.display()
+        );
+    }
+    let input_text = input.to_owned();
+    let input: Value = serde_json::from_str(input).context("--input is not valid JSON")?;
+    if !time_scale.is_finite() || time_scale <= 0.0 {
+        anyhow::bail!("--time-scale must be a positive number");
+    }
+    let name = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("local")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect::<String>();
+    let mut clock = ScaledClock::new(time_scale);
+    let mut entropy = local::process_entropy();
+    let execution_name = asl::Entropy::uuid_v4(&mut entropy);
+    let info = ExecutionInfo {
+        execution_arn: format!(
+            "arn:aws:states:us-east-1:123456789012:execution:{name}:{execution_name}"
+        ),
+        name: execution_name,
+        state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}"),
+        state_machine_name: name,
+        role_arn: "arn:aws:iam::123456789012:role/switchback-local".to_owned(),
+        region: "us-east-1".to_owned(),
+        start_time_ms: local::wall_clock_ms(),
+    };
+    let outcome = local::run(
+        Arc::new(machine),
+        info,
+        input,
+        Some(input_text),
+        &mut clock,
+        &mut NoIntegrations,
+        &mut entropy,
+    );
+    if history {
+        for event in &outcome.history {
+            println!("{}", event.to_json());
+        }
+    }
+    match &outcome.status {
+        Status::Succeeded { output } => {
+            println!("{output}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Status::Failed { error, cause }
+        | Status::TimedOut { error, cause }
+        | Status::Aborted { error, cause } => {
+            eprintln!("{}", outcome.status.as_str());
+            eprintln!("error: {}", error.as_deref().unwrap_or(""));
+            eprintln!("cause: {}", cause.as_deref().unwrap_or(""));
+            Ok(ExitCode::from(1))
+        }
+        Status::Running => {
+            eprintln!("the execution did not finish");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn conformance_command(corpus: &Path) -> Result<ExitCode> {
+    let report = conformance::run_corpus(corpus)?;
+    println!("{report}");
+    let (_, failed, _) = report.counts(None);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
