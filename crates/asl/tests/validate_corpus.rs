@@ -2,7 +2,8 @@
 //! definitions, statelint's fixtures with their expected problem counts, and the validation
 //! responses LocalStack recorded against real AWS.
 //!
-//! Each test prints a summary. (1) and (2) must pass in full; (3) has a floor.
+//! Each test prints a summary. (1) and (2) must pass in full; (3) has a floor. A fourth test
+//! validates every template AWS accepted unchanged in the LocalStack recordings (123).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -209,42 +210,139 @@ fn statelint_fixtures() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Reads a LocalStack template: JSON5 in name, JSON in practice except for trailing commas.
+/// Reads a LocalStack template as compact JSON text.
 fn template(relative: &str) -> String {
     let text = fs::read_to_string(conformance(&format!(
         "localstack/tests/aws/services/stepfunctions/templates/{relative}"
     )))
     .expect("template");
-    // Drop trailing commas (outside strings), the only JSON5 feature these templates use.
-    let mut out = String::new();
-    let mut in_string = false;
-    let mut escaped = false;
+    json5_to_json(&text)
+        .unwrap_or_else(|| panic!("template {relative} is not JSON5 we can read"))
+        .to_string()
+}
+
+/// The JSON5 these templates use, read as JSON: comments, trailing commas and unquoted keys.
+/// (asl has no JSON5 dependency; this small subset is all the corpus needs.)
+fn json5_to_json(text: &str) -> Option<Value> {
     let chars: Vec<char> = text.chars().collect();
-    for (index, c) in chars.iter().enumerate() {
-        if in_string {
-            out.push(*c);
-            if escaped {
-                escaped = false;
-            } else if *c == '\\' {
-                escaped = true;
-            } else if *c == '"' {
-                in_string = false;
+    let mut out = String::new();
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        if c == '"' {
+            out.push(c);
+            index += 1;
+            while index < chars.len() && chars[index] != '"' {
+                if chars[index] == '\\' {
+                    out.push(chars[index]);
+                    index += 1;
+                }
+                if let Some(c) = chars.get(index) {
+                    out.push(*c);
+                }
+                index += 1;
+            }
+            out.push('"');
+            index += 1;
+            continue;
+        }
+        if c == '/' && chars.get(index + 1) == Some(&'/') {
+            while index < chars.len() && chars[index] != '\n' {
+                index += 1;
             }
             continue;
         }
-        if *c == '"' {
-            in_string = true;
+        if c == '/' && chars.get(index + 1) == Some(&'*') {
+            index += 2;
+            while index + 1 < chars.len() && !(chars[index] == '*' && chars[index + 1] == '/') {
+                index += 1;
+            }
+            index += 2;
+            continue;
         }
-        if *c == ',' {
+        if c == ',' {
             let next = chars[index + 1..].iter().find(|c| !c.is_whitespace());
             if matches!(next, Some('}' | ']')) {
+                index += 1;
                 continue;
             }
         }
-        out.push(*c);
+        if (c.is_ascii_alphabetic() || c == '_')
+            && matches!(out.trim_end().chars().last(), Some('{' | ','))
+        {
+            let start = index;
+            while index < chars.len()
+                && (chars[index].is_ascii_alphanumeric() || chars[index] == '_')
+            {
+                index += 1;
+            }
+            let word: String = chars[start..index].iter().collect();
+            let is_key = chars[index..].iter().find(|c| !c.is_whitespace()) == Some(&':');
+            if is_key {
+                out.push('"');
+                out.push_str(&word);
+                out.push('"');
+            } else {
+                out.push_str(&word);
+            }
+            continue;
+        }
+        out.push(c);
+        index += 1;
     }
-    let value: Value = serde_json::from_str(&out).expect("template JSON");
-    value.to_string()
+    serde_json::from_str(&out).ok()
+}
+
+/// Every template AWS accepted (the execution-history and choice-case recordings created a
+/// state machine from it unchanged) must validate without errors.
+#[test]
+fn localstack_accepted_templates() {
+    let manifest: Value = serde_json::from_str(
+        &fs::read_to_string(conformance("localstack/manifest.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
+    let mut templates: Vec<String> = Vec::new();
+    for entry in manifest["entries"].as_array().expect("entries") {
+        let kind = entry["kind"].as_str().unwrap_or_default();
+        let changed = entry["template_placeholders"]
+            .as_array()
+            .is_some_and(|placeholders| !placeholders.is_empty())
+            || entry["template_mutated_in_test_code"] == Value::Bool(true);
+        if !matches!(kind, "execution-history" | "choice-cases") || changed {
+            continue;
+        }
+        for template in entry["templates"].as_array().into_iter().flatten() {
+            let path = template.as_str().unwrap_or_default();
+            if !templates.iter().any(|seen| seen == path) {
+                templates.push(path.to_owned());
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    for path in &templates {
+        let text =
+            fs::read_to_string(conformance(&format!("localstack/{path}"))).expect("template");
+        let Some(definition) = json5_to_json(&text) else {
+            failures.push(format!("{path}: unreadable JSON5"));
+            continue;
+        };
+        let diagnostics = validate(&definition.to_string(), &standard());
+        let found = errors(&diagnostics);
+        if !found.is_empty() {
+            failures.push(format!("{path}: {found:?}"));
+        }
+    }
+    println!(
+        "localstack templates: {}/{} accepted as AWS accepted them",
+        templates.len() - failures.len(),
+        templates.len()
+    );
+    assert!(
+        templates.len() >= 100,
+        "only {} templates found",
+        templates.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// A recorded expectation: the definition, the machine type, and AWS's diagnostics as
