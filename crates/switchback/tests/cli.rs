@@ -82,7 +82,12 @@ fn history_prints_aws_events() {
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|event| event.get("id").is_some())
-        .filter_map(|event| event.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .filter_map(|event| {
+            event
+                .get("type")
+                .and_then(|t| t.as_str())
+                .map(str::to_owned)
+        })
         .collect();
     assert_eq!(
         types,

@@ -35,12 +35,8 @@ fn shared_localstack_corpus() {
 
 /// A corpus of one entry, written to a temporary folder: the runner must read any folder in the
 /// LocalStack format, and must fail an entry whose recording differs from what we do.
-fn tiny_corpus(expected_output: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "switchback-corpus-{}-{}",
-        std::process::id(),
-        expected_output.len()
-    ));
+fn tiny_corpus(name: &str, expected_output: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("switchback-corpus-{}-{name}", std::process::id()));
     std::fs::create_dir_all(dir.join("templates")).unwrap();
     std::fs::write(
         dir.join("templates/pass.json5"),
@@ -77,7 +73,7 @@ fn tiny_corpus(expected_output: &str) -> PathBuf {
 
 #[test]
 fn any_folder_in_the_format() {
-    let dir = tiny_corpus(r#"{"x": 1}"#);
+    let dir = tiny_corpus("pass", r#"{"x": 1}"#);
     let report = run_corpus(&dir).unwrap();
     assert_eq!(report.entries.len(), 1);
     assert_eq!(report.entries[0].verdict, Verdict::Passed, "{report}");
@@ -86,13 +82,17 @@ fn any_folder_in_the_format() {
 
 #[test]
 fn a_differing_recording_fails() {
-    let dir = tiny_corpus(r#"{"x": 2}"#);
+    let dir = tiny_corpus("fail", r#"{"x": 2}"#);
     let report = run_corpus(&dir).unwrap();
     match &report.entries[0].verdict {
         Verdict::Failed(reason) => assert!(reason.contains("output"), "{reason}"),
         other => panic!("expected a failure, got {other:?}"),
     }
-    assert!(report.to_string().ends_with("0 passed, 1 failed, 0 skipped"));
+    assert!(
+        report
+            .to_string()
+            .ends_with("0 passed, 1 failed, 0 skipped")
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
