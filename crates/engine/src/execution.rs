@@ -108,6 +108,10 @@ pub struct TaskRequest {
     pub timeout_seconds: Option<u64>,
     /// HeartbeatSeconds, resolved.
     pub heartbeat_seconds: Option<u64>,
+    /// The task token, for activities and `.waitForTaskToken` integrations: whoever completes
+    /// the task presents it (`SendTaskSuccess`). It is drawn from the execution's entropy, so a
+    /// replay gives the same token.
+    pub task_token: Option<String>,
 }
 
 /// Something the caller must do once the events of the step are committed.
@@ -273,6 +277,8 @@ struct Thread {
     result_text: Option<Arc<str>>,
     /// The state's output is its result, untouched (no ResultSelector, ResultPath or OutputPath).
     output_is_result: bool,
+    /// The current task's token (`$$.Task.Token`), while a task that has one runs.
+    task_token: Option<String>,
 }
 
 /// One execution of a state machine.
@@ -282,8 +288,8 @@ pub struct Execution {
     info: ExecutionInfo,
     input: Value,
     threads: Vec<Thread>,
-    tasks: HashMap<u64, usize>,
-    timers: HashMap<u64, Timer>,
+    tasks: HashMap<u64, (usize, TaskRequest)>,
+    timers: HashMap<u64, (Timer, i64)>,
     next_event_id: u64,
     next_effect_id: u64,
     status: Status,
@@ -393,6 +399,28 @@ impl Execution {
         &self.info
     }
 
+    /// Every task and timer the execution still waits for, as the effects that asked for them,
+    /// in the order they were asked for. After rebuilding an execution from its journal, the
+    /// runtime performs these again (effects are at-least-once).
+    pub fn outstanding(&self) -> Vec<Effect> {
+        let mut effects: Vec<(u64, Effect)> = self
+            .tasks
+            .values()
+            .map(|(_, request)| (request.id, Effect::InvokeTask(request.clone())))
+            .chain(self.timers.iter().map(|(id, (_, fire_at_ms))| {
+                (
+                    *id,
+                    Effect::StartTimer {
+                        id: *id,
+                        fire_at_ms: *fire_at_ms,
+                    },
+                )
+            }))
+            .collect();
+        effects.sort_by_key(|(id, _)| *id);
+        effects.into_iter().map(|(_, effect)| effect).collect()
+    }
+
     /// True once the execution has ended.
     pub fn is_finished(&self) -> bool {
         self.status != Status::Running
@@ -453,7 +481,7 @@ impl Execution {
 
     fn start_timer(&mut self, purpose: Timer, fire_at_ms: i64) -> u64 {
         let id = self.new_effect_id();
-        self.timers.insert(id, purpose);
+        self.timers.insert(id, (purpose, fire_at_ms));
         self.step
             .effects
             .push(Effect::StartTimer { id, fire_at_ms });
@@ -507,12 +535,13 @@ impl Execution {
             output_text: None,
             result_text: None,
             output_is_result: false,
+            task_token: None,
         });
         self.queue.push_back(0);
     }
 
     fn task_thread(&self, task: u64) -> Option<usize> {
-        let thread = *self.tasks.get(&task)?;
+        let thread = self.tasks.get(&task)?.0;
         match &self.threads[thread].phase {
             Phase::Task { task: waiting, .. } if *waiting == task => Some(thread),
             _ => None,
@@ -683,7 +712,7 @@ impl Execution {
     }
 
     fn timer_fired(&mut self, timer: u64, entropy: &mut dyn Entropy) {
-        let Some(purpose) = self.timers.remove(&timer) else {
+        let Some((purpose, _)) = self.timers.remove(&timer) else {
             return;
         };
         match purpose {
@@ -870,6 +899,9 @@ impl Execution {
                 "RetryCount": retry_count,
             },
         });
+        if let Some(token) = &t.task_token {
+            context["Task"] = json!({ "Token": token });
+        }
         if let Some((index, value)) = &t.map_item {
             context["Map"] = json!({ "Item": { "Index": index, "Value": value } });
         }
@@ -1018,6 +1050,13 @@ impl Execution {
                 self.threads[thread].phase = Phase::Waiting { timer };
             }
             Kind::Task(task) => {
+                let needs_token = task.resource.ends_with(".waitForTaskToken")
+                    || describe_resource(&task.resource) == ResourceKind::Activity;
+                self.threads[thread].task_token = needs_token.then(|| {
+                    let mut bytes = [0u8; 32];
+                    entropy.fill_bytes(&mut bytes);
+                    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+                });
                 let parameters = match &task.parameters {
                     Some(parameters) => self.with_env(thread, &effective, entropy, |env| {
                         dataflow::evaluate_template(parameters, env)
@@ -1247,16 +1286,18 @@ impl Execution {
                 .saturating_add((seconds as i64).saturating_mul(1000));
             self.start_timer(Timer::TaskTimeout { task }, fire_at)
         });
-        self.tasks.insert(task, thread);
         let state_name = self.state_name(thread);
-        self.step.effects.push(Effect::InvokeTask(TaskRequest {
+        let request = TaskRequest {
             id: task,
             state_name,
             resource: resource.to_owned(),
             input: parameters.clone(),
             timeout_seconds: timeout,
             heartbeat_seconds: heartbeat,
-        }));
+            task_token: self.threads[thread].task_token.clone(),
+        };
+        self.tasks.insert(task, (thread, request.clone()));
+        self.step.effects.push(Effect::InvokeTask(request));
         self.threads[thread].phase = Phase::Task {
             task,
             timeout_timer,
@@ -1704,6 +1745,7 @@ impl Execution {
                 output_text: None,
                 result_text: None,
                 output_is_result: false,
+                task_token: None,
             });
             self.queue.push_back(child);
         }

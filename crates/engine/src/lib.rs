@@ -44,6 +44,7 @@
 
 pub mod execution;
 pub mod history;
+pub mod journal;
 
 pub use execution::{
     Effect, Execution, ExecutionInfo, Input, Status, Step, TaskRequest, describe_resource,
