@@ -873,6 +873,7 @@ impl Execution {
         t.retry_counts.clear();
         t.result_text = None;
         t.output_is_result = false;
+        t.task_token = None;
         t.phase = Phase::Work;
     }
 

@@ -1,0 +1,928 @@
+//! The runtime: the only place that runs things.
+//!
+//! Each execution is an actor (a tokio task) that owns its [`engine::Execution`]. For every input
+//! it applies the engine, commits the step (journal entry, history events, new status) to the
+//! store in one transaction, and only then performs the effects the step asked for: timers sleep
+//! on tokio (shortened by the time scale), activity tasks wait in per-activity queues for
+//! `GetActivityTask`, callback tasks wait for `SendTaskSuccess`/`SendTaskFailure`. Many
+//! executions run at once; one slow task never blocks another.
+//!
+//! STANDARD executions are durable: on start-up [`Runtime::recover`] replays the journal of every
+//! open execution, which rebuilds it exactly where it stood (the engine is deterministic and its
+//! entropy is seeded per execution), and performs again whatever it still waits for. EXPRESS
+//! executions go through the same engine in memory and are not kept after they end, as on AWS.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use asl::model::StateMachine;
+use asl::{Entropy, SeededEntropy};
+use engine::{Effect, Execution, ExecutionInfo, HistoryEvent, Input, Status, describe_resource};
+use serde_json::Value;
+use store::{ExecutionEnd, ExecutionRecord, JournalEntry, StepCommit, Store, StoredEvent};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// What the runtime can fail with. The API maps each to AWS's error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such execution.
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    /// An execution with this name exists already with another input, or has ended.
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    /// No such activity.
+    #[error("Activity Does Not Exist: '{0}'")]
+    ActivityDoesNotExist(String),
+    /// A task token that is not one of ours.
+    #[error("Invalid Token: '{0}'")]
+    InvalidToken(String),
+    /// A task token whose task has ended (completed, timed out or aborted).
+    #[error("Task Timed Out: 'Provided task does not exist anymore'")]
+    TaskTimedOut,
+    /// `SendTaskSuccess` output that is not JSON.
+    #[error("Invalid Output: '{0}'")]
+    InvalidOutput(String),
+    /// The definition stored for an execution cannot be run.
+    #[error("the definition cannot be run: {0}")]
+    InvalidDefinition(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+/// Runtime settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The account in ARNs.
+    pub account_id: String,
+    /// The region in ARNs and task events.
+    pub region: String,
+    /// Every timer runs this many times faster (Wait states, timeouts, heartbeats, retries).
+    pub time_scale: f64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            account_id: "123456789012".to_owned(),
+            region: "us-east-1".to_owned(),
+            time_scale: 1.0,
+        }
+    }
+}
+
+/// What a state machine execution starts from.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    /// The state machine's ARN (unqualified).
+    pub state_machine_arn: String,
+    /// Its name.
+    pub state_machine_name: String,
+    /// The definition to run.
+    pub definition: String,
+    /// The role to run as.
+    pub role_arn: String,
+    /// The execution's name (a UUID when the caller gave none).
+    pub name: Option<String>,
+    /// The input, as the caller sent it (already checked to be JSON).
+    pub input: String,
+}
+
+/// A started execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// Its ARN.
+    pub execution_arn: String,
+    /// When it started.
+    pub start_ms: i64,
+}
+
+/// How an execution run synchronously ended (`StartSyncExecution`).
+#[derive(Debug, Clone)]
+pub struct SyncOutcome {
+    /// Its ARN (an `express` ARN).
+    pub execution_arn: String,
+    /// Its name.
+    pub name: String,
+    /// When it started.
+    pub start_ms: i64,
+    /// When it ended.
+    pub stop_ms: i64,
+    /// How it ended.
+    pub status: Status,
+    /// The output's text, on success.
+    pub output: Option<String>,
+}
+
+/// An activity task handed to a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityTask {
+    /// The token the worker completes the task with.
+    pub task_token: String,
+    /// The task's input, as JSON text.
+    pub input: String,
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A seed from the operating system's clock and address-space randomness: the seeds of
+/// executions are recorded, so they need only differ, not be secret.
+fn fresh_seed() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos() as u64)
+        .unwrap_or(0);
+    let address = &nanos as *const u64 as u64;
+    let mut state = nanos ^ address.rotate_left(32) ^ u64::from(std::process::id());
+    asl::splitmix64(&mut state)
+}
+
+enum Command {
+    Input(Input),
+    /// Stop the execution and say when it is committed.
+    Stop {
+        error: Option<String>,
+        cause: Option<String>,
+        done: oneshot::Sender<()>,
+    },
+}
+
+struct TokenEntry {
+    execution_arn: String,
+    task: u64,
+    heartbeat_seconds: Option<u64>,
+    heartbeat: Option<JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct ActivityQueue {
+    pending: Mutex<VecDeque<ActivityTask>>,
+    notify: Notify,
+}
+
+struct Shared {
+    store: Arc<dyn Store>,
+    config: Config,
+    running: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    tokens: Mutex<HashMap<String, TokenEntry>>,
+    activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
+    seeds: Mutex<SeededEntropy>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps hold plain data; a panic elsewhere must not stop the service.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The runtime. Cheap to clone: clones share everything.
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+fn end_of(status: &Status, history: &[HistoryEvent], now: i64) -> Option<ExecutionEnd> {
+    let (error, cause) = match status {
+        Status::Running => return None,
+        Status::Succeeded { .. } => (None, None),
+        Status::Failed { error, cause }
+        | Status::TimedOut { error, cause }
+        | Status::Aborted { error, cause } => (error.clone(), cause.clone()),
+    };
+    let output = match status {
+        Status::Succeeded { output } => Some(
+            history
+                .iter()
+                .rev()
+                .find(|event| event.event_type == "ExecutionSucceeded")
+                .and_then(|event| event.details.as_ref())
+                .and_then(|(_, details)| details.get("output"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| output.to_string()),
+        ),
+        _ => None,
+    };
+    Some(ExecutionEnd {
+        status: status.as_str().to_owned(),
+        output,
+        error,
+        cause,
+        stop_ms: now,
+    })
+}
+
+fn stored(events: &[HistoryEvent]) -> Vec<StoredEvent> {
+    events
+        .iter()
+        .map(|event| StoredEvent {
+            id: event.id,
+            json: event.to_json().to_string(),
+        })
+        .collect()
+}
+
+fn build_machine(definition: &str) -> Result<Arc<StateMachine>, Error> {
+    let value: Value = serde_json::from_str(definition)
+        .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
+    StateMachine::from_value(&value)
+        .map(Arc::new)
+        .map_err(|error| Error::InvalidDefinition(error.to_string()))
+}
+
+impl Runtime {
+    /// A runtime over this store.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Runtime {
+        Runtime {
+            shared: Arc::new(Shared {
+                store,
+                config,
+                running: Mutex::new(HashMap::new()),
+                tokens: Mutex::new(HashMap::new()),
+                activities: Mutex::new(HashMap::new()),
+                seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
+            }),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.shared.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// How many executions are running in this process.
+    pub fn running(&self) -> usize {
+        lock(&self.shared.running).len()
+    }
+
+    fn next_seed(&self) -> u64 {
+        lock(&self.shared.seeds).next_u64()
+    }
+
+    /// A new execution name (a UUID).
+    pub fn new_name(&self) -> String {
+        lock(&self.shared.seeds).uuid_v4()
+    }
+
+    fn info(&self, request: &StartRequest, arn: &str, name: &str, start_ms: i64) -> ExecutionInfo {
+        ExecutionInfo {
+            execution_arn: arn.to_owned(),
+            name: name.to_owned(),
+            state_machine_arn: request.state_machine_arn.clone(),
+            state_machine_name: request.state_machine_name.clone(),
+            role_arn: request.role_arn.clone(),
+            region: self.shared.config.region.clone(),
+            start_time_ms: start_ms,
+        }
+    }
+
+    /// Starts a STANDARD execution: durable, asynchronous.
+    ///
+    /// Starting again with the name and input of an execution that is still running returns it
+    /// again; any other reuse of a name is `ExecutionAlreadyExists`.
+    pub async fn start_execution(&self, request: StartRequest) -> Result<Started, Error> {
+        let machine = build_machine(&request.definition)?;
+        let name = request.name.clone().unwrap_or_else(|| self.new_name());
+        let arn = format!(
+            "arn:aws:states:{}:{}:execution:{}:{name}",
+            self.shared.config.region, self.shared.config.account_id, request.state_machine_name
+        );
+        match self.shared.store.get_execution(&arn).await {
+            Ok(existing) if existing.end.is_none() && existing.input == request.input => {
+                return Ok(Started {
+                    execution_arn: arn,
+                    start_ms: existing.start_ms,
+                });
+            }
+            Ok(_) => return Err(Error::ExecutionAlreadyExists(arn)),
+            Err(store::Error::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+        let start_ms = now_ms();
+        let seed = self.next_seed();
+        let mut entropy = SeededEntropy::new(seed);
+        let mut execution = Execution::new(machine, self.info(&request, &arn, &name, start_ms));
+        let input_value: Value = serde_json::from_str(&request.input)
+            .map_err(|error| Error::InvalidOutput(error.to_string()))?;
+        let start = Input::Start {
+            input: input_value,
+            text: Some(request.input.clone()),
+        };
+        let journal = start.to_json().to_string();
+        let step = execution.apply(start, start_ms, &mut entropy);
+        let record = ExecutionRecord {
+            arn: arn.clone(),
+            state_machine_arn: request.state_machine_arn.clone(),
+            name,
+            status: "RUNNING".to_owned(),
+            input: request.input.clone(),
+            definition: request.definition.clone(),
+            role_arn: request.role_arn.clone(),
+            start_ms,
+            seed,
+            end: None,
+        };
+        let first = StepCommit {
+            execution_arn: arn.clone(),
+            journal: JournalEntry {
+                seq: 1,
+                at_ms: start_ms,
+                input: journal,
+            },
+            events: stored(&step.events),
+            end: end_of(execution.status(), &step.events, start_ms),
+        };
+        match self.shared.store.create_execution(record, first).await {
+            Ok(()) => {}
+            // Two starts with the same name raced; the first one won.
+            Err(store::Error::AlreadyExists(_)) => {
+                return match self.shared.store.get_execution(&arn).await {
+                    Ok(existing) if existing.end.is_none() && existing.input == request.input => {
+                        Ok(Started {
+                            execution_arn: arn,
+                            start_ms: existing.start_ms,
+                        })
+                    }
+                    _ => Err(Error::ExecutionAlreadyExists(arn)),
+                };
+            }
+            Err(error) => return Err(error.into()),
+        }
+        if !execution.is_finished() {
+            self.spawn_actor(arn.clone(), execution, entropy, 1, true, step.effects, None);
+        }
+        Ok(Started {
+            execution_arn: arn,
+            start_ms,
+        })
+    }
+
+    /// Runs an EXPRESS execution to its end and returns how it ended (`StartSyncExecution`).
+    pub async fn start_sync_execution(&self, request: StartRequest) -> Result<SyncOutcome, Error> {
+        let machine = build_machine(&request.definition)?;
+        let name = request.name.clone().unwrap_or_else(|| self.new_name());
+        let arn = format!(
+            "arn:aws:states:{}:{}:express:{}:{name}:{}",
+            self.shared.config.region,
+            self.shared.config.account_id,
+            request.state_machine_name,
+            self.new_name()
+        );
+        let start_ms = now_ms();
+        let mut entropy = SeededEntropy::new(self.next_seed());
+        let mut execution = Execution::new(machine, self.info(&request, &arn, &name, start_ms));
+        let input_value: Value = serde_json::from_str(&request.input)
+            .map_err(|error| Error::InvalidOutput(error.to_string()))?;
+        let step = execution.apply(
+            Input::Start {
+                input: input_value,
+                text: Some(request.input.clone()),
+            },
+            start_ms,
+            &mut entropy,
+        );
+        // Most express workflows end within their first step: answer without a task switch.
+        let (status, output, stop_ms) = if execution.is_finished() {
+            let end = end_of(execution.status(), &step.events, start_ms);
+            (
+                execution.status().clone(),
+                end.and_then(|end| end.output),
+                start_ms,
+            )
+        } else {
+            let (done_tx, done_rx) = oneshot::channel();
+            self.spawn_actor(
+                arn.clone(),
+                execution,
+                entropy,
+                1,
+                false,
+                step.effects,
+                Some(done_tx),
+            );
+            let (status, output) = done_rx.await.unwrap_or((
+                Status::Failed {
+                    error: Some("States.Runtime".to_owned()),
+                    cause: Some("the execution was lost".to_owned()),
+                },
+                None,
+            ));
+            (status, output, now_ms())
+        };
+        Ok(SyncOutcome {
+            execution_arn: arn,
+            name,
+            start_ms,
+            stop_ms,
+            status,
+            output,
+        })
+    }
+
+    /// Starts an EXPRESS execution asynchronously (`StartExecution` on an EXPRESS machine).
+    pub async fn start_express_execution(&self, request: StartRequest) -> Result<Started, Error> {
+        let machine = build_machine(&request.definition)?;
+        let name = request.name.clone().unwrap_or_else(|| self.new_name());
+        let arn = format!(
+            "arn:aws:states:{}:{}:express:{}:{name}:{}",
+            self.shared.config.region,
+            self.shared.config.account_id,
+            request.state_machine_name,
+            self.new_name()
+        );
+        let start_ms = now_ms();
+        let mut entropy = SeededEntropy::new(self.next_seed());
+        let mut execution = Execution::new(machine, self.info(&request, &arn, &name, start_ms));
+        let input_value: Value = serde_json::from_str(&request.input)
+            .map_err(|error| Error::InvalidOutput(error.to_string()))?;
+        let step = execution.apply(
+            Input::Start {
+                input: input_value,
+                text: Some(request.input.clone()),
+            },
+            start_ms,
+            &mut entropy,
+        );
+        if !execution.is_finished() {
+            self.spawn_actor(
+                arn.clone(),
+                execution,
+                entropy,
+                1,
+                false,
+                step.effects,
+                None,
+            );
+        }
+        Ok(Started {
+            execution_arn: arn,
+            start_ms,
+        })
+    }
+
+    /// Stops a running execution (`StopExecution`) and returns when it stopped.
+    pub async fn stop_execution(
+        &self,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<i64, Error> {
+        let sender = lock(&self.shared.running).get(arn).cloned();
+        if let Some(sender) = sender {
+            let (done_tx, done_rx) = oneshot::channel();
+            if sender
+                .send(Command::Stop {
+                    error,
+                    cause,
+                    done: done_tx,
+                })
+                .is_ok()
+            {
+                let _ = done_rx.await;
+            }
+        }
+        let record = match self.shared.store.get_execution(arn).await {
+            Ok(record) => record,
+            Err(store::Error::NotFound(_)) => {
+                return Err(Error::ExecutionDoesNotExist(arn.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Ok(record.end.map_or_else(now_ms, |end| end.stop_ms))
+    }
+
+    /// Waits up to `wait` for a task of this activity (`GetActivityTask`).
+    pub async fn get_activity_task(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<ActivityTask>, Error> {
+        match self.shared.store.get_activity(activity_arn).await {
+            Ok(_) => {}
+            Err(store::Error::NotFound(_)) => {
+                return Err(Error::ActivityDoesNotExist(activity_arn.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let queue = self.activity_queue(activity_arn);
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = queue.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let next = lock(&queue.pending).pop_front();
+            if let Some(task) = next {
+                if self.task_started(&task.task_token, worker_name.clone()) {
+                    return Ok(Some(task));
+                }
+                // The task ended while it waited (timed out, its execution stopped).
+                continue;
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(deadline) => return Ok(None),
+            }
+        }
+    }
+
+    fn activity_queue(&self, activity_arn: &str) -> Arc<ActivityQueue> {
+        lock(&self.shared.activities)
+            .entry(activity_arn.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Marks a token's task as started by a worker; false when the task is gone.
+    fn task_started(&self, token: &str, worker_name: Option<String>) -> bool {
+        let mut tokens = lock(&self.shared.tokens);
+        let Some(entry) = tokens.get_mut(token) else {
+            return false;
+        };
+        let Some(sender) = lock(&self.shared.running)
+            .get(&entry.execution_arn)
+            .cloned()
+        else {
+            return false;
+        };
+        let _ = sender.send(Command::Input(Input::TaskStarted {
+            task: entry.task,
+            worker_name,
+        }));
+        if let Some(seconds) = entry.heartbeat_seconds {
+            entry.heartbeat = Some(self.heartbeat_timer(sender, entry.task, seconds));
+        }
+        true
+    }
+
+    fn heartbeat_timer(
+        &self,
+        sender: mpsc::UnboundedSender<Command>,
+        task: u64,
+        seconds: u64,
+    ) -> JoinHandle<()> {
+        let delay = scaled(seconds as f64 * 1000.0, self.shared.config.time_scale);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = sender.send(Command::Input(Input::TaskHeartbeatTimedOut { task }));
+        })
+    }
+
+    fn check_token(token: &str) -> Result<(), Error> {
+        if token.is_empty() || token.len() > 2048 {
+            return Err(Error::InvalidToken("Invalid token".to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Completes a task (`SendTaskSuccess`).
+    pub async fn send_task_success(&self, token: &str, output: &str) -> Result<(), Error> {
+        Self::check_token(token)?;
+        let output: Value = serde_json::from_str(output)
+            .map_err(|_| Error::InvalidOutput("Invalid JSON output".to_owned()))?;
+        self.complete(token, |task| Input::TaskSucceeded { task, output })
+    }
+
+    /// Fails a task (`SendTaskFailure`).
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), Error> {
+        Self::check_token(token)?;
+        self.complete(token, |task| Input::TaskFailed { task, error, cause })
+    }
+
+    /// Resets a task's heartbeat clock (`SendTaskHeartbeat`).
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), Error> {
+        Self::check_token(token)?;
+        let mut tokens = lock(&self.shared.tokens);
+        let entry = tokens.get_mut(token).ok_or(Error::TaskTimedOut)?;
+        if let (Some(seconds), Some(handle)) = (entry.heartbeat_seconds, entry.heartbeat.take()) {
+            handle.abort();
+            if let Some(sender) = lock(&self.shared.running)
+                .get(&entry.execution_arn)
+                .cloned()
+            {
+                entry.heartbeat = Some(self.heartbeat_timer(sender, entry.task, seconds));
+            }
+        }
+        Ok(())
+    }
+
+    fn complete(&self, token: &str, input: impl FnOnce(u64) -> Input) -> Result<(), Error> {
+        let entry = lock(&self.shared.tokens)
+            .remove(token)
+            .ok_or(Error::TaskTimedOut)?;
+        if let Some(handle) = entry.heartbeat {
+            handle.abort();
+        }
+        let sender = lock(&self.shared.running)
+            .get(&entry.execution_arn)
+            .cloned()
+            .ok_or(Error::TaskTimedOut)?;
+        sender
+            .send(Command::Input(input(entry.task)))
+            .map_err(|_| Error::TaskTimedOut)
+    }
+
+    /// Resumes every open STANDARD execution from its journal. Returns how many resumed.
+    pub async fn recover(&self) -> Result<usize, Error> {
+        let open = self.shared.store.open_executions().await?;
+        let mut resumed = 0;
+        for record in open {
+            match self.resume(&record).await {
+                Ok(()) => resumed += 1,
+                Err(error) => tracing::error!(
+                    execution = %record.arn,
+                    %error,
+                    "cannot resume the execution"
+                ),
+            }
+        }
+        Ok(resumed)
+    }
+
+    async fn resume(&self, record: &ExecutionRecord) -> Result<(), Error> {
+        let machine = build_machine(&record.definition)?;
+        let state_machine_name = record
+            .state_machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let info = ExecutionInfo {
+            execution_arn: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_arn: record.state_machine_arn.clone(),
+            state_machine_name,
+            role_arn: record.role_arn.clone(),
+            region: self.shared.config.region.clone(),
+            start_time_ms: record.start_ms,
+        };
+        let mut execution = Execution::new(machine, info);
+        let mut entropy = SeededEntropy::new(record.seed);
+        let journal = self.shared.store.journal(&record.arn).await?;
+        let mut seq = 0;
+        for entry in &journal {
+            let value: Value = serde_json::from_str(&entry.input)
+                .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
+            let input = Input::from_json(&value)
+                .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
+            execution.apply(input, entry.at_ms, &mut entropy);
+            seq = entry.seq;
+        }
+        if execution.is_finished() {
+            // The end was computed but its commit was lost; it will not be recomputed without
+            // an input, so stop here and leave the record for an operator.
+            tracing::warn!(execution = %record.arn, "journal ends in a finished state");
+            return Ok(());
+        }
+        let effects = execution.outstanding();
+        self.spawn_actor(
+            record.arn.clone(),
+            execution,
+            entropy,
+            seq,
+            true,
+            effects,
+            None,
+        );
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)] // One call site per way of starting; a struct adds nothing.
+    fn spawn_actor(
+        &self,
+        arn: String,
+        execution: Execution,
+        entropy: SeededEntropy,
+        seq: u64,
+        durable: bool,
+        effects: Vec<Effect>,
+        done: Option<oneshot::Sender<(Status, Option<String>)>>,
+    ) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        lock(&self.shared.running).insert(arn.clone(), sender.clone());
+        let mut actor = Actor {
+            runtime: self.clone(),
+            arn,
+            execution,
+            entropy,
+            seq,
+            durable,
+            sender,
+            timers: HashMap::new(),
+            done,
+            last_output: None,
+        };
+        tokio::spawn(async move {
+            actor.perform(effects);
+            actor.run(receiver).await;
+        });
+    }
+}
+
+fn scaled(milliseconds: f64, time_scale: f64) -> Duration {
+    let scale = if time_scale.is_finite() && time_scale > 0.0 {
+        time_scale
+    } else {
+        1.0
+    };
+    Duration::from_secs_f64((milliseconds / scale).max(0.0) / 1000.0)
+}
+
+struct Actor {
+    runtime: Runtime,
+    arn: String,
+    execution: Execution,
+    entropy: SeededEntropy,
+    seq: u64,
+    durable: bool,
+    sender: mpsc::UnboundedSender<Command>,
+    timers: HashMap<u64, JoinHandle<()>>,
+    done: Option<oneshot::Sender<(Status, Option<String>)>>,
+    last_output: Option<String>,
+}
+
+impl Actor {
+    async fn run(&mut self, mut receiver: mpsc::UnboundedReceiver<Command>) {
+        while !self.execution.is_finished() {
+            let Some(command) = receiver.recv().await else {
+                break;
+            };
+            let (input, done) = match command {
+                Command::Input(input) => (input, None),
+                Command::Stop { error, cause, done } => (Input::Stop { error, cause }, Some(done)),
+            };
+            if let Err(error) = self.step(input).await {
+                // The step is not committed: stop here. A restart replays the journal up to the
+                // last committed step and goes on from there.
+                tracing::error!(execution = %self.arn, %error, "cannot commit a step");
+                break;
+            }
+            if let Some(done) = done {
+                let _ = done.send(());
+            }
+        }
+        self.finish();
+        // Anything still queued (a late task report, a stop racing the end) has nothing to do.
+        receiver.close();
+        while let Ok(command) = receiver.try_recv() {
+            if let Command::Stop { done, .. } = command {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    async fn step(&mut self, input: Input) -> Result<(), store::Error> {
+        if let Input::TimerFired { timer } = &input {
+            self.timers.remove(timer);
+        }
+        let now = now_ms();
+        let journal = self.durable.then(|| input.to_json().to_string());
+        let step = self.execution.apply(input, now, &mut self.entropy);
+        if step.events.is_empty() && step.effects.is_empty() {
+            // The input changed nothing (a duplicate or late report): nothing to keep.
+            return Ok(());
+        }
+        let end = end_of(self.execution.status(), &step.events, now);
+        if let Some(end) = &end {
+            self.last_output = end.output.clone();
+        }
+        if let Some(journal) = journal {
+            self.seq += 1;
+            self.runtime
+                .shared
+                .store
+                .commit_step(StepCommit {
+                    execution_arn: self.arn.clone(),
+                    journal: JournalEntry {
+                        seq: self.seq,
+                        at_ms: now,
+                        input: journal,
+                    },
+                    events: stored(&step.events),
+                    end,
+                })
+                .await?;
+        }
+        self.perform(step.effects);
+        Ok(())
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>) {
+        let shared = &self.runtime.shared;
+        for effect in effects {
+            match effect {
+                Effect::StartTimer { id, fire_at_ms } => {
+                    let delay = scaled((fire_at_ms - now_ms()) as f64, shared.config.time_scale);
+                    let sender = self.sender.clone();
+                    let handle = tokio::spawn(async move {
+                        tokio::time::sleep(delay).await;
+                        let _ = sender.send(Command::Input(Input::TimerFired { timer: id }));
+                    });
+                    self.timers.insert(id, handle);
+                }
+                Effect::CancelTimer { id } => {
+                    if let Some(handle) = self.timers.remove(&id) {
+                        handle.abort();
+                    }
+                }
+                Effect::InvokeTask(request) => {
+                    let Some(token) = request.task_token.clone() else {
+                        let _ = self.sender.send(Command::Input(Input::TaskFailed {
+                            task: request.id,
+                            error: Some("States.Runtime".to_owned()),
+                            cause: Some(format!(
+                                "An error occurred while executing the state '{}'. The resource '{}' is not supported by Switchback yet: only activities and '.waitForTaskToken' callbacks run without task integrations",
+                                request.state_name, request.resource
+                            )),
+                        }));
+                        continue;
+                    };
+                    let is_activity = describe_resource(&request.resource)
+                        == engine::execution::ResourceKind::Activity;
+                    lock(&shared.tokens).insert(
+                        token.clone(),
+                        TokenEntry {
+                            execution_arn: self.arn.clone(),
+                            task: request.id,
+                            heartbeat_seconds: request.heartbeat_seconds,
+                            heartbeat: None,
+                        },
+                    );
+                    if is_activity {
+                        let queue = self.runtime.activity_queue(&request.resource);
+                        lock(&queue.pending).push_back(ActivityTask {
+                            task_token: token,
+                            input: request.input.to_string(),
+                        });
+                        queue.notify.notify_one();
+                    } else {
+                        // A callback task: the service call that would carry the token is not
+                        // made (integrations come later); the token is in the history for
+                        // whoever completes the task.
+                        let _ = self.sender.send(Command::Input(Input::TaskStarted {
+                            task: request.id,
+                            worker_name: None,
+                        }));
+                        if let Some(seconds) = request.heartbeat_seconds {
+                            let handle = self.runtime.heartbeat_timer(
+                                self.sender.clone(),
+                                request.id,
+                                seconds,
+                            );
+                            if let Some(entry) = lock(&shared.tokens).get_mut(&token) {
+                                entry.heartbeat = Some(handle);
+                            }
+                        }
+                    }
+                }
+                Effect::CancelTask { id } => {
+                    lock(&shared.tokens).retain(|_, entry| {
+                        let cancel = entry.execution_arn == self.arn && entry.task == id;
+                        if cancel && let Some(handle) = entry.heartbeat.take() {
+                            handle.abort();
+                        }
+                        !cancel
+                    });
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        for (_, handle) in self.timers.drain() {
+            handle.abort();
+        }
+        let shared = &self.runtime.shared;
+        lock(&shared.running).remove(&self.arn);
+        lock(&shared.tokens).retain(|_, entry| {
+            let mine = entry.execution_arn == self.arn;
+            if mine && let Some(handle) = entry.heartbeat.take() {
+                handle.abort();
+            }
+            !mine
+        });
+        if let Some(done) = self.done.take() {
+            let _ = done.send((self.execution.status().clone(), self.last_output.take()));
+        }
+    }
+}
