@@ -751,9 +751,10 @@ impl Execution {
         if let Some(cause) = &cause {
             details.insert("cause".to_owned(), json!(cause));
         }
-        let previous = self.threads.first().map_or(0, |t| t.last_event);
+        // AWS records ExecutionAborted with previousEventId 0, whatever ran before it
+        // (`test_stop_execution` in the recorded corpus).
         self.emit_with_prev(
-            previous,
+            0,
             "ExecutionAborted".to_owned(),
             Some(Value::Object(details)),
         );
