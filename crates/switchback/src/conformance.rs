@@ -477,18 +477,18 @@ fn compare_events(expected: &[Value], ours: &[HistoryEvent]) -> Result<(), Strin
                 let mut theirs = theirs.clone();
                 let mut mine = mine.clone();
                 for event in [&mut theirs, &mut mine] {
-                    if let Value::Object(object) = event {
-                        if !object.get("id").is_some_and(Value::is_u64) {
-                            object.remove("id");
-                            object.remove("previousEventId");
-                        }
-                    }
-                }
-                if !theirs.get("id").is_some_and(Value::is_u64) {
-                    if let Value::Object(object) = &mut mine {
+                    if let Value::Object(object) = event
+                        && !object.get("id").is_some_and(Value::is_u64)
+                    {
                         object.remove("id");
                         object.remove("previousEventId");
                     }
+                }
+                if !theirs.get("id").is_some_and(Value::is_u64)
+                    && let Value::Object(object) = &mut mine
+                {
+                    object.remove("id");
+                    object.remove("previousEventId");
                 }
                 diff(&theirs, &mine, String::new()).is_ok()
             }
