@@ -194,7 +194,12 @@ pub struct Step {
 }
 
 /// Errors that do not go to Retry or Catch, even under `States.ALL`.
-const TERMINAL_ERRORS: [&str; 2] = ["States.Runtime", "States.DataLimitExceeded"];
+///
+/// AWS's documentation also calls `States.DataLimitExceeded` terminal, but AWS's recorded
+/// histories show `States.ALL` catching an oversized task result
+/// (`test_service_task_lambada_catch_state_all_data_limit_exceeded_on_large_utf8_response`),
+/// so only `States.Runtime` is terminal here.
+const TERMINAL_ERRORS: [&str; 1] = ["States.Runtime"];
 
 /// The most a payload may weigh (256 KiB).
 const MAX_PAYLOAD_BYTES: usize = 262_144;
@@ -360,11 +365,17 @@ fn iso_millis(epoch_ms: i64) -> String {
 }
 
 fn error_matches(error_equals: &[String], error: &str) -> bool {
+    // A heartbeat timeout is a timeout: `States.Timeout` handles it too (it did before AWS added
+    // the narrower `States.HeartbeatTimeout`), and the `States.TaskFailed` wildcard, which
+    // excludes timeouts, does not.
+    let is_timeout = error == "States.Timeout" || error == "States.HeartbeatTimeout";
     error_equals.iter().any(|name| {
         name == error
+            || (name == "States.Timeout" && is_timeout)
             || (name == "States.ALL" && !TERMINAL_ERRORS.contains(&error))
             || (name == "States.TaskFailed"
-                && error != "States.Timeout"
+                && !is_timeout
+                && error != "States.DataLimitExceeded"
                 && !TERMINAL_ERRORS.contains(&error))
     })
 }
@@ -603,6 +614,23 @@ impl Execution {
         let effective = self.take_task(thread, task);
         let resource = self.resource_of(thread);
         let output_text = json_text(&output);
+        if output_text.len() > MAX_PAYLOAD_BYTES {
+            // AWS records an oversized result as the task failing (`TaskFailed`, never
+            // `TaskSucceeded`), naming the resource type of a service integration or the ARN
+            // of a Lambda function or activity, and Retry/Catch see it like any task failure.
+            let named = match describe_resource(&resource) {
+                ResourceKind::Service { resource_type, .. } => resource_type,
+                _ => resource,
+            };
+            return self.fail_task(
+                thread,
+                Some("States.DataLimitExceeded".to_owned()),
+                Some(format!(
+                    "The state/task '{named}' returned a result with a size exceeding the maximum number of bytes service limit."
+                )),
+                entropy,
+            );
+        }
         let event_type = match describe_resource(&resource) {
             ResourceKind::Activity => "ActivitySucceeded",
             ResourceKind::LambdaFunction => "LambdaFunctionSucceeded",
@@ -622,21 +650,6 @@ impl Execution {
         }
         self.emit(thread, event_type.to_owned(), Some(details));
         self.queue.push_back(thread);
-        if output_text.len() > MAX_PAYLOAD_BYTES {
-            let t = &self.threads[thread];
-            let name = t.machine.states[t.state].name.clone();
-            self.handle_failure(
-                thread,
-                Failure::new(
-                    "States.DataLimitExceeded",
-                    format!(
-                        "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
-                    ),
-                ),
-                entropy,
-            );
-            return;
-        }
         let _ = effective;
         self.finish_work(thread, output, entropy);
     }
@@ -652,6 +665,18 @@ impl Execution {
             return;
         };
         self.take_task(thread, task);
+        self.fail_task(thread, error, cause, entropy);
+    }
+
+    /// Records the failure of the task `thread` waited for (already taken) and sends it on to
+    /// Retry/Catch.
+    fn fail_task(
+        &mut self,
+        thread: usize,
+        error: Option<String>,
+        cause: Option<String>,
+        entropy: &mut dyn Entropy,
+    ) {
         let resource = self.resource_of(thread);
         let mut details = Map::new();
         if let Some(error) = &error {
@@ -755,9 +780,10 @@ impl Execution {
         if let Some(cause) = &cause {
             details.insert("cause".to_owned(), json!(cause));
         }
-        let previous = self.threads.first().map_or(0, |t| t.last_event);
+        // AWS records ExecutionAborted with previousEventId 0, whatever ran before it
+        // (`test_stop_execution` in the recorded corpus).
         self.emit_with_prev(
-            previous,
+            0,
             "ExecutionAborted".to_owned(),
             Some(Value::Object(details)),
         );
