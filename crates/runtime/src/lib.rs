@@ -146,6 +146,11 @@ fn fresh_seed() -> u64 {
     asl::splitmix64(&mut state)
 }
 
+type Channel = (
+    mpsc::UnboundedSender<Command>,
+    mpsc::UnboundedReceiver<Command>,
+);
+
 enum Command {
     Input(Input),
     /// Stop the execution and say when it is committed.
@@ -347,7 +352,12 @@ impl Runtime {
             events: stored(&step.events),
             end: end_of(execution.status(), &step.events, start_ms),
         };
-        match self.shared.store.create_execution(record, first).await {
+        let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));
+        let created = self.shared.store.create_execution(record, first).await;
+        if created.is_err() && channel.is_some() {
+            self.forget(&arn);
+        }
+        match created {
             Ok(()) => {}
             // Two starts with the same name raced; the first one won.
             Err(store::Error::AlreadyExists(_)) => {
@@ -363,8 +373,17 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         }
-        if !execution.is_finished() {
-            self.spawn_actor(arn.clone(), execution, entropy, 1, true, step.effects, None);
+        if let Some(channel) = channel {
+            self.spawn_actor(
+                arn.clone(),
+                execution,
+                entropy,
+                1,
+                true,
+                step.effects,
+                None,
+                Some(channel),
+            );
         }
         Ok(Started {
             execution_arn: arn,
@@ -414,6 +433,7 @@ impl Runtime {
                 false,
                 step.effects,
                 Some(done_tx),
+                None,
             );
             let (status, output) = done_rx.await.unwrap_or((
                 Status::Failed {
@@ -466,6 +486,7 @@ impl Runtime {
                 1,
                 false,
                 step.effects,
+                None,
                 None,
             );
         }
@@ -703,8 +724,36 @@ impl Runtime {
             true,
             effects,
             None,
+            None,
         );
         Ok(())
+    }
+
+    /// Makes an execution reachable (its channel and its task tokens) before its first step is
+    /// visible in the store, so that a client who reads the step can act on it at once.
+    fn prepare(&self, arn: &str, effects: &[Effect]) -> Channel {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        lock(&self.shared.running).insert(arn.to_owned(), sender.clone());
+        let mut tokens = lock(&self.shared.tokens);
+        for effect in effects {
+            if let Effect::InvokeTask(request) = effect
+                && let Some(token) = &request.task_token
+            {
+                tokens.entry(token.clone()).or_insert_with(|| TokenEntry {
+                    execution_arn: arn.to_owned(),
+                    task: request.id,
+                    heartbeat_seconds: request.heartbeat_seconds,
+                    heartbeat: None,
+                });
+            }
+        }
+        (sender, receiver)
+    }
+
+    /// Drops what [`Runtime::prepare`] registered for an execution that did not start.
+    fn forget(&self, arn: &str) {
+        lock(&self.shared.running).remove(arn);
+        lock(&self.shared.tokens).retain(|_, entry| entry.execution_arn != arn);
     }
 
     #[allow(clippy::too_many_arguments)] // One call site per way of starting; a struct adds nothing.
@@ -717,9 +766,12 @@ impl Runtime {
         durable: bool,
         effects: Vec<Effect>,
         done: Option<oneshot::Sender<(Status, Option<String>)>>,
+        prepared: Option<Channel>,
     ) {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        lock(&self.shared.running).insert(arn.clone(), sender.clone());
+        let (sender, receiver) = match prepared {
+            Some(channel) => channel,
+            None => self.prepare(&arn, &effects),
+        };
         let mut actor = Actor {
             runtime: self.clone(),
             arn,
@@ -806,6 +858,9 @@ impl Actor {
         if let Some(end) = &end {
             self.last_output = end.output.clone();
         }
+        // Tokens are known before the step is visible in the store, so a client that reads a
+        // token from the history can use it at once.
+        self.register_tokens(&step.effects);
         if let Some(journal) = journal {
             self.seq += 1;
             self.runtime
@@ -827,7 +882,24 @@ impl Actor {
         Ok(())
     }
 
+    fn register_tokens(&self, effects: &[Effect]) {
+        let mut tokens = lock(&self.runtime.shared.tokens);
+        for effect in effects {
+            if let Effect::InvokeTask(request) = effect
+                && let Some(token) = &request.task_token
+            {
+                tokens.entry(token.clone()).or_insert_with(|| TokenEntry {
+                    execution_arn: self.arn.clone(),
+                    task: request.id,
+                    heartbeat_seconds: request.heartbeat_seconds,
+                    heartbeat: None,
+                });
+            }
+        }
+    }
+
     fn perform(&mut self, effects: Vec<Effect>) {
+        self.register_tokens(&effects);
         let shared = &self.runtime.shared;
         for effect in effects {
             match effect {
@@ -859,15 +931,6 @@ impl Actor {
                     };
                     let is_activity = describe_resource(&request.resource)
                         == engine::execution::ResourceKind::Activity;
-                    lock(&shared.tokens).insert(
-                        token.clone(),
-                        TokenEntry {
-                            execution_arn: self.arn.clone(),
-                            task: request.id,
-                            heartbeat_seconds: request.heartbeat_seconds,
-                            heartbeat: None,
-                        },
-                    );
                     if is_activity {
                         let queue = self.runtime.activity_queue(&request.resource);
                         lock(&queue.pending).push_back(ActivityTask {
