@@ -1,0 +1,143 @@
+//! `switchback serve`: the AWS Step Functions API on an embedded SQLite store.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use runtime::{Config, Runtime};
+use store_sqlite::SqliteStore;
+
+/// What `serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to listen.
+    pub bind: SocketAddr,
+    /// Where the SQLite file lives.
+    pub data_dir: PathBuf,
+    /// Timers run this many times faster.
+    pub time_scale: f64,
+    /// The account in ARNs.
+    pub account_id: String,
+    /// The region in ARNs.
+    pub region: String,
+    /// An AWS credentials file: with it, every request must be signed with one of its keys.
+    pub credentials: Option<PathBuf>,
+    /// Serve a non-loopback address without credentials anyway.
+    pub allow_unauthenticated: bool,
+}
+
+/// Reads access key pairs from an AWS shared-credentials file (`aws_access_key_id` and
+/// `aws_secret_access_key` under any profile).
+pub fn read_credentials(path: &Path) -> Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the credentials file {}", path.display()))?;
+    let mut pairs = Vec::new();
+    let mut key_id: Option<String> = None;
+    let mut secret: Option<String> = None;
+    let mut flush = |key_id: &mut Option<String>, secret: &mut Option<String>| {
+        if let (Some(id), Some(secret)) = (key_id.take(), secret.take()) {
+            pairs.push((id, secret));
+        }
+    };
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            flush(&mut key_id, &mut secret);
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        match name.trim() {
+            "aws_access_key_id" => key_id = Some(value.trim().to_owned()),
+            "aws_secret_access_key" => secret = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    flush(&mut key_id, &mut secret);
+    if pairs.is_empty() {
+        bail!(
+            "{} holds no aws_access_key_id / aws_secret_access_key pair",
+            path.display()
+        );
+    }
+    Ok(pairs)
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn serve(options: Options) -> Result<()> {
+    let credentials = options
+        .credentials
+        .as_deref()
+        .map(read_credentials)
+        .transpose()?;
+    if credentials.is_none() && !options.bind.ip().is_loopback() && !options.allow_unauthenticated
+    {
+        bail!(
+            "refusing to serve {} without credentials: anyone who can reach it could run workflows. \
+             Give --credentials FILE, bind to a loopback address, or pass --allow-unauthenticated",
+            options.bind
+        );
+    }
+    if !options.time_scale.is_finite() || options.time_scale <= 0.0 {
+        bail!("--time-scale must be a positive number");
+    }
+    let store = SqliteStore::open(&options.data_dir)
+        .with_context(|| format!("cannot open the data directory {}", options.data_dir.display()))?;
+    let runtime = Runtime::new(
+        Arc::new(store),
+        Config {
+            account_id: options.account_id.clone(),
+            region: options.region.clone(),
+            time_scale: options.time_scale,
+        },
+    );
+    let resumed = runtime
+        .recover()
+        .await
+        .context("cannot resume open executions")?;
+    let mut state = api::AppState::new(runtime);
+    if let Some(pairs) = credentials {
+        state = state.with_credentials(pairs);
+    }
+    let router = api::router(state);
+    let listener = tokio::net::TcpListener::bind(options.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.bind))?;
+    tracing::info!(
+        address = %format!("http://{}", listener.local_addr()?),
+        data = %options.data_dir.display(),
+        resumed,
+        time_scale = options.time_scale,
+        "switchback is serving the Step Functions API"
+    );
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
+    tracing::info!("switchback stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,115 @@
+"""Starts a Switchback server for the suite and hands out clients pointed at it.
+
+The server binary comes from SWITCHBACK_BIN (scripts/test builds it); each test session gets its
+own data directory and a free port on 127.0.0.1.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/switchback-tests"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, data_dir, port, extra=()):
+        self.binary = binary
+        self.data_dir = data_dir
+        self.port = port
+        self.extra = list(extra)
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.process = None
+        self.log = open(os.path.join(data_dir, "server.log"), "ab")
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}",
+             "--data-dir", self.data_dir, *self.extra],
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(self.endpoint + "/health", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the server did not come up")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def binary():
+    path = os.environ.get("SWITCHBACK_BIN")
+    if not path or not os.path.exists(path):
+        pytest.fail("SWITCHBACK_BIN must name the built switchback binary (scripts/test sets it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(binary):
+    data_dir = tempfile.mkdtemp(prefix="switchback-py-")
+    srv = Server(binary, data_dir, free_port(), ["--time-scale", "100"]).start()
+    yield srv
+    srv.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def make_client(endpoint):
+    # The SDKs put a `sync-` host prefix in front of StartSyncExecution; a local endpoint has no
+    # such host, so turn the prefix off.
+    config = Config(inject_host_prefix=False, retries={"max_attempts": 1},
+                    read_timeout=70)
+    return boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="AKIDTEST", aws_secret_access_key="secret",
+                        config=config)
+
+
+@pytest.fixture(scope="session")
+def sfn(server):
+    return make_client(server.endpoint)
+
+
+@pytest.fixture(scope="session")
+def aws(server):
+    """Runs the aws CLI against the server and returns its parsed JSON output."""
+    env = dict(os.environ,
+               AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret",
+               AWS_DEFAULT_REGION=REGION, AWS_DISABLE_HOST_PREFIX_INJECTION="true",
+               AWS_PAGER="")
+    cli = shutil.which("aws")
+    assert cli, "the aws CLI is not installed"
+
+    def run(*args, check=True):
+        result = subprocess.run([cli, "--endpoint-url", server.endpoint, "stepfunctions", *args],
+                                env=env, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
+        if result.returncode != 0:
+            return result
+        return json.loads(result.stdout) if result.stdout.strip() else {}
+    return run
