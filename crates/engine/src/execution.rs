@@ -894,6 +894,27 @@ impl Execution {
         f(&mut env)
     }
 
+    /// Applies OutputPath (or InputPath) to a document the caller owns and no longer needs.
+    ///
+    /// Without a path (`Selector::Whole`, by far the most common case) the document is handed
+    /// back as it is: going through [`dataflow::apply_selector`] would clone it, and profiling the
+    /// interpreter benchmarks showed these clones of every state's output among the largest
+    /// costs of a run.
+    fn select_owned(
+        &self,
+        thread: usize,
+        selector: &asl::model::Selector,
+        document: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        match selector {
+            asl::model::Selector::Whole => Ok(document),
+            _ => self.with_env(thread, &document, entropy, |env| {
+                dataflow::apply_selector(selector, env)
+            }),
+        }
+    }
+
     /// Wraps a data-processing failure with AWS's prefix and sends it to Retry/Catch.
     fn fail_state(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
         let t = &self.threads[thread];
@@ -905,8 +926,8 @@ impl Execution {
     fn do_work(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        let raw_input = self.threads[thread].input.clone();
-        let effective = match self.with_env(thread, &raw_input, entropy, |env| {
+        // InputPath reads the raw input in place; cloning it first would copy it twice.
+        let effective = match self.with_env(thread, &self.threads[thread].input, entropy, |env| {
             dataflow::apply_selector(&state.input_path, env)
         }) {
             Ok(value) => value,
@@ -928,16 +949,16 @@ impl Execution {
                     Err(failure) => self.fail_state(thread, failure, entropy),
                 }
             }
-            Kind::Succeed => match self.with_env(thread, &effective, entropy, |env| {
-                dataflow::apply_selector(&state.output_path, env)
-            }) {
-                Ok(output) => {
-                    let name = state.name.clone();
-                    self.exit_state(thread, &name, "Succeed", &output);
-                    self.finish_thread(thread, Ok(output));
+            Kind::Succeed => {
+                match self.select_owned(thread, &state.output_path, effective, entropy) {
+                    Ok(output) => {
+                        let name = state.name.clone();
+                        self.exit_state(thread, &name, "Succeed", &output);
+                        self.finish_thread(thread, Ok(output));
+                    }
+                    Err(failure) => self.fail_state(thread, failure, entropy),
                 }
-                Err(failure) => self.fail_state(thread, failure, entropy),
-            },
+            }
             Kind::Fail(fail) => {
                 let evaluate = |this: &Self,
                                 entropy: &mut dyn Entropy,
@@ -998,9 +1019,7 @@ impl Execution {
                     );
                     return self.handle_failure(thread, failure, entropy);
                 };
-                match self.with_env(thread, &effective, entropy, |env| {
-                    dataflow::apply_selector(&state.output_path, env)
-                }) {
+                match self.select_owned(thread, &state.output_path, effective, entropy) {
                     Ok(output) => {
                         let name = state.name.clone();
                         self.exit_state(thread, &name, "Choice", &output);
@@ -1073,7 +1092,7 @@ impl Execution {
                     Err(failure) => return self.fail_state(thread, failure, entropy),
                 };
                 let branch_text = match &self.threads[thread].input_text {
-                    Some(text) if branch_input == raw_input => Some(text.clone()),
+                    Some(text) if branch_input == self.threads[thread].input => Some(text.clone()),
                     _ => None,
                 };
                 self.emit(thread, "ParallelStateStarted".to_owned(), None);
@@ -1175,15 +1194,12 @@ impl Execution {
     fn finish_wait(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        let raw_input = self.threads[thread].input.clone();
         let result = self
-            .with_env(thread, &raw_input, entropy, |env| {
+            .with_env(thread, &self.threads[thread].input, entropy, |env| {
                 dataflow::apply_selector(&state.input_path, env)
             })
             .and_then(|effective| {
-                self.with_env(thread, &effective, entropy, |env| {
-                    dataflow::apply_selector(&state.output_path, env)
-                })
+                self.select_owned(thread, &state.output_path, effective, entropy)
             });
         match result {
             Ok(output) => {
@@ -1288,7 +1304,6 @@ impl Execution {
     ) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        let raw_input = self.threads[thread].input.clone();
         self.threads[thread].output_is_result = result_selector.is_none()
             && matches!(result_path, ResultPath::Replace)
             && matches!(state.output_path, asl::model::Selector::Whole);
@@ -1299,10 +1314,12 @@ impl Execution {
                 })?,
                 None => result,
             };
-            let merged = dataflow::apply_result_path(result_path, &raw_input, selected)?;
-            self.with_env(thread, &merged, entropy, |env| {
-                dataflow::apply_selector(&state.output_path, env)
-            })
+            // The raw input is only read (and copied only when ResultPath merges into it or
+            // discards the result), and OutputPath takes the merged document by value: each
+            // clone saved here is a copy of the state's whole input or output.
+            let merged =
+                dataflow::apply_result_path(result_path, &self.threads[thread].input, selected)?;
+            self.select_owned(thread, &state.output_path, merged, entropy)
         })();
         match output {
             Ok(output) => {
@@ -1427,10 +1444,9 @@ impl Execution {
         let mut error_output = Map::new();
         error_output.insert("Error".to_owned(), Value::String(failure.error));
         error_output.insert("Cause".to_owned(), Value::String(failure.cause));
-        let raw_input = self.threads[thread].input.clone();
         match dataflow::apply_result_path(
             &catcher.result_path,
-            &raw_input,
+            &self.threads[thread].input,
             Value::Object(error_output),
         ) {
             Ok(output) => {
