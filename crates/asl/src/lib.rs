@@ -13,6 +13,19 @@
 //!   fields ending in `.$`;
 //! - [`choice`] evaluates Choice rules, and [`dataflow`] applies InputPath, Parameters,
 //!   ResultSelector, ResultPath and OutputPath.
+//!
+//! ```
+//! use asl::jsonpath::Path;
+//! use asl::validate::{validate, Options};
+//!
+//! let definition = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}"#;
+//! let diagnostics = validate(definition, &Options::default());
+//! assert_eq!(diagnostics[0].code, "MISSING_TRANSITION_TARGET");
+//!
+//! let path = Path::parse("$.order.items[0]").unwrap();
+//! let input = serde_json::json!({"order": {"items": ["book"]}});
+//! assert_eq!(path.select(&input), Some(serde_json::json!("book")));
+//! ```
 
 pub mod choice;
 pub mod dataflow;

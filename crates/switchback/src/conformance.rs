@@ -472,26 +472,23 @@ fn compare_events(expected: &[Value], ours: &[HistoryEvent]) -> Result<(), Strin
     // recorded event to a distinct one of ours.
     let mut used = vec![false; ours.len()];
     for theirs in expected {
+        let without_ids = !theirs.get("id").is_some_and(Value::is_u64);
         let found = ours.iter().enumerate().position(|(index, mine)| {
-            !used[index] && {
-                let mut theirs = theirs.clone();
-                let mut mine = mine.clone();
-                for event in [&mut theirs, &mut mine] {
-                    if let Value::Object(object) = event {
-                        if !object.get("id").is_some_and(Value::is_u64) {
-                            object.remove("id");
-                            object.remove("previousEventId");
-                        }
-                    }
-                }
-                if !theirs.get("id").is_some_and(Value::is_u64) {
-                    if let Value::Object(object) = &mut mine {
-                        object.remove("id");
-                        object.remove("previousEventId");
-                    }
-                }
-                diff(&theirs, &mine, String::new()).is_ok()
+            if used[index] {
+                return false;
             }
+            if !without_ids {
+                return diff(theirs, mine, String::new()).is_ok();
+            }
+            let strip = |event: &Value| {
+                let mut event = event.clone();
+                if let Value::Object(object) = &mut event {
+                    object.remove("id");
+                    object.remove("previousEventId");
+                }
+                event
+            };
+            diff(&strip(theirs), &strip(mine), String::new()).is_ok()
         });
         match found {
             Some(index) => used[index] = true,

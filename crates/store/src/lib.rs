@@ -1,0 +1,261 @@
+//! Storage for Switchback: narrow traits, an in-memory backend, and one conformance suite that
+//! every backend passes (`suite`).
+//!
+//! The runtime persists an execution as an *input journal*: each input the engine applied (with
+//! the time it was applied at) is appended together with the history events it produced and the
+//! execution's new status, in one transaction ([`Executions::commit_step`]). The engine is
+//! deterministic and its entropy is seeded per execution ([`ExecutionRecord::seed`]), so replaying
+//! the journal rebuilds the execution exactly where it stood: that is how open executions resume
+//! after a crash. Effects are never stored: after a replay the engine says which tasks and timers
+//! it still waits for.
+//!
+//! Times are epoch milliseconds; documents are JSON text, as AWS returns them. Backends differ in
+//! how they store things, never in what they answer: `suite::run_all` checks that.
+
+pub mod mem;
+pub mod suite;
+
+use async_trait::async_trait;
+
+/// What a backend can fail with. Not-found and already-exists are answers the API turns into
+/// AWS errors; `Backend` means the store itself failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// No record with this key.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A record with this key exists already.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// The record changed since it was read (optimistic concurrency), or a step was committed
+    /// out of order.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The backend failed (I/O, corruption, a migration that cannot run).
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+/// A shorthand for storage results.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A page of results and the token for the next page, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// What page to read: at most `limit` items, after `token` (from an earlier [`Page`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The most items to return; 0 means the backend's default (100).
+    pub limit: usize,
+    /// Where the previous page ended.
+    pub token: Option<String>,
+}
+
+impl PageRequest {
+    /// The limit, with 0 read as 100 and anything above 1,000 capped.
+    pub fn effective_limit(&self) -> usize {
+        match self.limit {
+            0 => 100,
+            limit => limit.min(1000),
+        }
+    }
+}
+
+/// A state machine (not its versions: those come with issue 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateMachineRecord {
+    /// `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME`.
+    pub arn: String,
+    /// The name.
+    pub name: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub machine_type: String,
+    /// The current definition's text.
+    pub definition: String,
+    /// The role executions run as.
+    pub role_arn: String,
+    /// When it was created.
+    pub created_ms: i64,
+    /// When it was last updated (equals `created_ms` until then).
+    pub updated_ms: i64,
+    /// Changes with every update of the definition or role.
+    pub revision_id: String,
+    /// `Description`, if given.
+    pub description: Option<String>,
+    /// `loggingConfiguration` as JSON text, if given.
+    pub logging_configuration: Option<String>,
+    /// `tracingConfiguration` as JSON text, if given.
+    pub tracing_configuration: Option<String>,
+}
+
+/// An activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRecord {
+    /// `arn:aws:states:REGION:ACCOUNT:activity:NAME`.
+    pub arn: String,
+    /// The name.
+    pub name: String,
+    /// When it was created.
+    pub created_ms: i64,
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionEnd {
+    /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub status: String,
+    /// The output (JSON text), on success.
+    pub output: Option<String>,
+    /// The error name, on failure.
+    pub error: Option<String>,
+    /// The cause, on failure.
+    pub cause: Option<String>,
+    /// When it ended.
+    pub stop_ms: i64,
+}
+
+/// One execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionRecord {
+    /// `arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME`.
+    pub arn: String,
+    /// The state machine it belongs to (unqualified ARN).
+    pub state_machine_arn: String,
+    /// The execution's name.
+    pub name: String,
+    /// `RUNNING` until it ends, then the status of [`ExecutionEnd`].
+    pub status: String,
+    /// The input, as the caller sent it.
+    pub input: String,
+    /// The definition it runs (a copy: updating the machine does not change running executions).
+    pub definition: String,
+    /// The role it runs as.
+    pub role_arn: String,
+    /// When it started.
+    pub start_ms: i64,
+    /// The seed of the execution's entropy, so a replay draws the same values.
+    pub seed: u64,
+    /// How it ended; `None` while it runs.
+    pub end: Option<ExecutionEnd>,
+}
+
+/// One input the engine applied, as the engine serialised it, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// 1, 2, 3, ... per execution.
+    pub seq: u64,
+    /// The time the engine was given, epoch milliseconds.
+    pub at_ms: i64,
+    /// The engine input, as JSON text (the engine's versioned format).
+    pub input: String,
+}
+
+/// One history event, as JSON text in AWS's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The event id (1, 2, 3, ... per execution).
+    pub id: u64,
+    /// The event as `GetExecutionHistory` returns it.
+    pub json: String,
+}
+
+/// Everything one engine step changes, committed in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepCommit {
+    /// The execution.
+    pub execution_arn: String,
+    /// The input applied; its `seq` must follow the last one stored.
+    pub journal: JournalEntry,
+    /// The events appended.
+    pub events: Vec<StoredEvent>,
+    /// Set when the step ended the execution.
+    pub end: Option<ExecutionEnd>,
+}
+
+/// Which executions to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecutionFilter {
+    /// Only this state machine's.
+    pub state_machine_arn: Option<String>,
+    /// Only with this status.
+    pub status: Option<String>,
+}
+
+/// State machines.
+#[async_trait]
+pub trait StateMachines: Send + Sync {
+    /// Stores a new state machine; `AlreadyExists` if the ARN is taken.
+    async fn create_state_machine(&self, record: StateMachineRecord) -> Result<()>;
+    /// The state machine with this ARN.
+    async fn get_state_machine(&self, arn: &str) -> Result<StateMachineRecord>;
+    /// Replaces a state machine's record; `NotFound` if it does not exist.
+    async fn update_state_machine(&self, record: StateMachineRecord) -> Result<()>;
+    /// Deletes a state machine (its executions stay readable); `NotFound` if it does not exist.
+    async fn delete_state_machine(&self, arn: &str) -> Result<()>;
+    /// State machines in order of name.
+    async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachineRecord>>;
+}
+
+/// Activities.
+#[async_trait]
+pub trait Activities: Send + Sync {
+    /// Stores a new activity; `AlreadyExists` if the ARN is taken.
+    async fn create_activity(&self, record: ActivityRecord) -> Result<()>;
+    /// The activity with this ARN.
+    async fn get_activity(&self, arn: &str) -> Result<ActivityRecord>;
+    /// Deletes an activity; `NotFound` if it does not exist.
+    async fn delete_activity(&self, arn: &str) -> Result<()>;
+    /// Activities in order of name.
+    async fn list_activities(&self, page: PageRequest) -> Result<Page<ActivityRecord>>;
+}
+
+/// Executions, their journals and their histories.
+#[async_trait]
+pub trait Executions: Send + Sync {
+    /// Stores a new execution together with its first step; `AlreadyExists` if the ARN is taken.
+    async fn create_execution(&self, record: ExecutionRecord, first: StepCommit) -> Result<()>;
+    /// Appends a step. `Conflict` if its journal `seq` does not follow the last one, `NotFound`
+    /// if the execution does not exist.
+    async fn commit_step(&self, step: StepCommit) -> Result<()>;
+    /// The execution with this ARN.
+    async fn get_execution(&self, arn: &str) -> Result<ExecutionRecord>;
+    /// Executions, newest first (by start time, then ARN).
+    async fn list_executions(
+        &self,
+        filter: ExecutionFilter,
+        page: PageRequest,
+    ) -> Result<Page<ExecutionRecord>>;
+    /// History events in id order (or reversed).
+    async fn history(
+        &self,
+        arn: &str,
+        reverse: bool,
+        page: PageRequest,
+    ) -> Result<Page<StoredEvent>>;
+    /// The whole journal of an execution, in order.
+    async fn journal(&self, arn: &str) -> Result<Vec<JournalEntry>>;
+    /// Every execution still `RUNNING` (to resume after a restart).
+    async fn open_executions(&self) -> Result<Vec<ExecutionRecord>>;
+}
+
+/// Tags on any resource ARN.
+#[async_trait]
+pub trait Tags: Send + Sync {
+    /// Adds or replaces tags.
+    async fn tag(&self, arn: &str, tags: Vec<(String, String)>) -> Result<()>;
+    /// Removes tags by key (absent keys are ignored).
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<()>;
+    /// The tags of a resource, in order of key.
+    async fn tags(&self, arn: &str) -> Result<Vec<(String, String)>>;
+}
+
+/// Everything a backend provides.
+pub trait Store: StateMachines + Activities + Executions + Tags {}
+
+impl<T: StateMachines + Activities + Executions + Tags> Store for T {}

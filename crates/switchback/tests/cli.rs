@@ -1,0 +1,173 @@
+//! The `switchback` command as a user runs it: exit codes, what it prints, how it reports
+//! bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn seed(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/examples/seed/statemachine")
+        .join(name)
+}
+
+fn switchback(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchback"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write_temp(name: &str, contents: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("switchback-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn seed_succeeds_for_b() {
+    let definition = seed("alias.asl.json");
+    let output = switchback(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--input",
+        r#"{"type":"B"}"#,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).trim(), r#"{"type":"B"}"#);
+}
+
+#[test]
+fn seed_fails_for_a() {
+    let definition = seed("alias.asl.json");
+    let output = switchback(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--input",
+        r#"{"type":"A"}"#,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("FAILED"));
+}
+
+#[test]
+fn seed_fails_for_e_with_no_choice_matched() {
+    let definition = seed("alias.asl.json");
+    let output = switchback(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--input",
+        r#"{"type":"E"}"#,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("States.NoChoiceMatched"), "{stderr}");
+}
+
+#[test]
+fn history_prints_aws_events() {
+    let definition = seed("alias.asl.json");
+    let output = switchback(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--input",
+        r#"{"type":"C"}"#,
+        "--history",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let types: Vec<String> = text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event.get("id").is_some())
+        .filter_map(|event| {
+            event
+                .get("type")
+                .and_then(|t| t.as_str())
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[test]
+fn waits_honour_the_time_scale() {
+    let definition = write_temp(
+        "wait.json",
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 20, "End": true}}}"#,
+    );
+    let started = std::time::Instant::now();
+    let output = switchback(&["run", definition.to_str().unwrap(), "--time-scale", "100"]);
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // 20 s at 100x is 0.2 s of real time.
+    assert!(elapsed.as_millis() >= 150, "returned after {elapsed:?}");
+    assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
+}
+
+#[test]
+fn tasks_fail_clearly_until_integrations_exist() {
+    let definition = write_temp(
+        "task.json",
+        r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    );
+    let output = switchback(&["run", definition.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("task integrations are not built yet"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let definition = seed("alias.asl.json");
+    let output = switchback(&["run", definition.to_str().unwrap(), "--input", "{not json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--input is not valid JSON"));
+
+    let output = switchback(&["run", "/nonexistent/definition.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot read"));
+
+    let output = switchback(&["frobnicate"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn validate_underlines_the_problem() {
+    let definition = write_temp(
+        "invalid.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Nowhere\"}\n  }\n}\n",
+    );
+    let output = switchback(&["validate", definition.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("MISSING_TRANSITION_TARGET"), "{stderr}");
+    assert!(stderr.contains("/States/A/Next"), "{stderr}");
+    assert!(stderr.contains("\"Nowhere\""), "{stderr}");
+
+    let output = switchback(&["validate", seed("alias.asl.json").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+#[test]
+fn run_refuses_an_invalid_definition() {
+    let definition = write_temp("not-json.json", "not a definition");
+    let output = switchback(&["run", definition.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("INVALID_JSON_DESCRIPTION"));
+}
