@@ -195,6 +195,18 @@ const TERMINAL_ERRORS: [&str; 2] = ["States.Runtime", "States.DataLimitExceeded"
 /// The most a payload may weigh (256 KiB).
 const MAX_PAYLOAD_BYTES: usize = 262_144;
 
+/// The most events a history may hold: AWS fails a Standard execution whose history reaches
+/// 25,000 events (`spec/aws-semantics.md` §6.9–6.10).
+///
+/// It is also what stops a definition that loops without ever blocking (a Choice whose Default
+/// goes back to a Pass): such a thread never yields inside [`Execution::apply`], which would
+/// otherwise spin forever and grow the step without bound (found while writing the fuzz target).
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// The error of an execution that reached [`MAX_HISTORY_EVENTS`]. AWS's own error name and cause
+/// for this are not recorded in the spec; these are ours.
+const HISTORY_LIMIT_ERROR: &str = "States.Runtime";
+
 /// What a timer is for.
 #[derive(Debug, Clone, Copy)]
 enum Timer {
@@ -735,6 +747,25 @@ impl Execution {
         self.status = Status::Aborted { error, cause };
     }
 
+    /// The history is full: end every thread and fail the execution (see [`MAX_HISTORY_EVENTS`]).
+    fn history_limit_reached(&mut self) {
+        self.abort_all();
+        let error = HISTORY_LIMIT_ERROR.to_owned();
+        let cause = format!(
+            "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
+        );
+        let previous = self.threads.first().map_or(0, |t| t.last_event);
+        self.emit_with_prev(
+            previous,
+            "ExecutionFailed".to_owned(),
+            Some(json!({ "error": error, "cause": cause })),
+        );
+        self.status = Status::Failed {
+            error: Some(error),
+            cause: Some(cause),
+        };
+    }
+
     /// Ends every thread and cancels every outstanding task and timer.
     fn abort_all(&mut self) {
         let mut tasks: Vec<u64> = self.tasks.keys().copied().collect();
@@ -778,6 +809,10 @@ impl Execution {
         loop {
             if self.is_finished() {
                 return;
+            }
+            // Room is kept for the ExecutionFailed event itself.
+            if self.next_event_id >= MAX_HISTORY_EVENTS {
+                return self.history_limit_reached();
             }
             match self.threads[thread].phase {
                 Phase::IterationStart => {

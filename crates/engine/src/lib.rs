@@ -46,6 +46,7 @@ pub mod execution;
 pub mod history;
 
 pub use execution::{
-    Effect, Execution, ExecutionInfo, Input, Status, Step, TaskRequest, describe_resource,
+    Effect, Execution, ExecutionInfo, Input, MAX_HISTORY_EVENTS, Status, Step, TaskRequest,
+    describe_resource,
 };
 pub use history::HistoryEvent;
