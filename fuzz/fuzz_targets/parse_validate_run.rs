@@ -100,7 +100,10 @@ fn run(machine: Arc<StateMachine>, input: Value, text: Option<String>, choices: 
     let mut check = |events: &[engine::HistoryEvent]| {
         for event in events {
             assert_eq!(event.id, next_event_id, "event ids go 1, 2, 3, ...");
-            assert!(event.previous_event_id < event.id, "{event:?} follows a later event");
+            assert!(
+                event.previous_event_id < event.id,
+                "{event:?} follows a later event"
+            );
             next_event_id += 1;
             let _ = event.to_json();
         }
