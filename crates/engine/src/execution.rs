@@ -204,6 +204,18 @@ const TERMINAL_ERRORS: [&str; 1] = ["States.Runtime"];
 /// The most a payload may weigh (256 KiB).
 const MAX_PAYLOAD_BYTES: usize = 262_144;
 
+/// The most events a history may hold: AWS fails a Standard execution whose history reaches
+/// 25,000 events (`spec/aws-semantics.md` §6.9–6.10).
+///
+/// It is also what stops a definition that loops without ever blocking (a Choice whose Default
+/// goes back to a Pass): such a thread never yields inside [`Execution::apply`], which would
+/// otherwise spin forever and grow the step without bound (found while writing the fuzz target).
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// The error of an execution that reached [`MAX_HISTORY_EVENTS`]. AWS's own error name and cause
+/// for this are not recorded in the spec; these are ours.
+const HISTORY_LIMIT_ERROR: &str = "States.Runtime";
+
 /// What a timer is for.
 #[derive(Debug, Clone, Copy)]
 enum Timer {
@@ -790,6 +802,25 @@ impl Execution {
         self.status = Status::Aborted { error, cause };
     }
 
+    /// The history is full: end every thread and fail the execution (see [`MAX_HISTORY_EVENTS`]).
+    fn history_limit_reached(&mut self) {
+        self.abort_all();
+        let error = HISTORY_LIMIT_ERROR.to_owned();
+        let cause = format!(
+            "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
+        );
+        let previous = self.threads.first().map_or(0, |t| t.last_event);
+        self.emit_with_prev(
+            previous,
+            "ExecutionFailed".to_owned(),
+            Some(json!({ "error": error, "cause": cause })),
+        );
+        self.status = Status::Failed {
+            error: Some(error),
+            cause: Some(cause),
+        };
+    }
+
     /// Ends every thread and cancels every outstanding task and timer.
     fn abort_all(&mut self) {
         let mut tasks: Vec<u64> = self.tasks.keys().copied().collect();
@@ -833,6 +864,10 @@ impl Execution {
         loop {
             if self.is_finished() {
                 return;
+            }
+            // Room is kept for the ExecutionFailed event itself.
+            if self.next_event_id >= MAX_HISTORY_EVENTS {
+                return self.history_limit_reached();
             }
             match self.threads[thread].phase {
                 Phase::IterationStart => {
@@ -953,6 +988,27 @@ impl Execution {
         f(&mut env)
     }
 
+    /// Applies OutputPath (or InputPath) to a document the caller owns and no longer needs.
+    ///
+    /// Without a path (`Selector::Whole`, by far the most common case) the document is handed
+    /// back as it is: going through [`dataflow::apply_selector`] would clone it, and profiling the
+    /// interpreter benchmarks showed these clones of every state's output among the largest
+    /// costs of a run.
+    fn select_owned(
+        &self,
+        thread: usize,
+        selector: &asl::model::Selector,
+        document: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        match selector {
+            asl::model::Selector::Whole => Ok(document),
+            _ => self.with_env(thread, &document, entropy, |env| {
+                dataflow::apply_selector(selector, env)
+            }),
+        }
+    }
+
     /// Wraps a data-processing failure with AWS's prefix and sends it to Retry/Catch.
     fn fail_state(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
         let t = &self.threads[thread];
@@ -964,8 +1020,8 @@ impl Execution {
     fn do_work(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        let raw_input = self.threads[thread].input.clone();
-        let effective = match self.with_env(thread, &raw_input, entropy, |env| {
+        // InputPath reads the raw input in place; cloning it first would copy it twice.
+        let effective = match self.with_env(thread, &self.threads[thread].input, entropy, |env| {
             dataflow::apply_selector(&state.input_path, env)
         }) {
             Ok(value) => value,
@@ -987,16 +1043,16 @@ impl Execution {
                     Err(failure) => self.fail_state(thread, failure, entropy),
                 }
             }
-            Kind::Succeed => match self.with_env(thread, &effective, entropy, |env| {
-                dataflow::apply_selector(&state.output_path, env)
-            }) {
-                Ok(output) => {
-                    let name = state.name.clone();
-                    self.exit_state(thread, &name, "Succeed", &output);
-                    self.finish_thread(thread, Ok(output));
+            Kind::Succeed => {
+                match self.select_owned(thread, &state.output_path, effective, entropy) {
+                    Ok(output) => {
+                        let name = state.name.clone();
+                        self.exit_state(thread, &name, "Succeed", &output);
+                        self.finish_thread(thread, Ok(output));
+                    }
+                    Err(failure) => self.fail_state(thread, failure, entropy),
                 }
-                Err(failure) => self.fail_state(thread, failure, entropy),
-            },
+            }
             Kind::Fail(fail) => {
                 let evaluate = |this: &Self,
                                 entropy: &mut dyn Entropy,
@@ -1057,9 +1113,7 @@ impl Execution {
                     );
                     return self.handle_failure(thread, failure, entropy);
                 };
-                match self.with_env(thread, &effective, entropy, |env| {
-                    dataflow::apply_selector(&state.output_path, env)
-                }) {
+                match self.select_owned(thread, &state.output_path, effective, entropy) {
                     Ok(output) => {
                         let name = state.name.clone();
                         self.exit_state(thread, &name, "Choice", &output);
@@ -1139,7 +1193,7 @@ impl Execution {
                     Err(failure) => return self.fail_state(thread, failure, entropy),
                 };
                 let branch_text = match &self.threads[thread].input_text {
-                    Some(text) if branch_input == raw_input => Some(text.clone()),
+                    Some(text) if branch_input == self.threads[thread].input => Some(text.clone()),
                     _ => None,
                 };
                 self.emit(thread, "ParallelStateStarted".to_owned(), None);
@@ -1241,15 +1295,12 @@ impl Execution {
     fn finish_wait(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        let raw_input = self.threads[thread].input.clone();
         let result = self
-            .with_env(thread, &raw_input, entropy, |env| {
+            .with_env(thread, &self.threads[thread].input, entropy, |env| {
                 dataflow::apply_selector(&state.input_path, env)
             })
             .and_then(|effective| {
-                self.with_env(thread, &effective, entropy, |env| {
-                    dataflow::apply_selector(&state.output_path, env)
-                })
+                self.select_owned(thread, &state.output_path, effective, entropy)
             });
         match result {
             Ok(output) => {
@@ -1356,7 +1407,6 @@ impl Execution {
     ) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        let raw_input = self.threads[thread].input.clone();
         self.threads[thread].output_is_result = result_selector.is_none()
             && matches!(result_path, ResultPath::Replace)
             && matches!(state.output_path, asl::model::Selector::Whole);
@@ -1367,10 +1417,12 @@ impl Execution {
                 })?,
                 None => result,
             };
-            let merged = dataflow::apply_result_path(result_path, &raw_input, selected)?;
-            self.with_env(thread, &merged, entropy, |env| {
-                dataflow::apply_selector(&state.output_path, env)
-            })
+            // The raw input is only read (and copied only when ResultPath merges into it or
+            // discards the result), and OutputPath takes the merged document by value: each
+            // clone saved here is a copy of the state's whole input or output.
+            let merged =
+                dataflow::apply_result_path(result_path, &self.threads[thread].input, selected)?;
+            self.select_owned(thread, &state.output_path, merged, entropy)
         })();
         match output {
             Ok(output) => {
@@ -1495,10 +1547,9 @@ impl Execution {
         let mut error_output = Map::new();
         error_output.insert("Error".to_owned(), Value::String(failure.error));
         error_output.insert("Cause".to_owned(), Value::String(failure.cause));
-        let raw_input = self.threads[thread].input.clone();
         match dataflow::apply_result_path(
             &catcher.result_path,
-            &raw_input,
+            &self.threads[thread].input,
             Value::Object(error_output),
         ) {
             Ok(output) => {

@@ -47,6 +47,7 @@ pub mod history;
 pub mod journal;
 
 pub use execution::{
-    Effect, Execution, ExecutionInfo, Input, Status, Step, TaskRequest, describe_resource,
+    Effect, Execution, ExecutionInfo, Input, MAX_HISTORY_EVENTS, Status, Step, TaskRequest,
+    describe_resource,
 };
 pub use history::HistoryEvent;
