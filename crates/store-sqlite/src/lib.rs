@@ -77,6 +77,14 @@ pub struct SqliteStore {
     readers: Arc<Pool>,
 }
 
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SqliteStore")
+            .finish_non_exhaustive()
+    }
+}
+
 /// Turns SQLite's errors into the store's.
 pub(crate) trait OrBackend<T> {
     fn or_backend(self) -> store::Result<T>;
