@@ -84,6 +84,17 @@ fn apply_step(data: &mut ExecutionData, step: StepCommit) -> Result<()> {
             data.record.arn
         )));
     }
+    // Events follow the last one stored, in increasing order (ids may skip).
+    let mut last_event_id = data.events.last().map_or(0, |event| event.id);
+    for event in &step.events {
+        if event.id <= last_event_id {
+            return Err(Error::Conflict(format!(
+                "history event {} does not follow event {last_event_id}",
+                event.id
+            )));
+        }
+        last_event_id = event.id;
+    }
     data.journal.push(step.journal);
     data.events.extend(step.events);
     if let Some(end) = step.end {

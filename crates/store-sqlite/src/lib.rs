@@ -1,0 +1,334 @@
+//! The embedded storage backend: one SQLite file in WAL mode.
+//!
+//! Design, measured in `/work/shared/DEPENDENCIES.md` §2 and in `benches/commit.rs`:
+//!
+//! - **One writer thread** owns the only write connection. Async callers send it a request and
+//!   wait on a oneshot for the answer. The thread takes everything queued (up to
+//!   [`Options::max_batch`], 256 by default) and commits it in one transaction: with
+//!   `synchronous=FULL` the fsync is what a commit costs, so sharing it among many small steps
+//!   (group commit) multiplies throughput.
+//! - **A savepoint per request**, so that one request's failure (a `Conflict`, say) undoes that
+//!   request alone. Answers go out only after the batch's `COMMIT`.
+//! - **Read-only connections** ([`Options::readers`], 4 by default) serve queries on tokio's
+//!   blocking threads; WAL lets them read while the writer writes.
+//! - **Versioned migrations**: `migrations/NNNN_*.sql`, the version in a `schema_version` table.
+//!   Times are BIGINT epoch milliseconds and documents TEXT, and the SQL uses `$1` placeholders,
+//!   so that a PostgreSQL backend can share much of it.
+
+mod migrate;
+mod read;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags};
+use store::{
+    Activities, ActivityRecord, Error, ExecutionFilter, ExecutionRecord, Executions, JournalEntry,
+    Page, PageRequest, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags,
+};
+
+pub use migrate::SCHEMA_VERSION;
+
+use read::Pool;
+use writer::{Write, Writer};
+
+/// The database file inside the data directory.
+pub const FILE_NAME: &str = "switchback.db";
+
+/// How hard a commit tries to survive a crash.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: every commit is fsynced before it is acknowledged, so a committed
+    /// step survives power loss.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: commits survive the process crashing, but the last ones may be
+    /// lost if the machine loses power.
+    Normal,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// See [`Durability`].
+    pub durability: Durability,
+    /// The number of read-only connections.
+    pub readers: usize,
+    /// The most write requests committed in one transaction.
+    pub max_batch: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            durability: Durability::Full,
+            readers: 4,
+            max_batch: 256,
+        }
+    }
+}
+
+/// A store in one SQLite database. Dropping it finishes the writes already queued.
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Arc<Pool>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SqliteStore")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Turns SQLite's errors into the store's.
+pub(crate) trait OrBackend<T> {
+    fn or_backend(self) -> store::Result<T>;
+}
+
+impl<T> OrBackend<T> for rusqlite::Result<T> {
+    fn or_backend(self) -> store::Result<T> {
+        self.map_err(|error| Error::Backend(format!("sqlite: {error}")))
+    }
+}
+
+/// Prepares `sql` through the connection's statement cache.
+///
+/// SQLite reads `$1`, `$2`, ... as *named* parameters, numbered in the order they first appear
+/// in the text: they bind positionally only if they first appear as `$1`, `$2`, `$3`, ... .
+/// Every statement here is written so (which PostgreSQL accepts as well); debug builds check it.
+pub(crate) fn prepare<'c>(
+    connection: &'c Connection,
+    sql: &str,
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    debug_assert!(
+        placeholders_in_order(sql),
+        "placeholders out of order in {sql}"
+    );
+    connection.prepare_cached(sql)
+}
+
+/// Whether the `$N` placeholders of `sql` first appear as `$1`, `$2`, `$3`, ... .
+fn placeholders_in_order(sql: &str) -> bool {
+    let mut next = 1;
+    let mut rest = sql;
+    while let Some(index) = rest.find('$') {
+        rest = &rest[index + 1..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(number) = digits.parse::<u32>() else {
+            continue;
+        };
+        if number == next {
+            next += 1;
+        } else if number > next {
+            return false;
+        }
+    }
+    true
+}
+
+/// A sequence number or event id as SQLite stores it (a signed 64-bit integer).
+pub(crate) fn to_i64(value: u64) -> store::Result<i64> {
+    i64::try_from(value).map_err(|_| Error::Conflict(format!("{value} is too large to store")))
+}
+
+impl SqliteStore {
+    /// Opens (creating it if needed) the database in `dir`, with the default [`Options`].
+    pub fn open(dir: &Path) -> store::Result<SqliteStore> {
+        SqliteStore::open_with(dir, Options::default())
+    }
+
+    /// Opens (creating it if needed) the database in `dir`.
+    pub fn open_with(dir: &Path, options: Options) -> store::Result<SqliteStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| Error::Backend(format!("cannot create {}: {error}", dir.display())))?;
+        let path = dir.join(FILE_NAME);
+        let connection = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|error| Error::Backend(format!("cannot open {}: {error}", path.display())))?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .or_backend()?;
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .or_backend()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Backend(format!(
+                "{} cannot use write-ahead logging (journal mode {mode})",
+                path.display()
+            )));
+        }
+        let synchronous = match options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        connection
+            .pragma_update(None, "synchronous", synchronous)
+            .or_backend()?;
+        connection.set_prepared_statement_cache_capacity(64);
+        migrate::migrate(&connection, migrate::MIGRATIONS)?;
+        let readers = Pool::open(path, options.readers)?;
+        let writer = Writer::start(connection, options.max_batch)?;
+        Ok(SqliteStore {
+            writer,
+            readers: Arc::new(readers),
+        })
+    }
+}
+
+#[async_trait]
+impl StateMachines for SqliteStore {
+    async fn create_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
+        self.writer.write(Write::CreateStateMachine(record)).await
+    }
+
+    async fn get_state_machine(&self, arn: &str) -> store::Result<StateMachineRecord> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| read::get_state_machine(connection, &arn))
+            .await
+    }
+
+    async fn update_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
+        self.writer.write(Write::UpdateStateMachine(record)).await
+    }
+
+    async fn delete_state_machine(&self, arn: &str) -> store::Result<()> {
+        self.writer
+            .write(Write::DeleteStateMachine(arn.to_owned()))
+            .await
+    }
+
+    async fn list_state_machines(
+        &self,
+        page: PageRequest,
+    ) -> store::Result<Page<StateMachineRecord>> {
+        self.readers
+            .run(move |connection| read::list_state_machines(connection, &page))
+            .await
+    }
+}
+
+#[async_trait]
+impl Activities for SqliteStore {
+    async fn create_activity(&self, record: ActivityRecord) -> store::Result<()> {
+        self.writer.write(Write::CreateActivity(record)).await
+    }
+
+    async fn get_activity(&self, arn: &str) -> store::Result<ActivityRecord> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| read::get_activity(connection, &arn))
+            .await
+    }
+
+    async fn delete_activity(&self, arn: &str) -> store::Result<()> {
+        self.writer
+            .write(Write::DeleteActivity(arn.to_owned()))
+            .await
+    }
+
+    async fn list_activities(&self, page: PageRequest) -> store::Result<Page<ActivityRecord>> {
+        self.readers
+            .run(move |connection| read::list_activities(connection, &page))
+            .await
+    }
+}
+
+#[async_trait]
+impl Executions for SqliteStore {
+    async fn create_execution(
+        &self,
+        record: ExecutionRecord,
+        first: StepCommit,
+    ) -> store::Result<()> {
+        self.writer
+            .write(Write::CreateExecution(Box::new(record), first))
+            .await
+    }
+
+    async fn commit_step(&self, step: StepCommit) -> store::Result<()> {
+        self.writer.write(Write::CommitStep(step)).await
+    }
+
+    async fn get_execution(&self, arn: &str) -> store::Result<ExecutionRecord> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| read::get_execution(connection, &arn))
+            .await
+    }
+
+    async fn list_executions(
+        &self,
+        filter: ExecutionFilter,
+        page: PageRequest,
+    ) -> store::Result<Page<ExecutionRecord>> {
+        self.readers
+            .run(move |connection| read::list_executions(connection, &filter, &page))
+            .await
+    }
+
+    async fn history(
+        &self,
+        arn: &str,
+        reverse: bool,
+        page: PageRequest,
+    ) -> store::Result<Page<StoredEvent>> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| read::history(connection, &arn, reverse, &page))
+            .await
+    }
+
+    async fn journal(&self, arn: &str) -> store::Result<Vec<JournalEntry>> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| read::journal(connection, &arn))
+            .await
+    }
+
+    async fn open_executions(&self) -> store::Result<Vec<ExecutionRecord>> {
+        self.readers.run(read::open_executions).await
+    }
+}
+
+#[async_trait]
+impl Tags for SqliteStore {
+    async fn tag(&self, arn: &str, tags: Vec<(String, String)>) -> store::Result<()> {
+        self.writer.write(Write::Tag(arn.to_owned(), tags)).await
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> store::Result<()> {
+        self.writer.write(Write::Untag(arn.to_owned(), keys)).await
+    }
+
+    async fn tags(&self, arn: &str) -> store::Result<Vec<(String, String)>> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| read::tags(connection, &arn))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders_in_order;
+
+    #[test]
+    fn placeholders_must_first_appear_in_order() {
+        assert!(placeholders_in_order("SELECT 1"));
+        assert!(placeholders_in_order(
+            "SET a = $1, b = $1, c = $2 WHERE d = $3"
+        ));
+        assert!(!placeholders_in_order("SET a = $2 WHERE b = $1"));
+        assert!(!placeholders_in_order("SET a = $1 WHERE b = $3"));
+    }
+}
