@@ -49,8 +49,8 @@ pub struct StateMachine {
 /// One state, with what every state type shares.
 #[derive(Debug, Clone)]
 pub struct State {
-    /// Its name.
-    pub name: String,
+    /// Its name (shared: every history event of the state carries it).
+    pub name: Arc<str>,
     /// The query language in force for this state.
     pub query_language: QueryLanguage,
     /// InputPath (JSONPath mode).
@@ -873,7 +873,7 @@ fn build_state(
         }
     };
     Ok(State {
-        name: name.to_owned(),
+        name: name.into(),
         query_language,
         input_path: fields.selector("InputPath")?,
         output_path: fields.selector("OutputPath")?,

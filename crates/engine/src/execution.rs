@@ -18,7 +18,7 @@ use asl::{Entropy, Failure};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::history::{HistoryEvent, details_key, json_text, not_truncated};
+use crate::history::{Details, HistoryEvent, json_text, not_truncated, state_event};
 
 /// Who and what an execution is: the names and ARNs the Context object and history show.
 #[derive(Debug, Clone)]
@@ -475,10 +475,9 @@ impl Execution {
 
     // ----- events and effects -------------------------------------------------------------
 
-    fn emit_with_prev(&mut self, previous: u64, event_type: String, details: Option<Value>) -> u64 {
+    fn emit_with_prev(&mut self, previous: u64, event_type: &'static str, details: Details) -> u64 {
         let id = self.next_event_id;
         self.next_event_id += 1;
-        let details = details.and_then(|value| details_key(&event_type).map(|key| (key, value)));
         self.step.events.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -489,7 +488,7 @@ impl Execution {
         id
     }
 
-    fn emit(&mut self, thread: usize, event_type: String, details: Option<Value>) -> u64 {
+    fn emit(&mut self, thread: usize, event_type: &'static str, details: Details) -> u64 {
         let previous = self.threads[thread].last_event;
         let id = self.emit_with_prev(previous, event_type, details);
         self.threads[thread].last_event = id;
@@ -527,12 +526,11 @@ impl Execution {
         let text: Arc<str> = text.unwrap_or_else(|| json_text(&input)).into();
         self.emit_with_prev(
             0,
-            "ExecutionStarted".to_owned(),
-            Some(json!({
-                "input": &*text,
-                "inputDetails": not_truncated(),
-                "roleArn": self.info.role_arn,
-            })),
+            "ExecutionStarted",
+            Details::ExecutionStarted {
+                input: text.clone(),
+                role_arn: self.info.role_arn.as_str().into(),
+            },
         );
         if let Some(seconds) = self.machine.timeout_seconds {
             let fire_at = self
@@ -598,7 +596,7 @@ impl Execution {
                 json!({ "resourceType": resource_type, "resource": resource }),
             ),
         };
-        self.emit(thread, event_type.to_owned(), Some(details));
+        self.emit(thread, event_type, Details::Other(details));
     }
 
     fn take_task(&mut self, thread: usize, task: u64) -> Value {
@@ -660,7 +658,7 @@ impl Execution {
             details["resourceType"] = json!(resource_type);
             details["resource"] = json!(resource);
         }
-        self.emit(thread, event_type.to_owned(), Some(details));
+        self.emit(thread, event_type, Details::Other(details));
         self.queue.push_back(thread);
         let _ = effective;
         self.finish_work(thread, output, entropy);
@@ -709,7 +707,7 @@ impl Execution {
                 "TaskFailed"
             }
         };
-        self.emit(thread, event_type.to_owned(), Some(Value::Object(details)));
+        self.emit(thread, event_type, Details::Other(Value::Object(details)));
         // A task that names no error is matched as States.TaskFailed... no: AWS matches it by the
         // empty name, which only States.ALL and States.TaskFailed catch.
         let failure = Failure {
@@ -739,7 +737,7 @@ impl Execution {
                 "TaskTimedOut"
             }
         };
-        self.emit(thread, event_type.to_owned(), Some(details));
+        self.emit(thread, event_type, Details::Other(details));
         let error = if heartbeat {
             "States.HeartbeatTimeout"
         } else {
@@ -772,8 +770,8 @@ impl Execution {
                 let previous = self.threads.first().map_or(0, |t| t.last_event);
                 self.emit_with_prev(
                     previous,
-                    "ExecutionTimedOut".to_owned(),
-                    Some(json!({ "error": "States.Timeout" })),
+                    "ExecutionTimedOut",
+                    Details::Other(json!({ "error": "States.Timeout" })),
                 );
                 self.status = Status::TimedOut {
                     error: Some("States.Timeout".to_owned()),
@@ -796,8 +794,8 @@ impl Execution {
         // (`test_stop_execution` in the recorded corpus).
         self.emit_with_prev(
             0,
-            "ExecutionAborted".to_owned(),
-            Some(Value::Object(details)),
+            "ExecutionAborted",
+            Details::Other(Value::Object(details)),
         );
         self.status = Status::Aborted { error, cause };
     }
@@ -812,8 +810,8 @@ impl Execution {
         let previous = self.threads.first().map_or(0, |t| t.last_event);
         self.emit_with_prev(
             previous,
-            "ExecutionFailed".to_owned(),
-            Some(json!({ "error": error, "cause": cause })),
+            "ExecutionFailed",
+            Details::Other(json!({ "error": error, "cause": cause })),
         );
         self.status = Status::Failed {
             error: Some(error),
@@ -882,8 +880,8 @@ impl Execution {
                         .clone();
                     self.emit(
                         thread,
-                        "MapIterationStarted".to_owned(),
-                        Some(json!({ "index": index, "name": name })),
+                        "MapIterationStarted",
+                        Details::Other(json!({ "index": index, "name": name })),
                     );
                     self.threads[thread].phase = Phase::Enter;
                 }
@@ -908,7 +906,7 @@ impl Execution {
         }
     }
 
-    fn state_name(&self, thread: usize) -> String {
+    fn state_name(&self, thread: usize) -> Arc<str> {
         let t = &self.threads[thread];
         t.machine.states[t.state].name.clone()
     }
@@ -916,19 +914,19 @@ impl Execution {
     fn enter_state(&mut self, thread: usize) {
         let t = &self.threads[thread];
         let state = &t.machine.states[t.state];
-        let event_type = format!("{}StateEntered", state.kind.type_name());
-        let input_text = match &t.input_text {
-            Some(text) => text.to_string(),
-            None => json_text(&t.input),
+        let event_type = state_event(state.kind.type_name(), "StateEntered");
+        let input: Arc<str> = match &t.input_text {
+            Some(text) => text.clone(),
+            None => json_text(&t.input).into(),
         };
-        let details = json!({
-            "name": state.name,
-            "input": input_text,
-            "inputDetails": not_truncated(),
-        });
-        let id = self.emit(thread, event_type, Some(details));
+        let details = Details::StateEntered {
+            name: state.name.clone(),
+            input: input.clone(),
+        };
+        let id = self.emit(thread, event_type, details);
         let now = self.now;
         let t = &mut self.threads[thread];
+        t.input_text = Some(input);
         t.entered_event = id;
         t.entered_at = now;
         t.retry_counts.clear();
@@ -1046,8 +1044,7 @@ impl Execution {
             Kind::Succeed => {
                 match self.select_owned(thread, &state.output_path, effective, entropy) {
                     Ok(output) => {
-                        let name = state.name.clone();
-                        self.exit_state(thread, &name, "Succeed", &output);
+                        self.exit_state(thread, "Succeed", &output);
                         self.finish_thread(thread, Ok(output));
                     }
                     Err(failure) => self.fail_state(thread, failure, entropy),
@@ -1115,8 +1112,7 @@ impl Execution {
                 };
                 match self.select_owned(thread, &state.output_path, effective, entropy) {
                     Ok(output) => {
-                        let name = state.name.clone();
-                        self.exit_state(thread, &name, "Choice", &output);
+                        self.exit_state(thread, "Choice", &output);
                         self.go_to(thread, next, output);
                     }
                     Err(failure) => self.fail_state(thread, failure, entropy),
@@ -1196,7 +1192,7 @@ impl Execution {
                     Some(text) if branch_input == self.threads[thread].input => Some(text.clone()),
                     _ => None,
                 };
-                self.emit(thread, "ParallelStateStarted".to_owned(), None);
+                self.emit(thread, "ParallelStateStarted", Details::None);
                 let count = parallel.branches.len();
                 let children = Children {
                     is_map: false,
@@ -1304,7 +1300,7 @@ impl Execution {
             });
         match result {
             Ok(output) => {
-                self.exit_state(thread, &state.name, "Wait", &output);
+                self.exit_state(thread, "Wait", &output);
                 self.transition(thread, state.transition, output);
                 self.queue.push_back(thread);
             }
@@ -1357,7 +1353,7 @@ impl Execution {
         if let Some(heartbeat) = heartbeat {
             details["heartbeatInSeconds"] = json!(heartbeat);
         }
-        self.emit(thread, event_type.to_owned(), Some(details));
+        self.emit(thread, event_type, Details::Other(details));
         let timeout_timer = timeout.map(|seconds| {
             let fire_at = self
                 .now
@@ -1367,7 +1363,7 @@ impl Execution {
         let state_name = self.state_name(thread);
         let request = TaskRequest {
             id: task,
-            state_name,
+            state_name: state_name.to_string(),
             resource: resource.to_owned(),
             input: parameters.clone(),
             timeout_seconds: timeout,
@@ -1426,15 +1422,16 @@ impl Execution {
         })();
         match output {
             Ok(output) => {
-                self.exit_state(thread, &state.name, state.kind.type_name(), &output);
+                self.exit_state(thread, state.kind.type_name(), &output);
                 self.transition(thread, state.transition, output);
             }
             Err(failure) => self.fail_state(thread, failure, entropy),
         }
     }
 
-    fn exit_state(&mut self, thread: usize, name: &str, type_name: &str, output: &Value) {
+    fn exit_state(&mut self, thread: usize, type_name: &str, output: &Value) {
         let t = &self.threads[thread];
+        let name = t.machine.states[t.state].name.clone();
         let text: Arc<str> = match (&t.input_text, &t.result_text) {
             (_, Some(text)) if t.output_is_result => text.clone(),
             (Some(text), _) if *output == t.input => text.clone(),
@@ -1442,12 +1439,11 @@ impl Execution {
         };
         self.emit(
             thread,
-            format!("{type_name}StateExited"),
-            Some(json!({
-                "name": name,
-                "output": &*text,
-                "outputDetails": not_truncated(),
-            })),
+            state_event(type_name, "StateExited"),
+            Details::StateExited {
+                name,
+                output: text.clone(),
+            },
         );
         self.threads[thread].output_text = Some(text);
     }
@@ -1482,7 +1478,7 @@ impl Execution {
             let t = &self.threads[thread];
             t.machine.states[t.state].kind.type_name()
         };
-        self.emit(thread, format!("{type_name}StateFailed"), None);
+        self.emit(thread, state_event(type_name, "StateFailed"), Details::None);
         self.catch_or_fail(thread, failure, entropy);
     }
 
@@ -1553,8 +1549,7 @@ impl Execution {
             Value::Object(error_output),
         ) {
             Ok(output) => {
-                let name = self.state_name(thread);
-                self.exit_state(thread, &name, type_name, &output);
+                self.exit_state(thread, type_name, &output);
                 self.go_to(thread, catcher.next, output);
                 self.queue.push_back(thread);
             }
@@ -1587,17 +1582,14 @@ impl Execution {
         let previous = self.threads[0].last_event;
         match outcome {
             Ok(output) => {
-                let text = match &self.threads[0].output_text {
-                    Some(text) => text.to_string(),
-                    None => json_text(&output),
+                let text: Arc<str> = match &self.threads[0].output_text {
+                    Some(text) => text.clone(),
+                    None => json_text(&output).into(),
                 };
                 self.emit_with_prev(
                     previous,
-                    "ExecutionSucceeded".to_owned(),
-                    Some(json!({
-                        "output": text,
-                        "outputDetails": not_truncated(),
-                    })),
+                    "ExecutionSucceeded",
+                    Details::ExecutionSucceeded { output: text },
                 );
                 self.status = Status::Succeeded { output };
             }
@@ -1611,8 +1603,8 @@ impl Execution {
                 }
                 self.emit_with_prev(
                     previous,
-                    "ExecutionFailed".to_owned(),
-                    Some(Value::Object(details)),
+                    "ExecutionFailed",
+                    Details::Other(Value::Object(details)),
                 );
                 self.status = Status::Failed { error, cause };
             }
@@ -1734,8 +1726,8 @@ impl Execution {
         let count = items.len();
         self.emit(
             thread,
-            "MapStateStarted".to_owned(),
-            Some(json!({ "length": count })),
+            "MapStateStarted",
+            Details::Other(json!({ "length": count })),
         );
         let children = Children {
             is_map: true,
@@ -1849,8 +1841,8 @@ impl Execution {
             let name = self.state_name(parent);
             let id = self.emit_with_prev(
                 child_last,
-                "MapIterationSucceeded".to_owned(),
-                Some(json!({ "index": index, "name": name })),
+                "MapIterationSucceeded",
+                Details::Other(json!({ "index": index, "name": name })),
             );
             self.threads[parent].last_event = if all_done { id } else { child_last };
         } else {
@@ -1911,8 +1903,8 @@ impl Execution {
             let name = self.state_name(parent);
             self.emit_with_prev(
                 child_last,
-                "MapIterationFailed".to_owned(),
-                Some(json!({ "index": index, "name": name })),
+                "MapIterationFailed",
+                Details::Other(json!({ "index": index, "name": name })),
             );
         }
         self.threads[parent].last_event = child_last;
@@ -1992,7 +1984,11 @@ impl Execution {
             let t = &self.threads[thread];
             t.machine.states[t.state].kind.type_name()
         };
-        self.emit(thread, format!("{type_name}StateAborted"), None);
+        self.emit(
+            thread,
+            state_event(type_name, "StateAborted"),
+            Details::None,
+        );
         if let (Some((parent, _)), Some((index, _))) = (
             self.threads[thread].parent,
             self.threads[thread].map_item.clone(),
@@ -2000,8 +1996,8 @@ impl Execution {
             let name = self.state_name(parent);
             self.emit(
                 thread,
-                "MapIterationAborted".to_owned(),
-                Some(json!({ "index": index, "name": name })),
+                "MapIterationAborted",
+                Details::Other(json!({ "index": index, "name": name })),
             );
         }
     }
@@ -2015,7 +2011,11 @@ impl Execution {
         let type_name = if children.is_map { "Map" } else { "Parallel" };
         // AWS records `…StateSucceeded` without moving the state's event chain on.
         let previous = self.threads[parent].last_event;
-        self.emit_with_prev(previous, format!("{type_name}StateSucceeded"), None);
+        self.emit_with_prev(
+            previous,
+            state_event(type_name, "StateSucceeded"),
+            Details::None,
+        );
         let mut text = String::from("[");
         for (index, (value, value_text)) in children
             .results

@@ -1,5 +1,7 @@
 //! History events, shaped as AWS's `GetExecutionHistory` returns them.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 /// One history event.
@@ -12,12 +14,97 @@ pub struct HistoryEvent {
     /// When it happened, in milliseconds since the Unix epoch.
     pub timestamp_ms: i64,
     /// AWS's event type, such as `PassStateEntered`.
-    pub event_type: String,
-    /// The `…EventDetails` member: its name and its value, when the type has one.
-    pub details: Option<(&'static str, Value)>,
+    pub event_type: &'static str,
+    /// What the event's `…EventDetails` member holds.
+    pub details: Details,
+}
+
+/// An event's details. The common events are typed, so that recording them costs no JSON
+/// building (an execution emits about three events per state); the rest carry the details
+/// object as AWS shapes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Details {
+    /// The event type has no details member.
+    None,
+    /// `stateEnteredEventDetails`.
+    StateEntered {
+        /// The state's name.
+        name: Arc<str>,
+        /// The state's input, as JSON text.
+        input: Arc<str>,
+    },
+    /// `stateExitedEventDetails`.
+    StateExited {
+        /// The state's name.
+        name: Arc<str>,
+        /// The state's output, as JSON text.
+        output: Arc<str>,
+    },
+    /// `executionStartedEventDetails`.
+    ExecutionStarted {
+        /// The execution input, as the caller sent it.
+        input: Arc<str>,
+        /// The role the execution runs as.
+        role_arn: Arc<str>,
+    },
+    /// `executionSucceededEventDetails`.
+    ExecutionSucceeded {
+        /// The execution output, as JSON text.
+        output: Arc<str>,
+    },
+    /// Any other details object, as AWS shapes it.
+    Other(Value),
 }
 
 impl HistoryEvent {
+    /// The `…EventDetails` object as AWS shapes it, if the event has one.
+    pub fn details_json(&self) -> Option<Value> {
+        Some(match &self.details {
+            Details::None => return None,
+            Details::StateEntered { name, input } => json!({
+                "name": &**name,
+                "input": &**input,
+                "inputDetails": not_truncated(),
+            }),
+            Details::StateExited { name, output } => json!({
+                "name": &**name,
+                "output": &**output,
+                "outputDetails": not_truncated(),
+            }),
+            Details::ExecutionStarted { input, role_arn } => json!({
+                "input": &**input,
+                "inputDetails": not_truncated(),
+                "roleArn": &**role_arn,
+            }),
+            Details::ExecutionSucceeded { output } => json!({
+                "output": &**output,
+                "outputDetails": not_truncated(),
+            }),
+            Details::Other(value) => value.clone(),
+        })
+    }
+
+    /// A string field of the details (`output`, `error`, ...), if present.
+    pub fn detail(&self, field: &str) -> Option<String> {
+        match (&self.details, field) {
+            (Details::StateEntered { name, .. } | Details::StateExited { name, .. }, "name") => {
+                Some(name.to_string())
+            }
+            (
+                Details::StateEntered { input, .. } | Details::ExecutionStarted { input, .. },
+                "input",
+            ) => Some(input.to_string()),
+            (
+                Details::StateExited { output, .. } | Details::ExecutionSucceeded { output },
+                "output",
+            ) => Some(output.to_string()),
+            (Details::Other(value), field) => {
+                value.get(field).and_then(Value::as_str).map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+
     /// The event as AWS's JSON wire shape (timestamp in fractional epoch seconds).
     pub fn to_json(&self) -> Value {
         let mut object = Map::new();
@@ -25,11 +112,11 @@ impl HistoryEvent {
             "timestamp".to_owned(),
             json!(self.timestamp_ms as f64 / 1000.0),
         );
-        object.insert("type".to_owned(), Value::String(self.event_type.clone()));
+        object.insert("type".to_owned(), Value::String(self.event_type.to_owned()));
         object.insert("id".to_owned(), json!(self.id));
         object.insert("previousEventId".to_owned(), json!(self.previous_event_id));
-        if let Some((key, details)) = &self.details {
-            object.insert((*key).to_owned(), details.clone());
+        if let (Some(key), Some(details)) = (details_key(self.event_type), self.details_json()) {
+            object.insert(key.to_owned(), details);
         }
         Value::Object(object)
     }
@@ -80,13 +167,30 @@ pub fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The `{"input": "...", "inputDetails": {"truncated": false}}` pair (or `output`).
-pub fn payload(key: &'static str, details_key: &'static str, value: &Value) -> (String, Value) {
-    let _ = details_key;
-    (key.to_owned(), Value::String(json_text(value)))
-}
-
 /// `{"truncated": false}`.
 pub fn not_truncated() -> Value {
     json!({ "truncated": false })
+}
+
+/// The event type of a state event: `Pass` and `StateEntered` give `PassStateEntered`. The
+/// names are static so that recording an event allocates nothing for its type.
+pub fn state_event(type_name: &str, suffix: &str) -> &'static str {
+    macro_rules! table {
+        ($($type:literal),*) => {
+            match (type_name, suffix) {
+                $(
+                    ($type, "StateEntered") => concat!($type, "StateEntered"),
+                    ($type, "StateExited") => concat!($type, "StateExited"),
+                    ($type, "StateAborted") => concat!($type, "StateAborted"),
+                    ($type, "StateFailed") => concat!($type, "StateFailed"),
+                    ($type, "StateSucceeded") => concat!($type, "StateSucceeded"),
+                    ($type, "StateStarted") => concat!($type, "StateStarted"),
+                )*
+                _ => "UnknownStateEvent",
+            }
+        };
+    }
+    table!(
+        "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"
+    )
 }

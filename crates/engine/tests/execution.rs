@@ -76,7 +76,7 @@ fn stop_aborts_and_cancels_outstanding_effects() {
     assert_eq!(aborted.event_type, "ExecutionAborted");
     assert_eq!(
         (text(aborted, "error"), text(aborted, "cause")),
-        ("Halt", "by hand")
+        ("Halt".to_owned(), "by hand".to_owned())
     );
     assert_eq!(
         env.status(),

@@ -122,7 +122,7 @@ fn choice_takes_first_matching_rule_then_default() {
     let failed = other.last();
     assert_eq!(
         (text(failed, "error"), text(failed, "cause")),
-        ("NoPick", "nothing matched")
+        ("NoPick".to_owned(), "nothing matched".to_owned())
     );
     assert_eq!(failed.previous_event_id, 4);
 }

@@ -54,16 +54,16 @@ fn map_with_failure_history() {
     );
     assert_eq!(
         field(env.event("MapStateStarted"), "length"),
-        Some(&json!(3))
+        Some(json!(3))
     );
     let failed = env.event("MapIterationFailed");
     assert_eq!(
         (field(failed, "index"), text(failed, "name")),
-        (Some(&json!(1)), "Each")
+        (Some(json!(1)), "Each".to_owned())
     );
     assert_eq!(
         field(env.event("MapIterationAborted"), "index"),
-        Some(&json!(2))
+        Some(json!(2))
     );
     assert_eq!(env.failure(), ("Boom".to_owned(), "item two".to_owned()));
 }
@@ -239,7 +239,7 @@ fn empty_array_succeeds_at_once() {
     );
     assert_eq!(
         field(env.event("MapStateStarted"), "length"),
-        Some(&json!(0))
+        Some(json!(0))
     );
     assert_eq!(env.output(), json!([]));
 }

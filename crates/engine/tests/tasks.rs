@@ -43,7 +43,11 @@ fn single_task_succeeds() {
             text(scheduled, "resource"),
             text(scheduled, "region")
         ),
-        ("lambda", "invoke", "us-east-1")
+        (
+            "lambda".to_owned(),
+            "invoke".to_owned(),
+            "us-east-1".to_owned()
+        )
     );
     assert_eq!(env.event("TaskSucceeded").timestamp_ms, T0 + 500);
     assert_eq!(env.output(), json!({ "done": true }));
@@ -74,8 +78,8 @@ fn task_invocation_carries_effective_input() {
     // The timeout timer fires TimeoutSeconds after scheduling.
     assert_eq!(timers(&effects), [(request.id + 1, T0 + 30_000)]);
     let scheduled = env.event("TaskScheduled");
-    assert_eq!(field(scheduled, "timeoutInSeconds"), Some(&json!(30)));
-    assert_eq!(field(scheduled, "heartbeatInSeconds"), Some(&json!(10)));
+    assert_eq!(field(scheduled, "timeoutInSeconds"), Some(json!(30)));
+    assert_eq!(field(scheduled, "heartbeatInSeconds"), Some(json!(10)));
     assert_eq!(
         doc(scheduled, "parameters"),
         json!({ "x": 5, "name": "Work" })
@@ -112,7 +116,7 @@ fn task_failure_fails_execution_with_its_error() {
     let failed = env.event("TaskFailed");
     assert_eq!(
         (text(failed, "error"), text(failed, "cause")),
-        ("Boom", "it broke")
+        ("Boom".to_owned(), "it broke".to_owned())
     );
     assert_eq!(env.failure(), ("Boom".to_owned(), "it broke".to_owned()));
     assert_eq!(env.last().previous_event_id, failed.id);

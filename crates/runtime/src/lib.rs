@@ -210,10 +210,7 @@ fn end_of(status: &Status, history: &[HistoryEvent], now: i64) -> Option<Executi
                 .iter()
                 .rev()
                 .find(|event| event.event_type == "ExecutionSucceeded")
-                .and_then(|event| event.details.as_ref())
-                .and_then(|(_, details)| details.get("output"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+                .and_then(|event| event.detail("output"))
                 .unwrap_or_else(|| output.to_string()),
         ),
         _ => None,

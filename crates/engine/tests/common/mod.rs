@@ -211,30 +211,26 @@ impl TestEnv {
 
 /// The event types of `events`.
 pub fn types(events: &[HistoryEvent]) -> Vec<&str> {
-    events
-        .iter()
-        .map(|event| event.event_type.as_str())
-        .collect()
+    events.iter().map(|event| event.event_type).collect()
 }
 
 /// One detail field of an event, e.g. `field(event, "error")`.
-pub fn field<'a>(event: &'a HistoryEvent, name: &str) -> Option<&'a Value> {
+pub fn field(event: &HistoryEvent, name: &str) -> Option<Value> {
     event
-        .details
-        .as_ref()
-        .and_then(|(_, details)| details.get(name))
+        .details_json()
+        .and_then(|details| details.get(name).cloned())
 }
 
 /// One detail field as a string.
-pub fn text<'a>(event: &'a HistoryEvent, name: &str) -> &'a str {
+pub fn text(event: &HistoryEvent, name: &str) -> String {
     field(event, name)
-        .and_then(Value::as_str)
+        .and_then(|value| value.as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("{} has no string field {name}: {event:?}", event.event_type))
 }
 
 /// A JSON document stored as text in an event (`input`, `output`), parsed.
 pub fn doc(event: &HistoryEvent, name: &str) -> Value {
-    serde_json::from_str(text(event, name)).expect("event payload is JSON")
+    serde_json::from_str(&text(event, name)).expect("event payload is JSON")
 }
 
 /// The tasks `effects` invoke.
@@ -308,7 +304,7 @@ pub fn assert_well_formed(events: &[HistoryEvent]) {
 pub fn chain(events: &[HistoryEvent]) -> Vec<(u64, u64, &str)> {
     events
         .iter()
-        .map(|event| (event.id, event.previous_event_id, event.event_type.as_str()))
+        .map(|event| (event.id, event.previous_event_id, event.event_type))
         .collect()
 }
 
