@@ -369,6 +369,17 @@ async fn list_filters_and_pages() {
             .err("ValidationException")
             .ends_with("Member must have length less than or equal to 3096")
     );
+    let redriven = api
+        .call(
+            "ListExecutions",
+            json!({"stateMachineArn": machine, "redriveFilter": "REDRIVEN"}),
+        )
+        .await
+        .ok();
+    assert_eq!(redriven, json!({"executions": []}));
+    api.call("ListExecutions", json!({}))
+        .await
+        .err("ValidationException");
     let gone = machine_arn("gone");
     let answer = api
         .call("ListExecutions", json!({"stateMachineArn": gone}))
