@@ -1,0 +1,199 @@
+//! The one error type of the wire layer, and the one place where it becomes AWS's error shape:
+//! `{"__type": "<Code>", "message": "<text>"}` with the `x-amzn-ErrorType` header and the HTTP
+//! status the model gives (400 for every Step Functions error but `ConflictException` 409 and
+//! `ServiceQuotaExceededException` 402).
+//!
+//! Messages are AWS's recorded wording where it is known (`State Machine Does Not Exist: '<arn>'`,
+//! `Invalid Arn: 'Invalid ARN prefix: <arn>'`, ...). Internal failures are logged with their
+//! details and answered with a bare `InternalFailure`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+/// Everything a request can fail with, named after AWS's `__type`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A member breaks the model's constraints (Coral-style message).
+    #[error("{0}")]
+    Validation(String),
+    /// A member the operation needs is missing (`UpdateStateMachine` with nothing to update).
+    #[error("{0}")]
+    MissingRequiredParameter(String),
+    /// The body is not a JSON object, or a member has the wrong JSON type.
+    #[error("{0}")]
+    Serialization(String),
+    /// The body is larger than the service accepts.
+    #[error("request body is larger than {0} bytes")]
+    RequestTooLarge(usize),
+    /// `X-Amz-Target` names no operation of ours, or one not built yet.
+    #[error("{0}")]
+    UnknownOperation(String),
+    /// A malformed ARN, or one of the wrong resource type; the text goes inside `Invalid Arn: '…'`.
+    #[error("Invalid Arn: '{0}'")]
+    InvalidArn(String),
+    /// A name that breaks AWS's naming rules.
+    #[error("Invalid Name: '{0}'")]
+    InvalidName(String),
+    /// A refused definition; the full message (`Invalid State Machine Definition: '…'`).
+    #[error("{0}")]
+    InvalidDefinition(String),
+    /// `StartExecution` input that is not JSON or too large; the text inside the quotes.
+    #[error("Invalid State Machine Execution Input: '{0}'")]
+    InvalidExecutionInput(String),
+    /// `SendTaskSuccess` output that is not JSON; the text inside the quotes.
+    #[error("Invalid Output: '{0}'")]
+    InvalidOutput(String),
+    /// A paging token or task token that is not one of ours; the text inside the quotes.
+    #[error("Invalid Token: '{0}'")]
+    InvalidToken(String),
+    /// No state machine with this ARN.
+    #[error("State Machine Does Not Exist: '{0}'")]
+    StateMachineDoesNotExist(String),
+    /// A state machine of this name exists with another configuration.
+    #[error("State Machine Already Exists: '{0}'")]
+    StateMachineAlreadyExists(String),
+    /// The operation does not apply to this type of state machine.
+    #[error("{0}")]
+    StateMachineTypeNotSupported(String),
+    /// No execution with this ARN.
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    /// An execution of this name exists with another input, or has ended.
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    /// No activity with this ARN.
+    #[error("Activity Does Not Exist: '{0}'")]
+    ActivityDoesNotExist(String),
+    /// The task of a token has ended (or timed out); the full message.
+    #[error("{0}")]
+    TaskTimedOut(String),
+    /// A resource to tag that does not exist.
+    #[error("Resource not found: '{0}'")]
+    ResourceNotFound(String),
+    /// More than 50 tags on a resource; the ARN.
+    #[error("Too many tags: the maximum is 50 per resource: '{0}'")]
+    TooManyTags(String),
+    /// A request whose signature is missing (for the `authenticate` hook).
+    #[error("{0}")]
+    MissingAuthenticationToken(String),
+    /// A request whose signature is malformed (for the `authenticate` hook).
+    #[error("{0}")]
+    IncompleteSignature(String),
+    /// A request signed with a wrong signature (for the `authenticate` hook).
+    #[error("{0}")]
+    InvalidSignature(String),
+    /// A request signed with an unknown access key (for the `authenticate` hook).
+    #[error("{0}")]
+    UnrecognizedClient(String),
+    /// A request the caller may not make (for the `authenticate` hook).
+    #[error("{0}")]
+    AccessDenied(String),
+    /// Switchback itself failed; the details are logged, not returned.
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// AWS's `__type`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "ValidationException",
+            Error::MissingRequiredParameter(_) => "MissingRequiredParameter",
+            Error::Serialization(_) => "SerializationException",
+            Error::RequestTooLarge(_) => "RequestEntityTooLargeException",
+            Error::UnknownOperation(_) => "UnknownOperationException",
+            Error::InvalidArn(_) => "InvalidArn",
+            Error::InvalidName(_) => "InvalidName",
+            Error::InvalidDefinition(_) => "InvalidDefinition",
+            Error::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            Error::InvalidOutput(_) => "InvalidOutput",
+            Error::InvalidToken(_) => "InvalidToken",
+            Error::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            Error::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
+            Error::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
+            Error::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            Error::ActivityDoesNotExist(_) => "ActivityDoesNotExist",
+            Error::TaskTimedOut(_) => "TaskTimedOut",
+            Error::ResourceNotFound(_) => "ResourceNotFound",
+            Error::TooManyTags(_) => "TooManyTags",
+            Error::MissingAuthenticationToken(_) => "MissingAuthenticationTokenException",
+            Error::IncompleteSignature(_) => "IncompleteSignatureException",
+            Error::InvalidSignature(_) => "InvalidSignatureException",
+            Error::UnrecognizedClient(_) => "UnrecognizedClientException",
+            Error::AccessDenied(_) => "AccessDeniedException",
+            Error::Internal(_) => "InternalFailure",
+        }
+    }
+
+    /// The HTTP status: 400 for every client error of the model.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::MissingAuthenticationToken(_)
+            | Error::InvalidSignature(_)
+            | Error::UnrecognizedClient(_) => StatusCode::FORBIDDEN,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The `message` member.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Internal(_) => "An internal error occurred".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The JSON body AWS sends: `__type`, `message`, and `resourceName` for the errors that
+    /// carry it.
+    pub fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("__type".to_owned(), Value::String(self.code().to_owned()));
+        body.insert("message".to_owned(), Value::String(self.message()));
+        if let Error::ResourceNotFound(arn) | Error::TooManyTags(arn) = self {
+            body.insert("resourceName".to_owned(), Value::String(arn.clone()));
+        }
+        Value::Object(body)
+    }
+}
+
+impl From<store::Error> for Error {
+    fn from(error: store::Error) -> Error {
+        Error::Internal(error.to_string())
+    }
+}
+
+impl From<runtime::Error> for Error {
+    fn from(error: runtime::Error) -> Error {
+        match error {
+            runtime::Error::ExecutionDoesNotExist(arn) => Error::ExecutionDoesNotExist(arn),
+            runtime::Error::ExecutionAlreadyExists(arn) => Error::ExecutionAlreadyExists(arn),
+            runtime::Error::ActivityDoesNotExist(arn) => Error::ActivityDoesNotExist(arn),
+            runtime::Error::InvalidToken(text) => Error::InvalidToken(text),
+            error @ runtime::Error::TaskTimedOut => Error::TaskTimedOut(error.to_string()),
+            runtime::Error::InvalidOutput(text) => Error::InvalidOutput(text),
+            error @ runtime::Error::InvalidDefinition(_) => Error::Internal(error.to_string()),
+            runtime::Error::Store(error) => error.into(),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if let Error::Internal(details) = &self {
+            tracing::error!(%details, "request failed");
+        }
+        let mut response = (self.status(), Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::CONTENT_TYPE),
+        );
+        headers.insert("x-amzn-errortype", HeaderValue::from_static(self.code()));
+        response
+    }
+}

@@ -1,0 +1,419 @@
+//! Execution operations: StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
+//! ListExecutions, GetExecutionHistory and DescribeStateMachineForExecution.
+//!
+//! STANDARD executions start durably (`Runtime::start_execution`, idempotent on name and input
+//! while running); EXPRESS ones run in memory (`start_express_execution`, or
+//! `start_sync_execution` for StartSyncExecution) and have no record: every operation that reads
+//! an execution refuses an `express` ARN with AWS's recorded `InvalidArn`.
+
+use engine::Status;
+use runtime::StartRequest;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use store::{ExecutionFilter, ExecutionRecord};
+
+use crate::AppState;
+use crate::arn::{self, Kind};
+use crate::error::Error;
+use crate::state_machines::{self, logging, tracing};
+use crate::wire::{encode_token, page_request, timestamp};
+
+/// The largest execution input, in bytes (256 KiB).
+pub const MAX_INPUT_BYTES: usize = 262_144;
+
+/// `StartExecution` and `StartSyncExecution` members.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartInput {
+    state_machine_arn: String,
+    name: Option<String>,
+    input: Option<String>,
+    included_data: Option<String>,
+}
+
+/// `StopExecution` members.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopInput {
+    execution_arn: String,
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+/// `DescribeExecution` and `DescribeStateMachineForExecution` members.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeInput {
+    execution_arn: String,
+    included_data: Option<String>,
+}
+
+/// `ListExecutions` members.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListInput {
+    state_machine_arn: Option<String>,
+    status_filter: Option<String>,
+    max_results: Option<u64>,
+    next_token: Option<String>,
+    map_run_arn: Option<String>,
+    redrive_filter: Option<String>,
+}
+
+/// `GetExecutionHistory` members.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryInput {
+    execution_arn: String,
+    max_results: Option<u64>,
+    next_token: Option<String>,
+    reverse_order: Option<bool>,
+    include_execution_data: Option<bool>,
+}
+
+const TYPE_NOT_SUPPORTED: &str = "This operation is not supported by this type of state machine";
+
+/// The input text, `{}` when none was given; it must be JSON of at most 256 KiB.
+fn execution_input(input: Option<String>) -> Result<String, Error> {
+    let text = input.unwrap_or_else(|| "{}".to_owned());
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::InvalidExecutionInput(format!(
+            "Input is {} bytes; the maximum is {MAX_INPUT_BYTES} bytes",
+            text.len()
+        )));
+    }
+    serde_json::from_str::<Value>(&text)
+        .map_err(|error| Error::InvalidExecutionInput(error.to_string()))?;
+    Ok(text)
+}
+
+async fn start_request(
+    state: &AppState,
+    input: &mut StartInput,
+) -> Result<(StartRequest, String), Error> {
+    arn::expect(
+        &input.state_machine_arn,
+        &[Kind::StateMachine, Kind::QualifiedStateMachine],
+    )?;
+    let machine = state_machines::get(state, &input.state_machine_arn).await?;
+    if let Some(name) = &input.name {
+        arn::check_name(name)?;
+    }
+    let text = execution_input(input.input.take())?;
+    let request = StartRequest {
+        state_machine_arn: machine.arn.clone(),
+        state_machine_name: machine.name.clone(),
+        definition: machine.definition.clone(),
+        role_arn: machine.role_arn.clone(),
+        name: input.name.clone(),
+        input: text,
+    };
+    Ok((request, machine.machine_type))
+}
+
+/// `StartExecution`.
+pub async fn start(state: &AppState, mut input: StartInput) -> Result<Value, Error> {
+    let (request, machine_type) = start_request(state, &mut input).await?;
+    let started = if machine_type == "EXPRESS" {
+        state.runtime.start_express_execution(request).await?
+    } else {
+        state.runtime.start_execution(request).await?
+    };
+    Ok(json!({
+        "executionArn": started.execution_arn,
+        "startDate": timestamp(started.start_ms),
+    }))
+}
+
+/// `StartSyncExecution` (EXPRESS only).
+pub async fn start_sync(state: &AppState, mut input: StartInput) -> Result<Value, Error> {
+    let (request, machine_type) = start_request(state, &mut input).await?;
+    if machine_type != "EXPRESS" {
+        return Err(Error::StateMachineTypeNotSupported(
+            TYPE_NOT_SUPPORTED.to_owned(),
+        ));
+    }
+    let state_machine_arn = request.state_machine_arn.clone();
+    let input_text = request.input.clone();
+    let outcome = state.runtime.start_sync_execution(request).await?;
+    let with_data = input.included_data.as_deref() != Some("METADATA_ONLY");
+    let mut output = Map::new();
+    output.insert("executionArn".to_owned(), json!(outcome.execution_arn));
+    output.insert("stateMachineArn".to_owned(), json!(state_machine_arn));
+    output.insert("name".to_owned(), json!(outcome.name));
+    output.insert("startDate".to_owned(), timestamp(outcome.start_ms));
+    output.insert("stopDate".to_owned(), timestamp(outcome.stop_ms));
+    let (status, error, cause) = match &outcome.status {
+        Status::Succeeded { .. } => ("SUCCEEDED", None, None),
+        // A synchronous execution is never stopped by a caller; an abort is a failure.
+        Status::Failed { error, cause } | Status::Aborted { error, cause } => {
+            ("FAILED", error.clone(), cause.clone())
+        }
+        Status::TimedOut { error, cause } => ("TIMED_OUT", error.clone(), cause.clone()),
+        Status::Running => ("FAILED", None, None),
+    };
+    output.insert("status".to_owned(), json!(status));
+    if let Some(error) = error {
+        output.insert("error".to_owned(), json!(error));
+    }
+    if let Some(cause) = cause {
+        output.insert("cause".to_owned(), json!(cause));
+    }
+    if with_data {
+        output.insert("input".to_owned(), json!(input_text));
+    }
+    output.insert("inputDetails".to_owned(), json!({"included": with_data}));
+    if let Some(text) = outcome.output {
+        if with_data {
+            output.insert("output".to_owned(), json!(text));
+        }
+        output.insert("outputDetails".to_owned(), json!({"included": with_data}));
+    }
+    // AWS bills express executions by 100 ms and 64 MB steps.
+    let elapsed_ms = (outcome.stop_ms - outcome.start_ms).max(0);
+    let billed_ms = ((elapsed_ms + 99) / 100).max(1) * 100;
+    output.insert(
+        "billingDetails".to_owned(),
+        json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed_ms}),
+    );
+    Ok(Value::Object(output))
+}
+
+/// The execution with this ARN, or AWS's `ExecutionDoesNotExist`.
+async fn get(state: &AppState, execution_arn: &str) -> Result<ExecutionRecord, Error> {
+    match state.runtime.store().get_execution(execution_arn).await {
+        Ok(record) => Ok(record),
+        Err(store::Error::NotFound(_)) => {
+            Err(Error::ExecutionDoesNotExist(execution_arn.to_owned()))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `StopExecution`.
+pub async fn stop(state: &AppState, input: StopInput) -> Result<Value, Error> {
+    arn::expect(&input.execution_arn, &[Kind::Execution])?;
+    let stop_ms = state
+        .runtime
+        .stop_execution(&input.execution_arn, input.error, input.cause)
+        .await?;
+    Ok(json!({ "stopDate": timestamp(stop_ms) }))
+}
+
+/// `redriveStatus` and its reason. Redrive is not built yet, so no execution is redrivable;
+/// the reason for closed failures says so instead of AWS's `REDRIVABLE`.
+fn redrive_status(status: &str) -> (&'static str, String) {
+    match status {
+        "RUNNING" | "SUCCEEDED" => (
+            "NOT_REDRIVABLE",
+            format!("Execution is {status} and cannot be redriven"),
+        ),
+        _ => (
+            "NOT_REDRIVABLE",
+            "Execution redrive is not supported by Switchback yet".to_owned(),
+        ),
+    }
+}
+
+/// `DescribeExecution`.
+pub async fn describe(state: &AppState, input: DescribeInput) -> Result<Value, Error> {
+    arn::expect(&input.execution_arn, &[Kind::Execution])?;
+    let record = get(state, &input.execution_arn).await?;
+    let with_data = input.included_data.as_deref() != Some("METADATA_ONLY");
+    let mut output = Map::new();
+    output.insert("executionArn".to_owned(), json!(record.arn));
+    output.insert(
+        "stateMachineArn".to_owned(),
+        json!(record.state_machine_arn),
+    );
+    output.insert("name".to_owned(), json!(record.name));
+    output.insert("status".to_owned(), json!(record.status));
+    output.insert("startDate".to_owned(), timestamp(record.start_ms));
+    if let Some(end) = &record.end {
+        output.insert("stopDate".to_owned(), timestamp(end.stop_ms));
+    }
+    if with_data {
+        output.insert("input".to_owned(), json!(record.input));
+    }
+    output.insert("inputDetails".to_owned(), json!({"included": with_data}));
+    if let Some(end) = &record.end {
+        if let Some(text) = &end.output {
+            if with_data {
+                output.insert("output".to_owned(), json!(text));
+            }
+            output.insert("outputDetails".to_owned(), json!({"included": with_data}));
+        }
+        if let Some(error) = &end.error {
+            output.insert("error".to_owned(), json!(error));
+        }
+        if let Some(cause) = &end.cause {
+            output.insert("cause".to_owned(), json!(cause));
+        }
+    }
+    let (redrive, reason) = redrive_status(&record.status);
+    output.insert("redriveCount".to_owned(), json!(0));
+    output.insert("redriveStatus".to_owned(), json!(redrive));
+    output.insert("redriveStatusReason".to_owned(), json!(reason));
+    Ok(Value::Object(output))
+}
+
+/// `DescribeStateMachineForExecution`: the definition the execution runs (its own copy), with
+/// the machine's configuration when the machine still exists.
+pub async fn describe_state_machine_for(
+    state: &AppState,
+    input: DescribeInput,
+) -> Result<Value, Error> {
+    arn::expect(&input.execution_arn, &[Kind::Execution])?;
+    let record = get(state, &input.execution_arn).await?;
+    let name = record
+        .state_machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let machine = state
+        .runtime
+        .store()
+        .get_state_machine(&record.state_machine_arn)
+        .await
+        .ok();
+    let mut output = Map::new();
+    output.insert(
+        "stateMachineArn".to_owned(),
+        json!(record.state_machine_arn),
+    );
+    output.insert("name".to_owned(), json!(name));
+    output.insert("definition".to_owned(), json!(record.definition));
+    output.insert("roleArn".to_owned(), json!(record.role_arn));
+    match &machine {
+        Some(machine) if machine.definition == record.definition => {
+            output.insert("updateDate".to_owned(), timestamp(machine.updated_ms));
+            output.insert("loggingConfiguration".to_owned(), logging(machine));
+            output.insert("tracingConfiguration".to_owned(), tracing(machine));
+            if !machine.revision_id.is_empty() {
+                output.insert("revisionId".to_owned(), json!(machine.revision_id));
+            }
+        }
+        Some(machine) => {
+            output.insert("updateDate".to_owned(), timestamp(record.start_ms));
+            output.insert("loggingConfiguration".to_owned(), logging(machine));
+            output.insert("tracingConfiguration".to_owned(), tracing(machine));
+        }
+        None => {
+            output.insert("updateDate".to_owned(), timestamp(record.start_ms));
+        }
+    }
+    Ok(Value::Object(output))
+}
+
+/// `ListExecutions`, newest first (STANDARD machines only).
+pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
+    if input.map_run_arn.is_some() {
+        return Err(Error::Validation(
+            "Listing the executions of a map run is not supported by Switchback yet".to_owned(),
+        ));
+    }
+    let Some(state_machine_arn) = input.state_machine_arn else {
+        return Err(Error::Validation(
+            "Must provide a StateMachine ARN or MapRun ARN".to_owned(),
+        ));
+    };
+    arn::expect(
+        &state_machine_arn,
+        &[Kind::StateMachine, Kind::QualifiedStateMachine],
+    )?;
+    let page = page_request(input.max_results, input.next_token.as_deref())?;
+    let machine = state_machines::get(state, &state_machine_arn).await?;
+    if machine.machine_type == "EXPRESS" {
+        return Err(Error::StateMachineTypeNotSupported(
+            TYPE_NOT_SUPPORTED.to_owned(),
+        ));
+    }
+    let mut output = Map::new();
+    // No execution has been redriven: redrive is not built yet.
+    if input.redrive_filter.as_deref() == Some("REDRIVEN") {
+        output.insert("executions".to_owned(), json!([]));
+        return Ok(Value::Object(output));
+    }
+    let filter = ExecutionFilter {
+        state_machine_arn: Some(state_machine_arn),
+        status: input.status_filter,
+    };
+    let page = state.runtime.store().list_executions(filter, page).await?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|record| {
+            let mut item = Map::new();
+            item.insert("executionArn".to_owned(), json!(record.arn));
+            item.insert(
+                "stateMachineArn".to_owned(),
+                json!(record.state_machine_arn),
+            );
+            item.insert("name".to_owned(), json!(record.name));
+            item.insert("status".to_owned(), json!(record.status));
+            item.insert("startDate".to_owned(), timestamp(record.start_ms));
+            if let Some(end) = &record.end {
+                item.insert("stopDate".to_owned(), timestamp(end.stop_ms));
+            }
+            item.insert("redriveCount".to_owned(), json!(0));
+            Value::Object(item)
+        })
+        .collect();
+    output.insert("executions".to_owned(), Value::Array(items));
+    if let Some(token) = page.next_token {
+        output.insert("nextToken".to_owned(), json!(encode_token(&token)));
+    }
+    Ok(Value::Object(output))
+}
+
+/// `GetExecutionHistory`. With `includeExecutionData: false` the events keep their shape but
+/// lose every `input` and `output`.
+pub async fn history(state: &AppState, input: HistoryInput) -> Result<Value, Error> {
+    arn::expect(&input.execution_arn, &[Kind::Execution])?;
+    let page = page_request(input.max_results, input.next_token.as_deref())?;
+    get(state, &input.execution_arn).await?;
+    let page = state
+        .runtime
+        .store()
+        .history(
+            &input.execution_arn,
+            input.reverse_order.unwrap_or(false),
+            page,
+        )
+        .await?;
+    let with_data = input.include_execution_data.unwrap_or(true);
+    let events = page
+        .items
+        .iter()
+        .map(|event| {
+            let mut value: Value = serde_json::from_str(&event.json)
+                .map_err(|error| Error::Internal(format!("stored event {}: {error}", event.id)))?;
+            if !with_data {
+                strip_data(&mut value);
+            }
+            Ok(value)
+        })
+        .collect::<Result<Vec<Value>, Error>>()?;
+    let mut output = Map::new();
+    output.insert("events".to_owned(), Value::Array(events));
+    if let Some(token) = page.next_token {
+        output.insert("nextToken".to_owned(), json!(encode_token(&token)));
+    }
+    Ok(Value::Object(output))
+}
+
+/// Drops `input` and `output` from an event's details.
+fn strip_data(event: &mut Value) {
+    let Some(object) = event.as_object_mut() else {
+        return;
+    };
+    for (key, details) in object.iter_mut() {
+        if key.ends_with("EventDetails")
+            && let Some(details) = details.as_object_mut()
+        {
+            details.remove("input");
+            details.remove("output");
+        }
+    }
+}

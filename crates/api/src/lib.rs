@@ -1,0 +1,230 @@
+//! The wire layer: the AWS JSON 1.0 protocol of the Step Functions API, over the runtime.
+//!
+//! Every request is `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>` and a JSON body
+//! (an empty body reads as `{}`). A request goes through four steps, in this order:
+//! 1. the body is read, up to [`MAX_BODY_BYTES`] (AWS's 1 MB request limit);
+//! 2. the optional [`AppState::authenticate`] hook sees the request head and body (SigV4 plugs in
+//!    there);
+//! 3. the body is checked against AWS's model of the operation's input ([`model`]), which gives
+//!    Coral-style `ValidationException` messages without any code per operation;
+//! 4. the operation runs (`state_machines`, `executions`, `activities`, `tags`) and answers JSON.
+//!
+//! Only this crate knows the wire format: member names, timestamps as fractional epoch seconds,
+//! and the error shape, which [`Error`] produces in one `IntoResponse`. Operations of the model
+//! that are not built yet (versions, aliases, TestState, redrive, map runs) answer
+//! `UnknownOperationException` with a message that says so.
+
+mod activities;
+pub mod arn;
+mod error;
+mod executions;
+pub mod model;
+mod state_machines;
+mod tags;
+pub mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+use tower_http::trace::TraceLayer;
+
+pub use crate::error::Error;
+
+/// The error type under the name other crates know it by.
+pub type ApiError = Error;
+
+/// The content type of every request and response body.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// The `X-Amz-Target` prefix of Step Functions.
+pub const TARGET_PREFIX: &str = "AWSStepFunctions.";
+
+/// The largest request body accepted: AWS's 1 MB request limit.
+pub const MAX_BODY_BYTES: usize = 1_048_576;
+
+/// A check of each request before it runs (SigV4 verification), given the request head and
+/// its body. An `Err` is the response.
+pub type Authenticate =
+    Arc<dyn Fn(&http::request::Parts, &[u8]) -> Result<(), Error> + Send + Sync>;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The runtime, and through it the store and the settings.
+    pub runtime: runtime::Runtime,
+    /// Called before dispatch when set; `None` lets every request through.
+    pub authenticate: Option<Authenticate>,
+}
+
+impl AppState {
+    /// A state with no request verifier.
+    pub fn new(runtime: runtime::Runtime) -> AppState {
+        AppState {
+            runtime,
+            authenticate: None,
+        }
+    }
+}
+
+/// The router: `POST /` for the API, `GET /health` for probes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .route("/health", get(health))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let request_id = state.runtime.new_name();
+    let (parts, body) = request.into_parts();
+    let result = serve(&state, &parts, body).await;
+    let mut response = match result {
+        Ok(output) => ok(output),
+        Err(error) => error.into_response(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+async fn serve(state: &AppState, parts: &http::request::Parts, body: Body) -> Result<Value, Error> {
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| Error::RequestTooLarge(MAX_BODY_BYTES))?;
+    if let Some(authenticate) = &state.authenticate {
+        authenticate(parts, &bytes)?;
+    }
+    let operation = operation(&parts.headers)?;
+    let input = parse_body(&bytes)?;
+    if !model::model().has_operation(operation) {
+        return Err(Error::UnknownOperation(format!(
+            "Unknown operation: {TARGET_PREFIX}{operation}"
+        )));
+    }
+    if !OPERATIONS.contains(&operation) {
+        return Err(Error::UnknownOperation(format!(
+            "The operation {operation} is not supported by Switchback yet"
+        )));
+    }
+    model::model().validate(operation, &input)?;
+    dispatch(state, operation, input).await
+}
+
+fn operation(headers: &HeaderMap) -> Result<&str, Error> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| Error::UnknownOperation("Missing X-Amz-Target header".to_owned()))?;
+    target
+        .strip_prefix(TARGET_PREFIX)
+        .ok_or_else(|| Error::UnknownOperation(format!("Unknown operation: {target}")))
+}
+
+fn parse_body(bytes: &[u8]) -> Result<Value, Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|error| Error::Serialization(format!("The body is not JSON: {error}")))?;
+    if !value.is_object() {
+        return Err(Error::Serialization(
+            "The body must be a JSON object".to_owned(),
+        ));
+    }
+    Ok(value)
+}
+
+fn ok(output: Value) -> Response {
+    let mut response = (StatusCode::OK, axum::Json(output)).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(CONTENT_TYPE),
+    );
+    response
+}
+
+/// Reads a request's members into a typed input. The model has already checked the JSON types,
+/// so this fails only on shapes the model does not describe.
+fn input<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Error> {
+    serde_json::from_value(body).map_err(|error| Error::Serialization(error.to_string()))
+}
+
+/// The operations served; the model's others are not built yet.
+pub const OPERATIONS: &[&str] = &[
+    "CreateStateMachine",
+    "DescribeStateMachine",
+    "UpdateStateMachine",
+    "DeleteStateMachine",
+    "ListStateMachines",
+    "ValidateStateMachineDefinition",
+    "DescribeStateMachineForExecution",
+    "StartExecution",
+    "StartSyncExecution",
+    "StopExecution",
+    "DescribeExecution",
+    "ListExecutions",
+    "GetExecutionHistory",
+    "CreateActivity",
+    "DescribeActivity",
+    "ListActivities",
+    "DeleteActivity",
+    "GetActivityTask",
+    "SendTaskSuccess",
+    "SendTaskFailure",
+    "SendTaskHeartbeat",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+];
+
+async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Value, Error> {
+    match operation {
+        "CreateStateMachine" => state_machines::create(state, input(body)?).await,
+        "DescribeStateMachine" => state_machines::describe(state, input(body)?).await,
+        "UpdateStateMachine" => state_machines::update(state, input(body)?).await,
+        "DeleteStateMachine" => state_machines::delete(state, input(body)?).await,
+        "ListStateMachines" => state_machines::list(state, input(body)?).await,
+        "ValidateStateMachineDefinition" => state_machines::validate(input(body)?),
+        "DescribeStateMachineForExecution" => {
+            executions::describe_state_machine_for(state, input(body)?).await
+        }
+        "StartExecution" => executions::start(state, input(body)?).await,
+        "StartSyncExecution" => executions::start_sync(state, input(body)?).await,
+        "StopExecution" => executions::stop(state, input(body)?).await,
+        "DescribeExecution" => executions::describe(state, input(body)?).await,
+        "ListExecutions" => executions::list(state, input(body)?).await,
+        "GetExecutionHistory" => executions::history(state, input(body)?).await,
+        "CreateActivity" => activities::create(state, input(body)?).await,
+        "DescribeActivity" => activities::describe(state, input(body)?).await,
+        "ListActivities" => activities::list(state, input(body)?).await,
+        "DeleteActivity" => activities::delete(state, input(body)?).await,
+        "GetActivityTask" => activities::get_task(state, input(body)?).await,
+        "SendTaskSuccess" => activities::send_success(state, input(body)?).await,
+        "SendTaskFailure" => activities::send_failure(state, input(body)?).await,
+        "SendTaskHeartbeat" => activities::send_heartbeat(state, input(body)?).await,
+        "TagResource" => tags::tag(state, input(body)?).await,
+        "UntagResource" => tags::untag(state, input(body)?).await,
+        "ListTagsForResource" => tags::list(state, input(body)?).await,
+        other => Err(Error::UnknownOperation(format!(
+            "The operation {other} is not supported by Switchback yet"
+        ))),
+    }
+}
+
+/// The ARN prefix of this service's resources: `arn:aws:states:<region>:<account>:`.
+fn arn_prefix(state: &AppState) -> String {
+    let config = state.runtime.config();
+    format!("arn:aws:states:{}:{}:", config.region, config.account_id)
+}
