@@ -16,6 +16,7 @@
 
 mod activities;
 pub mod arn;
+mod auth;
 mod error;
 mod executions;
 pub mod model;
@@ -34,6 +35,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use tower_http::trace::TraceLayer;
 
+pub use crate::auth::sigv4_authenticator;
 pub use crate::error::Error;
 
 /// The error type under the name other crates know it by.

@@ -3,8 +3,10 @@
 //!
 //! - [`local`] runs one execution in this process (`switchback run`, the conformance runner);
 //! - [`conformance`] replays a LocalStack-format corpus recorded against AWS;
-//! - [`locate`] maps a JSON pointer to the bytes of a definition, to underline problems.
+//! - [`locate`] maps a JSON pointer to the bytes of a definition, to underline problems;
+//! - [`serve`] runs the Step Functions API server on the embedded SQLite store.
 
 pub mod conformance;
 pub mod local;
 pub mod locate;
+pub mod serve;

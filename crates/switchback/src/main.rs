@@ -1,5 +1,5 @@
 //! The `switchback` command: validate and run Amazon States Language definitions, and replay
-//! conformance corpora. (`serve` and `deploy` come with the service.)
+//! conformance corpora, and serve the AWS Step Functions API (`serve`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +27,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the AWS Step Functions API (point the aws CLI, boto3 or any AWS SDK at it).
+    Serve {
+        /// Where to listen.
+        #[arg(long, env = "SWITCHBACK_BIND", default_value = "127.0.0.1:8083")]
+        bind: std::net::SocketAddr,
+        /// Where data lives (an SQLite file in WAL mode inside).
+        #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
+        data_dir: PathBuf,
+        /// Make Wait states, timeouts, heartbeats and retries go this many times faster.
+        #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
+        time_scale: f64,
+        /// The account id in ARNs.
+        #[arg(long, env = "SWITCHBACK_ACCOUNT_ID", default_value = "123456789012")]
+        account_id: String,
+        /// The region in ARNs.
+        #[arg(long, env = "SWITCHBACK_REGION", default_value = "us-east-1")]
+        region: String,
+        /// An AWS credentials file: every request must then be signed (SigV4) with one of its
+        /// keys.
+        #[arg(long, env = "SWITCHBACK_CREDENTIALS")]
+        credentials: Option<PathBuf>,
+        /// Allow a non-loopback --bind without --credentials.
+        #[arg(long, env = "SWITCHBACK_ALLOW_UNAUTHENTICATED")]
+        allow_unauthenticated: bool,
+    },
     /// Check a definition and report every problem, as ValidateStateMachineDefinition does.
     Validate {
         /// The definition file (JSON).
@@ -79,6 +104,23 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Serve {
+            bind,
+            data_dir,
+            time_scale,
+            account_id,
+            region,
+            credentials,
+            allow_unauthenticated,
+        } => serve_command(switchback::serve::Options {
+            bind,
+            data_dir,
+            time_scale,
+            account_id,
+            region,
+            credentials,
+            allow_unauthenticated,
+        }),
         Command::Validate {
             definition,
             machine_type,
@@ -99,6 +141,22 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn serve_command(options: switchback::serve::Options) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(switchback::serve::serve(options))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read(path: &Path) -> Result<String> {

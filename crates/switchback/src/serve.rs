@@ -72,8 +72,7 @@ pub async fn serve(options: Options) -> Result<()> {
         .as_deref()
         .map(read_credentials)
         .transpose()?;
-    if credentials.is_none() && !options.bind.ip().is_loopback() && !options.allow_unauthenticated
-    {
+    if credentials.is_none() && !options.bind.ip().is_loopback() && !options.allow_unauthenticated {
         bail!(
             "refusing to serve {} without credentials: anyone who can reach it could run workflows. \
              Give --credentials FILE, bind to a loopback address, or pass --allow-unauthenticated",
@@ -83,8 +82,12 @@ pub async fn serve(options: Options) -> Result<()> {
     if !options.time_scale.is_finite() || options.time_scale <= 0.0 {
         bail!("--time-scale must be a positive number");
     }
-    let store = SqliteStore::open(&options.data_dir)
-        .with_context(|| format!("cannot open the data directory {}", options.data_dir.display()))?;
+    let store = SqliteStore::open(&options.data_dir).with_context(|| {
+        format!(
+            "cannot open the data directory {}",
+            options.data_dir.display()
+        )
+    })?;
     let runtime = Runtime::new(
         Arc::new(store),
         Config {
