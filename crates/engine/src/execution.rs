@@ -1527,7 +1527,13 @@ impl Execution {
         {
             return self.catch(thread, catcher, failure, state.kind.type_name(), entropy);
         }
-        let error = Some(failure.error).filter(|error| !error.is_empty());
+        // `States.HeartbeatTimeout` exists only for Retry and Catch to match on; AWS records a
+        // missed heartbeat as `States.Timeout` everywhere else (aws-semantics.md §6.6).
+        let error = match failure.error.as_str() {
+            "" => None,
+            "States.HeartbeatTimeout" => Some("States.Timeout".to_owned()),
+            _ => Some(failure.error),
+        };
         let cause = Some(failure.cause).filter(|cause| !cause.is_empty());
         self.finish_thread(thread, Err((error, cause)));
     }

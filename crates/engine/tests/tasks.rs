@@ -323,6 +323,22 @@ fn regression_heartbeat_timeout_is_not_task_failed() {
     assert_eq!(env.status().as_str(), "FAILED");
 }
 
+/// `States.HeartbeatTimeout` is only a name to match on: an execution that a missed heartbeat
+/// ends fails with `States.Timeout`, as AWS records it.
+#[test]
+fn regression_uncaught_heartbeat_timeout_fails_with_states_timeout() {
+    let mut env = TestEnv::new(heartbeat_machine("SomethingElse"));
+    env.start(json!({}));
+    env.apply(Input::TaskHeartbeatTimedOut { task: 1 });
+    assert_eq!(
+        env.status(),
+        &engine::Status::Failed {
+            error: Some("States.Timeout".to_owned()),
+            cause: None
+        }
+    );
+}
+
 /// AWS records an oversized task result as a `TaskFailed` with `States.DataLimitExceeded`
 /// (never a `TaskSucceeded`), and `States.ALL` catches it
 /// (`test_service_task_lambada_catch_state_all_data_limit_exceeded_on_large_utf8_response`).
