@@ -948,6 +948,7 @@ impl Execution {
                 "StartTime": iso_millis(self.info.start_time_ms),
                 "Name": self.info.name,
                 "RoleArn": self.info.role_arn,
+                "RedriveCount": 0,
             },
             "StateMachine": {
                 "Id": self.info.state_machine_arn,
@@ -956,9 +957,13 @@ impl Execution {
             "State": {
                 "Name": state.name,
                 "EnteredTime": iso_millis(t.entered_at),
-                "RetryCount": retry_count,
             },
         });
+        // AWS shows a retry count only for the states that can retry (recorded for Task states;
+        // a Pass state's context has none).
+        if matches!(state.kind, Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)) {
+            context["State"]["RetryCount"] = json!(retry_count);
+        }
         if let Some(token) = &t.task_token {
             context["Task"] = json!({ "Token": token });
         }

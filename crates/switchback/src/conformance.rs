@@ -94,8 +94,61 @@ impl fmt::Display for Report {
     }
 }
 
+/// Ports of entries whose test changed the template in code: per entry key, text replacements
+/// that turn the template file into the definition the test created (worked out from the test's
+/// parameters and the recorded history).
+#[derive(Debug, Clone, Default)]
+pub struct Ports {
+    replacements: HashMap<String, Vec<(String, String)>>,
+}
+
+impl Ports {
+    /// Reads a ports file: `{"ports": {"<key>": {"replace": [["old", "new"], ...]}}}`.
+    pub fn read(path: &Path) -> Result<Ports> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let value: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let mut ports = Ports::default();
+        let entries = value
+            .get("ports")
+            .and_then(Value::as_object)
+            .with_context(|| format!("{} has no `ports` object", path.display()))?;
+        for (key, port) in entries {
+            let pairs = port
+                .get("replace")
+                .and_then(Value::as_array)
+                .with_context(|| format!("the port of {key} has no `replace` list"))?
+                .iter()
+                .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                    Some([Value::String(old), Value::String(new)]) => {
+                        Ok((old.clone(), new.clone()))
+                    }
+                    _ => bail!("the port of {key} has a replacement that is not [old, new]"),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            ports.replacements.insert(key.clone(), pairs);
+        }
+        Ok(ports)
+    }
+
+    fn apply(&self, key: &str, template: &str) -> Option<String> {
+        let pairs = self.replacements.get(key)?;
+        let mut text = template.to_owned();
+        for (old, new) in pairs {
+            text = text.replace(old, new);
+        }
+        Some(text)
+    }
+}
+
 /// Runs every supported entry of the corpus in `dir`.
 pub fn run_corpus(dir: &Path) -> Result<Report> {
+    run_corpus_with(dir, &Ports::default())
+}
+
+/// Runs every supported entry of the corpus in `dir`, with ports for changed templates.
+pub fn run_corpus_with(dir: &Path, ports: &Ports) -> Result<Report> {
     let manifest_path = dir.join("manifest.json");
     let manifest: Value = serde_json::from_str(
         &std::fs::read_to_string(&manifest_path)
@@ -117,7 +170,7 @@ pub fn run_corpus(dir: &Path) -> Result<Report> {
         if kind != "execution-history" && kind != "choice-cases" {
             continue;
         }
-        let verdict = match run_entry(dir, entry, kind, &mut snapshots) {
+        let verdict = match run_entry(dir, entry, kind, &mut snapshots, ports) {
             Ok(verdict) => verdict,
             Err(error) => Verdict::Failed(format!("{error:#}")),
         };
@@ -272,6 +325,7 @@ fn run_entry(
     entry: &Value,
     kind: &str,
     snapshots: &mut HashMap<PathBuf, Value>,
+    ports: &Ports,
 ) -> Result<Verdict> {
     let template = entry
         .get("templates")
@@ -279,7 +333,7 @@ fn run_entry(
         .and_then(|templates| templates.first())
         .and_then(Value::as_str)
         .context("the entry names no template")?;
-    let template_text = read_template(&dir.join(template))?;
+    let mut template_text = read_template(&dir.join(template))?;
     if kind == "choice-cases" {
         return run_choice_cases(dir, entry, &template_text, snapshots);
     }
@@ -292,9 +346,15 @@ fn run_entry(
         .and_then(Value::as_array)
         .is_some_and(|placeholders| !placeholders.is_empty());
     if mutated || has_placeholders {
-        return Ok(Verdict::Skipped(
-            "the test changed the template in code (not ported)".to_owned(),
-        ));
+        let key = entry.get("key").and_then(Value::as_str).unwrap_or_default();
+        match ports.apply(key, &template_text) {
+            Some(ported) => template_text = ported,
+            None => {
+                return Ok(Verdict::Skipped(
+                    "the test changed the template in code (not ported)".to_owned(),
+                ));
+            }
+        }
     }
     let definition = parse_json5(&template_text)?;
     let machine = Arc::new(build(&definition)?);

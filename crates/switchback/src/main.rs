@@ -82,6 +82,10 @@ enum Command {
         /// The corpus folder (the one holding manifest.json).
         #[arg(long)]
         corpus: PathBuf,
+        /// Ports of entries whose test changed the template in code (a JSON file; the project's
+        /// own is tests/conformance/localstack-ports.json).
+        #[arg(long)]
+        ports: Option<PathBuf>,
     },
 }
 
@@ -132,7 +136,7 @@ fn main() -> ExitCode {
             time_scale,
             history,
         } => run_command(&definition, &input, time_scale, history),
-        Command::Conformance { corpus } => conformance_command(&corpus),
+        Command::Conformance { corpus, ports } => conformance_command(&corpus, ports.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -295,8 +299,12 @@ fn run_command(path: &Path, input: &str, time_scale: f64, history: bool) -> Resu
     }
 }
 
-fn conformance_command(corpus: &Path) -> Result<ExitCode> {
-    let report = conformance::run_corpus(corpus)?;
+fn conformance_command(corpus: &Path, ports: Option<&Path>) -> Result<ExitCode> {
+    let ports = match ports {
+        Some(path) => conformance::Ports::read(path)?,
+        None => conformance::Ports::default(),
+    };
+    let report = conformance::run_corpus_with(corpus, &ports)?;
     println!("{report}");
     let (_, failed, _) = report.counts(None);
     Ok(if failed == 0 {
