@@ -266,7 +266,7 @@ impl AlarmConfig {
     /// otherwise; a finite threshold.
     pub fn validate(&self) -> Result<(), Error> {
         let period_s = self.period_s;
-        if !(matches!(period_s, 10 | 20 | 30) || (period_s > 0 && period_s % 60 == 0)) {
+        if !(matches!(period_s, 10 | 20 | 30) || (period_s > 0 && period_s.is_multiple_of(60))) {
             return Err(Error::InvalidPeriod(period_s));
         }
         if self.evaluation_periods < 1 {

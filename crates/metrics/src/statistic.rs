@@ -40,7 +40,7 @@ impl Percentile {
             && whole.bytes().all(|b| b.is_ascii_digit())
             && decimals.len() <= 2
             && decimals.bytes().all(|b| b.is_ascii_digit())
-            && (number.contains('.') == !decimals.is_empty());
+            && number.contains('.') != decimals.is_empty();
         if !digits_ok {
             return Err(refuse());
         }

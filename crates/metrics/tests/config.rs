@@ -5,6 +5,9 @@ mod common;
 use common::config;
 use metrics::{ComparisonOperator, Error, StateValue, TreatMissingData};
 
+/// (Period, N, M, the outcome of `validate`).
+type Case = (u32, u32, Option<u32>, Result<(), Error>);
+
 #[test]
 fn limits() {
     let check = |period_s: u32, n: u32, m: Option<u32>| {
@@ -12,7 +15,7 @@ fn limits() {
         config.period_s = period_s;
         config.validate()
     };
-    let cases: &[(u32, u32, Option<u32>, Result<(), Error>)] = &[
+    let cases: &[Case] = &[
         (10, 1, None, Ok(())),
         (20, 1, None, Ok(())),
         (30, 1, None, Ok(())),

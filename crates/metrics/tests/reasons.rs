@@ -19,11 +19,21 @@ fn reason(
     evaluation.state.reason
 }
 
+/// (range, N, M, TreatMissingData, previous state, reason).
+type Case = (
+    &'static str,
+    u32,
+    Option<u32>,
+    TreatMissingData,
+    StateValue,
+    &'static str,
+);
+
 #[test]
 fn reasons_match_cloudwatch_wording() {
     use StateValue::*;
     use TreatMissingData::*;
-    let cases: &[(&str, u32, Option<u32>, TreatMissingData, StateValue, &str)] = &[
+    let cases: &[Case] = &[
         (
             "- - X",
             1,

@@ -101,7 +101,7 @@ fn m_of_n_uses_the_most_recent_real_datapoints() {
         ("X X X 0 - 0 -", 5, 3, "ALARM"),
         ("X - X - 0 - -", 3, 2, "ALARM"),
         ("X - 0 - 0 - -", 3, 2, "OK"),
-        ("- X", 0 + 1, 1, "ALARM"),
+        ("- X", 1, 1, "ALARM"),
         ("X - -", 1, 1, "ALARM"),
         ("X 0 -", 1, 1, "OK"),
     ] {
