@@ -6,7 +6,7 @@
 //! branch or iteration that never blocks runs from start to end before the next one starts, as
 //! AWS records it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use asl::dataflow::{self, Env};
@@ -306,6 +306,8 @@ pub struct Execution {
     input: Value,
     threads: Vec<Thread>,
     tasks: HashMap<u64, (usize, TaskRequest)>,
+    /// The tasks of `tasks` a worker has picked up (their `*Started` event is recorded).
+    started: HashSet<u64>,
     timers: HashMap<u64, (Timer, i64)>,
     next_event_id: u64,
     next_effect_id: u64,
@@ -401,6 +403,7 @@ impl Execution {
             input: Value::Null,
             threads: Vec::new(),
             tasks: HashMap::new(),
+            started: HashSet::new(),
             timers: HashMap::new(),
             next_event_id: 1,
             next_effect_id: 1,
@@ -442,6 +445,14 @@ impl Execution {
             .collect();
         effects.sort_by_key(|(id, _)| *id);
         effects.into_iter().map(|(_, effect)| effect).collect()
+    }
+
+    /// True while the execution waits for this task and a worker has started it (its
+    /// `ActivityStarted`/`TaskStarted` event is in the history). After a restart the runtime
+    /// offers outstanding activity tasks again (a worker may have lost its copy in the crash),
+    /// and uses this to record a start only once and to re-arm the heartbeat of a started task.
+    pub fn is_task_started(&self, task: u64) -> bool {
+        self.tasks.contains_key(&task) && self.started.contains(&task)
     }
 
     /// True once the execution has ended.
@@ -581,6 +592,7 @@ impl Execution {
         let Some(thread) = self.task_thread(task) else {
             return;
         };
+        self.started.insert(task);
         let resource = self.resource_of(thread);
         let (event_type, details) = match describe_resource(&resource) {
             ResourceKind::Activity => (
@@ -601,6 +613,7 @@ impl Execution {
 
     fn take_task(&mut self, thread: usize, task: u64) -> Value {
         self.tasks.remove(&task);
+        self.started.remove(&task);
         let phase = std::mem::replace(&mut self.threads[thread].phase, Phase::Work);
         match phase {
             Phase::Task {
@@ -827,6 +840,7 @@ impl Execution {
             self.step.effects.push(Effect::CancelTask { id });
         }
         self.tasks.clear();
+        self.started.clear();
         let mut timers: Vec<u64> = self.timers.keys().copied().collect();
         timers.sort_unstable();
         for id in timers {
@@ -1974,6 +1988,7 @@ impl Execution {
                 ..
             } => {
                 self.tasks.remove(&task);
+                self.started.remove(&task);
                 self.step.effects.push(Effect::CancelTask { id: task });
                 if let Some(timer) = timeout_timer {
                     self.cancel_timer(timer);

@@ -9,8 +9,13 @@
 //!
 //! STANDARD executions are durable: on start-up [`Runtime::recover`] replays the journal of every
 //! open execution, which rebuilds it exactly where it stood (the engine is deterministic and its
-//! entropy is seeded per execution), and performs again whatever it still waits for. EXPRESS
-//! executions go through the same engine in memory and are not kept after they end, as on AWS.
+//! entropy is seeded per execution), and performs again whatever it still waits for: timers,
+//! callback tokens, activity tasks (offered again even when a worker took them before the crash:
+//! that worker's token still works, the first report wins, the start is recorded once, and the
+//! heartbeat clock restarts). A worker hears of its task (`GetActivityTask`) and of its report
+//! (`SendTaskSuccess`, ...) only once the step is committed, so what it was told survives a
+//! crash. EXPRESS executions go through the same engine in memory and are not kept after they
+//! end, as on AWS.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -151,8 +156,18 @@ type Channel = (
     mpsc::UnboundedReceiver<Command>,
 );
 
+/// The answer to [`Command::Acked`]: `Ok(true)` once the execution took the input (its step is
+/// committed, or it is the start of a task whose start is recorded already), `Ok(false)` when the
+/// execution no longer waits for it, the store's error when the step could not be committed.
+type Ack = oneshot::Sender<Result<bool, store::Error>>;
+
 enum Command {
     Input(Input),
+    /// An input whose sender waits until it is committed before answering its own caller:
+    /// a worker must not hear that its report (`SendTaskSuccess`, ...) or its task
+    /// (`GetActivityTask`) is recorded before it is, or a crash in between would lose a
+    /// transition the client was told about (issue 3's crash test found this).
+    Acked(Input, Ack),
     /// Stop the execution and say when it is committed.
     Stop {
         error: Option<String>,
@@ -546,8 +561,14 @@ impl Runtime {
             notified.as_mut().enable();
             let next = lock(&queue.pending).pop_front();
             if let Some(task) = next {
-                if self.task_started(&task.task_token, worker_name.clone()) {
-                    return Ok(Some(task));
+                // The task goes out once its start is committed: a crash before then offers it
+                // again, a crash after it finds the start in the journal.
+                if let Some(answer) = self.task_started(&task.task_token, worker_name.clone()) {
+                    match answer.await {
+                        Ok(Ok(true)) => return Ok(Some(task)),
+                        Ok(Err(error)) => return Err(error.into()),
+                        Ok(Ok(false)) | Err(_) => {}
+                    }
                 }
                 // The task ended while it waited (timed out, its execution stopped).
                 continue;
@@ -566,26 +587,37 @@ impl Runtime {
             .clone()
     }
 
-    /// Marks a token's task as started by a worker; false when the task is gone.
-    fn task_started(&self, token: &str, worker_name: Option<String>) -> bool {
+    /// Marks a token's task as started by a worker; the answer says when that is committed
+    /// (see [`Ack`]). `None` when the task is gone.
+    fn task_started(
+        &self,
+        token: &str,
+        worker_name: Option<String>,
+    ) -> Option<oneshot::Receiver<Result<bool, store::Error>>> {
         let mut tokens = lock(&self.shared.tokens);
-        let Some(entry) = tokens.get_mut(token) else {
-            return false;
-        };
-        let Some(sender) = lock(&self.shared.running)
+        let entry = tokens.get_mut(token)?;
+        let sender = lock(&self.shared.running)
             .get(&entry.execution_arn)
-            .cloned()
-        else {
-            return false;
-        };
-        let _ = sender.send(Command::Input(Input::TaskStarted {
-            task: entry.task,
-            worker_name,
-        }));
+            .cloned()?;
+        let (ack, answer) = oneshot::channel();
+        sender
+            .send(Command::Acked(
+                Input::TaskStarted {
+                    task: entry.task,
+                    worker_name,
+                },
+                ack,
+            ))
+            .ok()?;
         if let Some(seconds) = entry.heartbeat_seconds {
-            entry.heartbeat = Some(self.heartbeat_timer(sender, entry.task, seconds));
+            let timer = self.heartbeat_timer(sender, entry.task, seconds);
+            // A task offered again after a restart may be picked up twice: the clock restarts,
+            // and the old timer must not fire as well.
+            if let Some(old) = entry.heartbeat.replace(timer) {
+                old.abort();
+            }
         }
-        true
+        Some(answer)
     }
 
     fn heartbeat_timer(
@@ -614,6 +646,7 @@ impl Runtime {
         let output: Value = serde_json::from_str(output)
             .map_err(|_| Error::InvalidOutput("Invalid JSON output".to_owned()))?;
         self.complete(token, |task| Input::TaskSucceeded { task, output })
+            .await
     }
 
     /// Fails a task (`SendTaskFailure`).
@@ -625,6 +658,7 @@ impl Runtime {
     ) -> Result<(), Error> {
         Self::check_token(token)?;
         self.complete(token, |task| Input::TaskFailed { task, error, cause })
+            .await
     }
 
     /// Resets a task's heartbeat clock (`SendTaskHeartbeat`).
@@ -644,7 +678,9 @@ impl Runtime {
         Ok(())
     }
 
-    fn complete(&self, token: &str, input: impl FnOnce(u64) -> Input) -> Result<(), Error> {
+    /// Reports a task's end and answers once the report is committed: an `Ok` the worker
+    /// receives survives a crash, so the task is never offered again after it.
+    async fn complete(&self, token: &str, input: impl FnOnce(u64) -> Input) -> Result<(), Error> {
         let entry = lock(&self.shared.tokens)
             .remove(token)
             .ok_or(Error::TaskTimedOut)?;
@@ -655,9 +691,16 @@ impl Runtime {
             .get(&entry.execution_arn)
             .cloned()
             .ok_or(Error::TaskTimedOut)?;
+        let (ack, answer) = oneshot::channel();
         sender
-            .send(Command::Input(input(entry.task)))
-            .map_err(|_| Error::TaskTimedOut)
+            .send(Command::Acked(input(entry.task), ack))
+            .map_err(|_| Error::TaskTimedOut)?;
+        match answer.await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Err(error)) => Err(error.into()),
+            // The execution stopped waiting for the task (it timed out, the execution ended).
+            Ok(Ok(false)) | Err(_) => Err(Error::TaskTimedOut),
+        }
     }
 
     /// Resumes every open STANDARD execution from its journal. Returns how many resumed.
@@ -707,10 +750,15 @@ impl Runtime {
             seq = entry.seq;
         }
         if execution.is_finished() {
-            // The end was computed but its commit was lost; it will not be recomputed without
-            // an input, so stop here and leave the record for an operator.
-            tracing::warn!(execution = %record.arn, "journal ends in a finished state");
-            return Ok(());
+            // A step's journal entry and the end it computes are committed in one transaction,
+            // so a lost commit loses both and the replay stops short of the end. An open
+            // execution whose journal replays to an end means the replay diverged from the
+            // original run (an engine change, say): not a resumed execution, but an error for
+            // an operator, and `recover` does not count it.
+            return Err(Error::InvalidDefinition(format!(
+                "the journal of {} (entry {seq}) replays to an end that is not recorded",
+                record.arn
+            )));
         }
         let effects = execution.outstanding();
         self.spawn_actor(
@@ -816,15 +864,28 @@ impl Actor {
             let Some(command) = receiver.recv().await else {
                 break;
             };
-            let (input, done) = match command {
-                Command::Input(input) => (input, None),
-                Command::Stop { error, cause, done } => (Input::Stop { error, cause }, Some(done)),
+            let (input, done, ack) = match command {
+                Command::Input(input) => (input, None, None),
+                Command::Acked(input, ack) => (input, None, Some(ack)),
+                Command::Stop { error, cause, done } => {
+                    (Input::Stop { error, cause }, Some(done), None)
+                }
             };
-            if let Err(error) = self.step(input).await {
-                // The step is not committed: stop here. A restart replays the journal up to the
-                // last committed step and goes on from there.
-                tracing::error!(execution = %self.arn, %error, "cannot commit a step");
-                break;
+            match self.step(input).await {
+                Ok(taken) => {
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Ok(taken));
+                    }
+                }
+                Err(error) => {
+                    // The step is not committed: stop here. A restart replays the journal up to
+                    // the last committed step and goes on from there.
+                    tracing::error!(execution = %self.arn, %error, "cannot commit a step");
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Err(error));
+                    }
+                    break;
+                }
             }
             if let Some(done) = done {
                 let _ = done.send(());
@@ -840,16 +901,27 @@ impl Actor {
         }
     }
 
-    async fn step(&mut self, input: Input) -> Result<(), store::Error> {
+    /// Applies an input and commits the step; true when the execution took the input (see
+    /// [`Ack`]).
+    async fn step(&mut self, input: Input) -> Result<bool, store::Error> {
         if let Input::TimerFired { timer } = &input {
             self.timers.remove(timer);
+        }
+        if let Input::TaskStarted { task, .. } = &input
+            && self.execution.is_task_started(*task)
+        {
+            // After a restart, outstanding tasks are offered again and callback tasks started
+            // again: a task started before the crash starts once in the history. (Filtered here
+            // rather than in the engine, so that journals written before keep replaying to the
+            // same history.)
+            return Ok(true);
         }
         let now = now_ms();
         let journal = self.durable.then(|| input.to_json().to_string());
         let step = self.execution.apply(input, now, &mut self.entropy);
         if step.events.is_empty() && step.effects.is_empty() {
             // The input changed nothing (a duplicate or late report): nothing to keep.
-            return Ok(());
+            return Ok(false);
         }
         let end = end_of(self.execution.status(), &step.events, now);
         if let Some(end) = &end {
@@ -876,7 +948,7 @@ impl Actor {
                 .await?;
         }
         self.perform(step.effects);
-        Ok(())
+        Ok(true)
     }
 
     fn register_tokens(&self, effects: &[Effect]) {
@@ -929,6 +1001,25 @@ impl Actor {
                     let is_activity = describe_resource(&request.resource)
                         == engine::execution::ResourceKind::Activity;
                     if is_activity {
+                        // Only a rebuilt execution asks for a task that has started: a worker
+                        // took it before the restart and may still complete it with its token
+                        // (tokens are drawn from the seeded entropy, so the replay gave the same
+                        // one). Its heartbeat clock restarts now; the task is offered again as
+                        // well, in case that worker is gone, and the first report wins.
+                        if self.execution.is_task_started(request.id)
+                            && let Some(seconds) = request.heartbeat_seconds
+                        {
+                            let handle = self.runtime.heartbeat_timer(
+                                self.sender.clone(),
+                                request.id,
+                                seconds,
+                            );
+                            if let Some(entry) = lock(&shared.tokens).get_mut(&token)
+                                && let Some(old) = entry.heartbeat.replace(handle)
+                            {
+                                old.abort();
+                            }
+                        }
                         let queue = self.runtime.activity_queue(&request.resource);
                         lock(&queue.pending).push_back(ActivityTask {
                             task_token: token,
@@ -949,8 +1040,10 @@ impl Actor {
                                 request.id,
                                 seconds,
                             );
-                            if let Some(entry) = lock(&shared.tokens).get_mut(&token) {
-                                entry.heartbeat = Some(handle);
+                            if let Some(entry) = lock(&shared.tokens).get_mut(&token)
+                                && let Some(old) = entry.heartbeat.replace(handle)
+                            {
+                                old.abort();
                             }
                         }
                     }
