@@ -107,6 +107,8 @@ async fn start_request(
         role_arn: machine.role_arn.clone(),
         name: input.name.clone(),
         input: text,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
     };
     Ok((request, machine.machine_type))
 }
@@ -338,6 +340,7 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
     let filter = ExecutionFilter {
         state_machine_arn: Some(state_machine_arn),
         status: input.status_filter,
+        ..ExecutionFilter::default()
     };
     let page = state.runtime.store().list_executions(filter, page).await?;
     let items: Vec<Value> = page
