@@ -960,3 +960,565 @@ async fn test_start_sync_execution() {
         normalise.resp(answer),
     );
 }
+
+const VERSIONING: &str = "test_sfn_api_versioning.snapshot.json";
+
+/// `pass_result` with its Comment changed, as the versioning tests revise it.
+fn pass_result_comment(comment: &str) -> String {
+    PASS_RESULT.replace("\"BASE_PASS_RESULT\"", &format!("{comment:?}"))
+}
+
+/// `nextToken` masked as the recordings mask it.
+fn mask_token(mut body: Value) -> Value {
+    if body.get("nextToken").is_some() {
+        body["nextToken"] = json!("<next-token:1>");
+    }
+    body
+}
+
+/// A success whose `nextToken` is masked.
+fn resp_masked(normalise: &mut Normalise, answer: Answer) -> Value {
+    mask_token(normalise.resp(answer))
+}
+
+/// Drops `redriveCount` from execution list items: the versioning recordings predate redrive.
+fn without_redrive_count(mut answer: Answer) -> Answer {
+    if let Some(items) = answer.body["executions"].as_array_mut() {
+        for item in items {
+            if let Some(item) = item.as_object_mut() {
+                item.remove("redriveCount");
+            }
+        }
+    }
+    answer
+}
+
+async fn create_publishing(api: &Api, name: &str, definition: &str, extra: Value) -> Answer {
+    let mut body =
+        json!({"name": name, "definition": definition, "roleArn": ROLE, "publish": true});
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    api.call("CreateStateMachine", body).await
+}
+
+async fn update_definition(api: &Api, machine: &str, definition: &str, publish: bool) -> Answer {
+    api.call(
+        "UpdateStateMachine",
+        json!({"stateMachineArn": machine, "definition": definition, "publish": publish}),
+    )
+    .await
+}
+
+async fn list_versions(api: &Api, machine: &str) -> Answer {
+    api.call(
+        "ListStateMachineVersions",
+        json!({"stateMachineArn": machine}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn test_create_publish_describe_with_and_without_version_description() {
+    for (test, extra) in [
+        (
+            "test_create_publish_describe_no_version_description",
+            json!({}),
+        ),
+        (
+            "test_create_publish_describe_with_version_description",
+            json!({"versionDescription": "HelloWorld!"}),
+        ),
+    ] {
+        let recording = recorded(VERSIONING, test);
+        let api = Api::new();
+        let mut normalise = Normalise::new();
+        normalise.mask("statemachine_v", "<ArnPart_0idx>");
+        let created = create_publishing(&api, "statemachine_v", PASS_RESULT, extra).await;
+        let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+        let version = created.body["stateMachineVersionArn"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        check(&recording, "creation_resp_1", normalise.resp(created));
+        let described = api
+            .call("DescribeStateMachine", json!({"stateMachineArn": version}))
+            .await;
+        check(
+            &recording,
+            "describe_resp_version",
+            normalise.resp(described),
+        );
+        let described = api
+            .call("DescribeStateMachine", json!({"stateMachineArn": machine}))
+            .await;
+        check(&recording, "describe_resp", normalise.resp(described));
+    }
+}
+
+#[tokio::test]
+async fn test_list_state_machine_versions_pagination() {
+    let recording = recorded(VERSIONING, "test_list_state_machine_versions_pagination");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let mut comment = "BASE_PASS_RESULT".to_owned();
+    for n in 1..=13 {
+        comment.push_str(&format!("-R{n}"));
+        let updated = update_definition(&api, &machine, &pass_result_comment(&comment), true)
+            .await
+            .ok();
+        assert_eq!(updated["stateMachineVersionArn"], format!("{machine}:{n}"));
+    }
+    let page_1 = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 10}),
+        )
+        .await;
+    let token = page_1.body["nextToken"].as_str().unwrap().to_owned();
+    check(
+        &recording,
+        "list-state-machine-versions-page-1",
+        resp_masked(&mut normalise, page_1),
+    );
+    let page_2 = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 3, "nextToken": token}),
+        )
+        .await;
+    check(
+        &recording,
+        "list-state-machine-versions-page-2",
+        normalise.resp(page_2),
+    );
+    let too_large = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 1001}),
+        )
+        .await;
+    check(
+        &recording,
+        "list-state-machine-versions-invalid-param-too-large",
+        normalise.err(too_large),
+    );
+    let long_token = "x".repeat(1025);
+    normalise.mask(&long_token, "<invalid_token_1025_chars>");
+    let long = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "nextToken": long_token}),
+        )
+        .await;
+    check(
+        &recording,
+        "list-state-machine-versions-invalid-param-long-nextToken",
+        normalise.err(long),
+    );
+    // Unrecorded: maxResults 0 lists all 13; deleting them all empties the list.
+    let all = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 0}),
+        )
+        .await
+        .ok();
+    assert_eq!(all["stateMachineVersions"].as_array().unwrap().len(), 13);
+    assert!(all.get("nextToken").is_none());
+    for n in 1..=13 {
+        api.call(
+            "DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": format!("{machine}:{n}")}),
+        )
+        .await
+        .ok();
+    }
+    let none = list_versions(&api, &machine).await.ok();
+    assert_eq!(none["stateMachineVersions"], json!([]));
+}
+
+#[tokio::test]
+async fn test_list_delete_version() {
+    let recording = recorded(VERSIONING, "test_list_delete_version");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await;
+    let version = created.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let described = api
+        .call("DescribeStateMachine", json!({"stateMachineArn": version}))
+        .await;
+    check(
+        &recording,
+        "describe_resp_version",
+        normalise.resp(described),
+    );
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_1", normalise.resp(listed));
+    let delete = || {
+        api.call(
+            "DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": version}),
+        )
+    };
+    check(
+        &recording,
+        "delete_version_resp",
+        normalise.resp(delete().await),
+    );
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_2", normalise.resp(listed));
+    check(
+        &recording,
+        "delete_version_resp_after_del",
+        normalise.resp(delete().await),
+    );
+}
+
+#[tokio::test]
+async fn test_update_state_machine_with_publish() {
+    let recording = recorded(VERSIONING, "test_update_state_machine");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R1"),
+        true,
+    )
+    .await;
+    check(&recording, "update_resp_1", normalise.resp(updated));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_1", normalise.resp(listed));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        true,
+    )
+    .await;
+    let version_2 = updated.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "update_resp_2", normalise.resp(updated));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_2", normalise.resp(listed));
+    let r3 = pass_result_comment("BASE_PASS_RESULT-R3");
+    let answer = update_definition(&api, &version_2, &r3, false).await;
+    check(&recording, "invalid_arn_1", normalise.err(answer));
+    let answer = update_definition(&api, &version_2, &r3, true).await;
+    check(&recording, "invalid_arn_2", normalise.err(answer));
+}
+
+#[tokio::test]
+async fn test_publish_state_machine_version() {
+    let recording = recorded(VERSIONING, "test_publish_state_machine_version");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R1"),
+        false,
+    )
+    .await;
+    check(&recording, "update_resp_1", normalise.resp(updated));
+    let published = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine}),
+        )
+        .await;
+    let v1 = published.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "publish_v1", normalise.resp(published));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_1", normalise.resp(listed));
+    let described = api
+        .call("DescribeStateMachine", json!({"stateMachineArn": v1}))
+        .await;
+    check(&recording, "describe_v1", normalise.resp(described));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        false,
+    )
+    .await;
+    let revision_2 = updated.body["revisionId"].as_str().unwrap().to_owned();
+    check(&recording, "update_resp_2", normalise.resp(updated));
+    let published = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine, "description": "PublishedV2Description"}),
+        )
+        .await;
+    let v2 = published.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "publish_v2", normalise.resp(published));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_2", normalise.resp(listed));
+    let described = api
+        .call("DescribeStateMachine", json!({"stateMachineArn": v2}))
+        .await;
+    check(&recording, "describe_v2", normalise.resp(described));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R3"),
+        false,
+    )
+    .await;
+    check(&recording, "update_resp_3", normalise.resp(updated));
+    let stale = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine, "revisionId": revision_2}),
+        )
+        .await;
+    assert_eq!(stale.status.as_u16(), 409);
+    // The revision ids in the message are masked as the responses' were.
+    let mut message = normalise.str(stale, "PublishStateMachineVersion");
+    for (index, uuid) in normalise.uuids.iter().enumerate() {
+        message = message.replace(uuid, &format!("<uuid:{}>", index + 1));
+    }
+    assert_eq!(json!(message), recording["conflict_exception"]);
+}
+
+#[tokio::test]
+async fn test_start_version_execution() {
+    let recording = recorded(VERSIONING, "test_start_version_execution");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    let version = created.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    for (index, (arn, start_key, list_key)) in [
+        (&machine, "execution_resp", "exec_list_resp"),
+        (&version, "execution_version_resp", "exec_version_list_resp"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let started = api
+            .call("StartExecution", json!({"stateMachineArn": arn}))
+            .await;
+        let execution = started.body["executionArn"].as_str().unwrap().to_owned();
+        let name = execution.rsplit(':').next().unwrap().to_owned();
+        normalise.mask(&name, &format!("<ExecArnPart_{index}idx>"));
+        check(&recording, start_key, normalise.resp(started));
+        api.wait_end(&execution).await;
+        let listed = api
+            .call("ListExecutions", json!({"stateMachineArn": arn}))
+            .await;
+        check(
+            &recording,
+            list_key,
+            normalise.resp(without_redrive_count(listed)),
+        );
+        if index == 0 {
+            continue;
+        }
+        // The unqualified ARN lists both; the version's execution says which version it ran.
+        let all = api
+            .call("ListExecutions", json!({"stateMachineArn": machine}))
+            .await
+            .ok();
+        assert_eq!(all["executions"].as_array().unwrap().len(), 2);
+        let described = api
+            .call("DescribeExecution", json!({"executionArn": execution}))
+            .await
+            .ok();
+        assert_eq!(described["stateMachineArn"], json!(machine));
+        assert_eq!(described["stateMachineVersionArn"], json!(version));
+        assert!(described.get("stateMachineAliasArn").is_none());
+        let started = &api.history(&execution).await[0];
+        assert_eq!(
+            started["executionStartedEventDetails"]["stateMachineVersionArn"],
+            json!(version)
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_version_ids_between_deletions() {
+    let recording = recorded(VERSIONING, "test_version_ids_between_deletions");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        true,
+    )
+    .await
+    .ok();
+    api.call(
+        "DeleteStateMachineVersion",
+        json!({"stateMachineVersionArn": updated["stateMachineVersionArn"]}),
+    )
+    .await
+    .ok();
+    let published = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine}),
+        )
+        .await;
+    check(&recording, "publish_res_v2_2", normalise.resp(published));
+}
+
+#[tokio::test]
+async fn test_idempotent_publish() {
+    let recording = recorded(VERSIONING, "test_idempotent_publish");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let publish = || {
+        api.call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine}),
+        )
+    };
+    check(&recording, "publish_v1_1", normalise.resp(publish().await));
+    check(&recording, "publish_v1_2", normalise.resp(publish().await));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp", normalise.resp(listed));
+}
+
+#[tokio::test]
+async fn test_publish_state_machine_version_no_such_machine() {
+    let recording = recorded(
+        VERSIONING,
+        "test_publish_state_machine_version_no_such_machine",
+    );
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    create(&api, "statemachine_v", PASS_RESULT).await.ok();
+    let missing = common::machine_arn("statemachine_none");
+    normalise.mask(&missing, "ssm_nonexistent_arn");
+    let answer = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": missing}),
+        )
+        .await;
+    check(
+        &recording,
+        "exception",
+        normalise.pair(answer, "PublishStateMachineVersion"),
+    );
+}
+
+#[tokio::test]
+async fn test_empty_revision_with_publish() {
+    for (test, publish_on_creation) in [
+        (
+            "test_empty_revision_with_publish_and_publish_on_creation",
+            true,
+        ),
+        (
+            "test_empty_revision_with_publish_and_no_publish_on_creation",
+            false,
+        ),
+    ] {
+        let recording = recorded(VERSIONING, test);
+        let api = Api::new();
+        let mut normalise = Normalise::new();
+        normalise.mask("statemachine_v", "<ArnPart_0idx>");
+        let created = if publish_on_creation {
+            create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await
+        } else {
+            create(&api, "statemachine_v", PASS_RESULT).await
+        };
+        let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+        check(&recording, "creation_resp_1", normalise.resp(created));
+        for key in ["update_resp_1", "update_resp_2"] {
+            let updated = update_definition(&api, &machine, PASS_RESULT, true).await;
+            check(&recording, key, normalise.resp(updated));
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_describe_state_machine_for_execution_of_version_with_revision() {
+    let recording = recorded(
+        VERSIONING,
+        "test_describe_state_machine_for_execution_of_version_with_revision",
+    );
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        true,
+    )
+    .await;
+    check(&recording, "update_resp", normalise.resp(updated));
+    let started = api
+        .call(
+            "StartExecution",
+            json!({"stateMachineArn": format!("{machine}:1")}),
+        )
+        .await;
+    let execution = started.body["executionArn"].as_str().unwrap().to_owned();
+    normalise.mask(execution.rsplit(':').next().unwrap(), "<ExecArnPart_0idx>");
+    check(&recording, "execution_resp", normalise.resp(started));
+    api.wait_end(&execution).await;
+    // A later revision does not change what the execution ran.
+    update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R3"),
+        false,
+    )
+    .await
+    .ok();
+    let described = api
+        .call(
+            "DescribeStateMachineForExecution",
+            json!({"executionArn": execution}),
+        )
+        .await;
+    check(&recording, "describe_resp", normalise.resp(described));
+}
