@@ -1522,3 +1522,598 @@ async fn test_describe_state_machine_for_execution_of_version_with_revision() {
         .await;
     check(&recording, "describe_resp", normalise.resp(described));
 }
+
+const ALIASING: &str = "test_sfn_api_aliasing.snapshot.json";
+
+const ALIAS_DESCRIPTION: &str = "create state machine alias description";
+
+/// The aliasing tests' setup: a machine published as version 1, with the role masked as they
+/// mask it.
+async fn aliasing_setup(name: &str) -> (Api, Normalise, String, String) {
+    let api = Api::new();
+    let mut normalise = Normalise::default();
+    normalise.mask(ROLE, "sfn_role_arn");
+    normalise.mask(name, "<ArnPart_0idx>");
+    let created = create_publishing(&api, name, PASS_RESULT, json!({}))
+        .await
+        .ok();
+    let machine = created["stateMachineArn"].as_str().unwrap().to_owned();
+    let version = created["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (api, normalise, machine, version)
+}
+
+fn routes(entries: &[(&str, i64)]) -> Value {
+    Value::Array(
+        entries
+            .iter()
+            .map(|(arn, weight)| json!({"stateMachineVersionArn": arn, "weight": weight}))
+            .collect(),
+    )
+}
+
+async fn create_alias(api: &Api, name: &str, description: Option<&str>, routing: Value) -> Answer {
+    let mut body = json!({"name": name, "routingConfiguration": routing});
+    if let Some(description) = description {
+        body["description"] = json!(description);
+    }
+    api.call("CreateStateMachineAlias", body).await
+}
+
+async fn list_aliases(api: &Api, body: Value) -> Answer {
+    api.call("ListStateMachineAliases", body).await
+}
+
+/// Publishes a new version with this Comment; answers its ARN.
+async fn publish_comment(api: &Api, machine: &str, comment: &str) -> String {
+    let updated = update_definition(api, machine, &pass_result_comment(comment), true)
+        .await
+        .ok();
+    updated["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn test_base_create_alias_single_router_config() {
+    let recording = recorded(ALIASING, "test_base_create_alias_single_router_config");
+    let (api, mut normalise, _, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+}
+
+#[tokio::test]
+async fn test_error_create_alias_not_idempotent() {
+    let recording = recorded(ALIASING, "test_error_create_alias_not_idempotent");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let v1 = publish_comment(&api, &machine, "Definition v1").await;
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let answer = create_alias(
+        &api,
+        "AliasName-a",
+        Some("This is a different description"),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    assert_eq!(answer.status.as_u16(), 409);
+    check(
+        &recording,
+        "not_idempotent_description",
+        normalise.pair(answer, "CreateStateMachineAlias"),
+    );
+    let answer = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 50), (&v1, 50)]),
+    )
+    .await;
+    check(
+        &recording,
+        "not_idempotent_routing_configuration",
+        normalise.pair(answer, "CreateStateMachineAlias"),
+    );
+}
+
+#[tokio::test]
+async fn test_idempotent_create_alias() {
+    let recording = recorded(ALIASING, "test_idempotent_create_alias");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    for key in [
+        "create_state_machine_alias_response_attempt_0",
+        "create_state_machine_alias_response_attempt_1",
+    ] {
+        let created = create_alias(
+            &api,
+            "AliasName-a",
+            Some(ALIAS_DESCRIPTION),
+            routes(&[(&v0, 100)]),
+        )
+        .await;
+        check(&recording, key, normalise.resp(created));
+    }
+    let created = create_alias(
+        &api,
+        "AliasName-a-second",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response_different_name",
+        normalise.resp(created),
+    );
+    let listed = list_aliases(&api, json!({"stateMachineArn": machine})).await;
+    check(
+        &recording,
+        "list_state_machine_aliases_response",
+        normalise.resp(listed),
+    );
+}
+
+#[tokio::test]
+async fn test_error_create_alias_invalid_router_configs() {
+    let recording = recorded(ALIASING, "test_error_create_alias_invalid_router_configs");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    let v1 = publish_comment(&api, &machine, "Definition for version 0").await;
+    let v2 = publish_comment(&api, &machine, "Definition for version 1").await;
+    let cases = [
+        (
+            "too_many_routing",
+            routes(&[(&v0, 50), (&v1, 30), (&v2, 20)]),
+        ),
+        ("duplicate_routing", routes(&[(&v0, 50), (&v0, 50)])),
+        ("invalid_arn", routes(&[(&machine, 70), (&v1, 30)])),
+        ("weight_too_large", routes(&[(&v0, 101)])),
+        ("sum_weights_less_than_100", routes(&[(&v0, 70), (&v1, 29)])),
+        ("sum_weights_more_than_100", routes(&[(&v0, 70), (&v1, 31)])),
+    ];
+    for (index, (key, routing)) in cases.into_iter().enumerate() {
+        let answer = create_alias(&api, &format!("AliasName-{index}"), None, routing).await;
+        check(
+            &recording,
+            key,
+            normalise.pair(answer, "CreateStateMachineAlias"),
+        );
+    }
+    // Versions of two machines, and versions that do not exist, are refused too.
+    let other = create_publishing(&api, "state_machine_b", PASS_RESULT, json!({}))
+        .await
+        .ok();
+    let other_version = other["stateMachineVersionArn"].as_str().unwrap().to_owned();
+    create_alias(
+        &api,
+        "mixed",
+        None,
+        routes(&[(&v0, 50), (&other_version, 50)]),
+    )
+    .await
+    .err("ValidationException");
+    create_alias(
+        &api,
+        "ghost",
+        None,
+        routes(&[(&format!("{machine}:99"), 100)]),
+    )
+    .await
+    .err("ResourceNotFound");
+    let listed = list_aliases(&api, json!({"stateMachineArn": machine}))
+        .await
+        .ok();
+    assert_eq!(listed["stateMachineAliases"], json!([]));
+}
+
+#[tokio::test]
+async fn test_error_create_alias_invalid_name() {
+    let recording = recorded(ALIASING, "test_error_create_alias_invalid_name");
+    let (api, mut normalise, _, v0) = aliasing_setup("state_machine_a").await;
+    let long = "A".repeat(81);
+    for name in ["123", long.as_str(), "INVALID ALIAS", "!INVALID", "ALIAS@"] {
+        let answer = create_alias(&api, name, Some(ALIAS_DESCRIPTION), routes(&[(&v0, 100)])).await;
+        check(
+            &recording,
+            &format!("exception_for_name{name}"),
+            normalise.pair(answer, "CreateStateMachineAlias"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_base_lifecycle_create_delete_list() {
+    let recording = recorded(ALIASING, "test_base_lifecycle_create_delete_list");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_base_name");
+    let list = || list_aliases(&api, json!({"stateMachineArn": machine}));
+    check(
+        &recording,
+        "list_state_machine_aliases_response_empty",
+        normalise.resp(list().await),
+    );
+    let mut arns = Vec::new();
+    for num in 0..3 {
+        let created = create_alias(
+            &api,
+            &format!("AliasName-a-{num}"),
+            Some(ALIAS_DESCRIPTION),
+            routes(&[(&v0, 100)]),
+        )
+        .await;
+        arns.push(
+            created.body["stateMachineAliasArn"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        check(
+            &recording,
+            &format!("create_state_machine_alias_response_num_{num}"),
+            normalise.resp(created),
+        );
+        check(
+            &recording,
+            &format!("list_state_machine_aliases_response_after_creation_{num}"),
+            normalise.resp(list().await),
+        );
+    }
+    for (num, arn) in arns.iter().enumerate() {
+        let deleted = api
+            .call(
+                "DeleteStateMachineAlias",
+                json!({"stateMachineAliasArn": arn}),
+            )
+            .await;
+        check(
+            &recording,
+            &format!("delete_state_machine_alias_response_{num}"),
+            normalise.resp(deleted),
+        );
+        check(
+            &recording,
+            &format!("list_state_machine_aliases_response_after_deletion_{num}"),
+            normalise.resp(list().await),
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_base_lifecycle_create_update_describe() {
+    let recording = recorded(ALIASING, "test_base_lifecycle_create_update_describe");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let v1 = publish_comment(&api, &machine, "Definition for version 0").await;
+    publish_comment(&api, &machine, "Definition for version 1").await;
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let describe = || {
+        api.call(
+            "DescribeStateMachineAlias",
+            json!({"stateMachineAliasArn": alias}),
+        )
+    };
+    let updated = api
+        .call(
+            "UpdateStateMachineAlias",
+            json!({"stateMachineAliasArn": alias, "description": "new description"}),
+        )
+        .await;
+    check(
+        &recording,
+        "update_state_machine_alias_description_response",
+        normalise.resp(updated),
+    );
+    check(
+        &recording,
+        "describe_state_machine_alias_update_description_response",
+        normalise.resp(describe().await),
+    );
+    let updated = api
+        .call(
+            "UpdateStateMachineAlias",
+            json!({"stateMachineAliasArn": alias, "routingConfiguration": routes(&[(&v0, 50), (&v1, 50)])}),
+        )
+        .await;
+    check(
+        &recording,
+        "update_state_machine_alias_routing_configuration_response",
+        normalise.resp(updated),
+    );
+    check(
+        &recording,
+        "describe_state_machine_alias_update_routing_configuration_response",
+        normalise.resp(describe().await),
+    );
+    // An update with nothing to change, and one of an alias that does not exist.
+    api.call(
+        "UpdateStateMachineAlias",
+        json!({"stateMachineAliasArn": alias}),
+    )
+    .await
+    .err("ValidationException");
+    let missing = api
+        .call(
+            "UpdateStateMachineAlias",
+            json!({"stateMachineAliasArn": format!("{machine}:nobody"), "description": "d"}),
+        )
+        .await;
+    assert_eq!(
+        missing.err("ResourceNotFound"),
+        "Request references a resource that does not exist."
+    );
+}
+
+#[tokio::test]
+async fn test_delete_version_with_alias() {
+    let recording = recorded(ALIASING, "test_delete_version_with_alias");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let delete = || {
+        api.call(
+            "DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": v0}),
+        )
+    };
+    check(
+        &recording,
+        "exception_delete_version_with_alias_reference",
+        normalise.pair(delete().await, "DeleteStateMachineVersion"),
+    );
+    let v1 = publish_comment(&api, &machine, "Definition v1").await;
+    api.call(
+        "UpdateStateMachineAlias",
+        json!({"stateMachineAliasArn": alias, "routingConfiguration": routes(&[(&v1, 100)])}),
+    )
+    .await
+    .ok();
+    let described = api
+        .call(
+            "DescribeStateMachineAlias",
+            json!({"stateMachineAliasArn": alias}),
+        )
+        .await;
+    check(
+        &recording,
+        "describe_state_machine_alias_response",
+        normalise.resp(described),
+    );
+    check(
+        &recording,
+        "delete_version_response",
+        normalise.resp(delete().await),
+    );
+}
+
+#[tokio::test]
+async fn test_delete_revision_with_alias() {
+    let recording = recorded(ALIASING, "test_delete_revision_with_alias");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let deleted = api
+        .call("DeleteStateMachine", json!({"stateMachineArn": machine}))
+        .await;
+    check(
+        &recording,
+        "delete_state_machine_response",
+        normalise.resp(deleted),
+    );
+    // The versions and aliases went with it.
+    api.call(
+        "DescribeStateMachineAlias",
+        json!({"stateMachineAliasArn": alias}),
+    )
+    .await
+    .err("ResourceNotFound");
+    api.call("DescribeStateMachine", json!({"stateMachineArn": v0}))
+        .await
+        .err("StateMachineDoesNotExist");
+}
+
+#[tokio::test]
+async fn test_delete_no_such_alias_arn() {
+    let recording = recorded(ALIASING, "test_delete_no_such_alias_arn");
+    let (api, mut normalise, _, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let delete = || {
+        api.call(
+            "DeleteStateMachineAlias",
+            json!({"stateMachineAliasArn": alias}),
+        )
+    };
+    delete().await.ok();
+    check(
+        &recording,
+        "delete_state_machine_alias_response",
+        normalise.resp(delete().await),
+    );
+}
+
+#[tokio::test]
+async fn test_list_state_machine_aliases_pagination_invalid_next_token() {
+    let recording = recorded(
+        ALIASING,
+        "test_list_state_machine_aliases_pagination_invalid_next_token",
+    );
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let answer = list_aliases(
+        &api,
+        json!({"stateMachineArn": machine, "nextToken": "InvalidToken"}),
+    )
+    .await;
+    check(
+        &recording,
+        "invalidTokenException",
+        normalise.pair(answer, "ListStateMachineAliases"),
+    );
+}
+
+#[tokio::test]
+async fn test_list_state_machine_aliases_pagination_max_results() {
+    for variant in ["0", "1"] {
+        let recording = recorded(
+            ALIASING,
+            &format!("test_list_state_machine_aliases_pagination_max_results[{variant}]"),
+        );
+        let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_test-a").await;
+        for i in 1..=3 {
+            let created = create_alias(
+                &api,
+                &format!("AliasName-{i}"),
+                Some(&format!("Description {i} - create state machine alias")),
+                routes(&[(&v0, 100)]),
+            )
+            .await;
+            check(
+                &recording,
+                &format!("create_state_machine_alias_response-{i}"),
+                normalise.resp(created),
+            );
+            update_definition(
+                &api,
+                &machine,
+                &pass_result_comment(&format!("Comment {i}")),
+                false,
+            )
+            .await
+            .ok();
+        }
+        let too_large = list_aliases(
+            &api,
+            json!({"stateMachineArn": machine, "maxResults": 1001}),
+        )
+        .await;
+        check(
+            &recording,
+            "list_state_machine_aliases_max_results_1001_response",
+            normalise.err(too_large),
+        );
+        if variant == "0" {
+            let listed =
+                list_aliases(&api, json!({"stateMachineArn": machine, "maxResults": 0})).await;
+            check(
+                &recording,
+                "list_state_machine_aliases_max_results_0_response",
+                normalise.resp(listed),
+            );
+            continue;
+        }
+        let first = list_aliases(&api, json!({"stateMachineArn": machine, "maxResults": 1})).await;
+        let token = first.body["nextToken"].as_str().unwrap().to_owned();
+        check(
+            &recording,
+            "list_state_machine_aliases_max_results_1_response",
+            resp_masked(&mut normalise, first),
+        );
+        let rest = list_aliases(
+            &api,
+            json!({"stateMachineArn": machine, "nextToken": token}),
+        )
+        .await;
+        check(
+            &recording,
+            "list_state_machine_aliases_next_token_response",
+            resp_masked(&mut normalise, rest),
+        );
+    }
+}
