@@ -69,6 +69,22 @@ pub fn qualified(text: &str) -> Result<Qualified, Error> {
     })
 }
 
+/// The version and alias operations refuse a Distributed Map label ARN (`...:Name/label`).
+fn refuse_label(target: &Qualified) -> Result<(), Error> {
+    if target
+        .machine_arn
+        .rsplit(':')
+        .next()
+        .is_some_and(|name| name.contains('/'))
+    {
+        return Err(Error::Validation(format!(
+            "This API does not support labeled ARNs: '{}'",
+            target.machine_arn
+        )));
+    }
+    Ok(())
+}
+
 /// `PublishStateMachineVersion` members.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -173,6 +189,7 @@ fn revision_name(revision_id: &str) -> &str {
 /// `PublishStateMachineVersion`.
 pub async fn publish(state: &AppState, input: PublishInput) -> Result<Value, Error> {
     let target = qualified(&input.state_machine_arn)?;
+    refuse_label(&target)?;
     if target.qualifier != Qualifier::None {
         return Err(Error::StateMachineDoesNotExist(input.state_machine_arn));
     }
@@ -254,6 +271,7 @@ pub fn tracing(version: &VersionRecord) -> Value {
 /// `ListStateMachineVersions`, newest first.
 pub async fn list_versions(state: &AppState, input: ListInput) -> Result<Value, Error> {
     let target = qualified(&input.state_machine_arn)?;
+    refuse_label(&target)?;
     if target.qualifier != Qualifier::None {
         return Err(Error::StateMachineDoesNotExist(input.state_machine_arn));
     }
@@ -506,6 +524,7 @@ pub fn routing_json(alias: &AliasRecord) -> Value {
 /// routing to it.
 pub async fn list_aliases(state: &AppState, input: ListInput) -> Result<Value, Error> {
     let target = qualified(&input.state_machine_arn)?;
+    refuse_label(&target)?;
     let version = match target.qualifier {
         Qualifier::None => None,
         Qualifier::Version(_) => Some(input.state_machine_arn.as_str()),

@@ -398,3 +398,46 @@ async fn concurrent_updates_and_publishes_never_share_a_number() {
         seen.iter().map(|(revision, _)| revision).collect();
     assert_eq!(revisions.len(), seen.len());
 }
+
+#[tokio::test]
+async fn deleting_a_machine_lets_its_executions_finish_on_their_version() {
+    let api = Api::new();
+    let waits = r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "Done"}, "Done": {"Type": "Pass", "Result": "v1", "End": true}}}"#;
+    let created = api
+        .call(
+            "CreateStateMachine",
+            json!({"name": "gone", "definition": waits, "roleArn": ROLE, "publish": true}),
+        )
+        .await
+        .ok();
+    let machine = created["stateMachineArn"].as_str().unwrap().to_owned();
+    let v1 = created["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let main = alias(
+        &api,
+        "main",
+        json!([{"stateMachineVersionArn": v1, "weight": 100}]),
+    )
+    .await;
+    let execution = api.start(&main, json!({})).await;
+    api.call("DeleteStateMachine", json!({"stateMachineArn": machine}))
+        .await
+        .ok();
+    let described = api.wait_end(&execution).await;
+    assert_eq!(described["status"], "SUCCEEDED");
+    assert_eq!(described["output"], "\"v1\"");
+    assert_eq!(described["stateMachineVersionArn"], json!(v1));
+    for arn in [&v1, &main] {
+        api.call("StartExecution", json!({"stateMachineArn": arn}))
+            .await
+            .err("StateMachineDoesNotExist");
+    }
+    api.call(
+        "ListStateMachineVersions",
+        json!({"stateMachineArn": format!("{machine}/label")}),
+    )
+    .await
+    .err("ValidationException");
+}
