@@ -72,6 +72,16 @@ pub enum Error {
     /// A resource to tag that does not exist.
     #[error("Resource not found: '{0}'")]
     ResourceNotFound(String),
+    /// A version or alias that does not exist; the ARN (`resourceName`).
+    #[error("Request references a resource that does not exist.")]
+    ResourceDoesNotExist(String),
+    /// The request conflicts with the resource's state (a stale revision, an alias in use); the
+    /// full message.
+    #[error("{0}")]
+    Conflict(String),
+    /// A quota (versions or aliases per state machine) would be exceeded; the full message.
+    #[error("{0}")]
+    ServiceQuotaExceeded(String),
     /// More than 50 tags on a resource; the ARN.
     #[error("Too many tags: the maximum is 50 per resource: '{0}'")]
     TooManyTags(String),
@@ -117,7 +127,9 @@ impl Error {
             Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             Error::ActivityDoesNotExist(_) => "ActivityDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
-            Error::ResourceNotFound(_) => "ResourceNotFound",
+            Error::ResourceNotFound(_) | Error::ResourceDoesNotExist(_) => "ResourceNotFound",
+            Error::Conflict(_) => "ConflictException",
+            Error::ServiceQuotaExceeded(_) => "ServiceQuotaExceededException",
             Error::TooManyTags(_) => "TooManyTags",
             Error::MissingAuthenticationToken(_) => "MissingAuthenticationTokenException",
             Error::IncompleteSignature(_) => "IncompleteSignatureException",
@@ -136,6 +148,8 @@ impl Error {
             | Error::InvalidSignature(_)
             | Error::UnrecognizedClient(_) => StatusCode::FORBIDDEN,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::ServiceQuotaExceeded(_) => StatusCode::PAYMENT_REQUIRED,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -154,7 +168,10 @@ impl Error {
         let mut body = Map::new();
         body.insert("__type".to_owned(), Value::String(self.code().to_owned()));
         body.insert("message".to_owned(), Value::String(self.message()));
-        if let Error::ResourceNotFound(arn) | Error::TooManyTags(arn) = self {
+        if let Error::ResourceNotFound(arn)
+        | Error::ResourceDoesNotExist(arn)
+        | Error::TooManyTags(arn) = self
+        {
             body.insert("resourceName".to_owned(), Value::String(arn.clone()));
         }
         Value::Object(body)

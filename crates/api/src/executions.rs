@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::arn::{self, Kind};
 use crate::error::Error;
 use crate::state_machines::{self, logging, tracing};
+use crate::versions::{self, Qualifier};
 use crate::wire::{encode_token, page_request, timestamp};
 
 /// The largest execution input, in bytes (256 KiB).
@@ -91,24 +92,60 @@ async fn start_request(
     state: &AppState,
     input: &mut StartInput,
 ) -> Result<(StartRequest, String), Error> {
-    arn::expect(
-        &input.state_machine_arn,
-        &[Kind::StateMachine, Kind::QualifiedStateMachine],
-    )?;
-    let machine = state_machines::get(state, &input.state_machine_arn).await?;
+    let target = versions::qualified(&input.state_machine_arn)?;
+    let machine = match state_machines::get(state, &target.machine_arn).await {
+        Ok(machine) => machine,
+        Err(Error::StateMachineDoesNotExist(_)) => {
+            return Err(Error::StateMachineDoesNotExist(
+                input.state_machine_arn.clone(),
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    let resolved = versions::resolve_start(state, &target, &input.state_machine_arn).await?;
     if let Some(name) = &input.name {
         arn::check_name(name)?;
     }
     let text = execution_input(input.input.take())?;
+    let (definition, role_arn, version_arn, alias_arn) = match resolved {
+        Some((version, alias_arn)) => (
+            version.definition,
+            version.role_arn,
+            Some(version.arn),
+            alias_arn,
+        ),
+        None => (
+            machine.definition.clone(),
+            machine.role_arn.clone(),
+            None,
+            None,
+        ),
+    };
     let request = StartRequest {
         state_machine_arn: machine.arn.clone(),
         state_machine_name: machine.name.clone(),
-        definition: machine.definition.clone(),
-        role_arn: machine.role_arn.clone(),
+        definition,
+        role_arn,
         name: input.name.clone(),
         input: text,
+        state_machine_version_arn: version_arn,
+        state_machine_alias_arn: alias_arn,
     };
     Ok((request, machine.machine_type))
+}
+
+/// Adds `stateMachineVersionArn` and `stateMachineAliasArn` when the execution has them.
+fn insert_qualifiers(
+    output: &mut Map<String, Value>,
+    version_arn: Option<&String>,
+    alias_arn: Option<&String>,
+) {
+    if let Some(arn) = version_arn {
+        output.insert("stateMachineVersionArn".to_owned(), json!(arn));
+    }
+    if let Some(arn) = alias_arn {
+        output.insert("stateMachineAliasArn".to_owned(), json!(arn));
+    }
 }
 
 /// `StartExecution`.
@@ -135,11 +172,16 @@ pub async fn start_sync(state: &AppState, mut input: StartInput) -> Result<Value
     }
     let state_machine_arn = request.state_machine_arn.clone();
     let input_text = request.input.clone();
+    let version_arn = request.state_machine_version_arn.clone();
+    let alias_arn = request.state_machine_alias_arn.clone();
     let outcome = state.runtime.start_sync_execution(request).await?;
     let with_data = input.included_data.as_deref() != Some("METADATA_ONLY");
     let mut output = Map::new();
     output.insert("executionArn".to_owned(), json!(outcome.execution_arn));
     output.insert("stateMachineArn".to_owned(), json!(state_machine_arn));
+    // Not in AWS's StartSyncExecution output: Switchback says which version ran, since an
+    // express execution cannot be described afterwards.
+    insert_qualifiers(&mut output, version_arn.as_ref(), alias_arn.as_ref());
     output.insert("name".to_owned(), json!(outcome.name));
     output.insert("startDate".to_owned(), timestamp(outcome.start_ms));
     output.insert("stopDate".to_owned(), timestamp(outcome.stop_ms));
@@ -226,6 +268,11 @@ pub async fn describe(state: &AppState, input: DescribeInput) -> Result<Value, E
         "stateMachineArn".to_owned(),
         json!(record.state_machine_arn),
     );
+    insert_qualifiers(
+        &mut output,
+        record.state_machine_version_arn.as_ref(),
+        record.state_machine_alias_arn.as_ref(),
+    );
     output.insert("name".to_owned(), json!(record.name));
     output.insert("status".to_owned(), json!(record.status));
     output.insert("startDate".to_owned(), timestamp(record.start_ms));
@@ -285,8 +332,27 @@ pub async fn describe_state_machine_for(
     output.insert("name".to_owned(), json!(name));
     output.insert("definition".to_owned(), json!(record.definition));
     output.insert("roleArn".to_owned(), json!(record.role_arn));
-    match &machine {
-        Some(machine) if machine.definition == record.definition => {
+    let version = match &record.state_machine_version_arn {
+        Some(arn) => state.runtime.store().get_version(arn).await.ok(),
+        None => None,
+    };
+    match (&machine, &version) {
+        // It ran a version: the version's configuration (versions are immutable).
+        (_, Some(version)) => {
+            output.insert("updateDate".to_owned(), timestamp(version.created_ms));
+            output.insert(
+                "loggingConfiguration".to_owned(),
+                versions::logging(version),
+            );
+            output.insert(
+                "tracingConfiguration".to_owned(),
+                versions::tracing(version),
+            );
+            if !version.revision_id.is_empty() {
+                output.insert("revisionId".to_owned(), json!(version.revision_id));
+            }
+        }
+        (Some(machine), None) if machine.definition == record.definition => {
             output.insert("updateDate".to_owned(), timestamp(machine.updated_ms));
             output.insert("loggingConfiguration".to_owned(), logging(machine));
             output.insert("tracingConfiguration".to_owned(), tracing(machine));
@@ -294,12 +360,12 @@ pub async fn describe_state_machine_for(
                 output.insert("revisionId".to_owned(), json!(machine.revision_id));
             }
         }
-        Some(machine) => {
+        (Some(machine), None) => {
             output.insert("updateDate".to_owned(), timestamp(record.start_ms));
             output.insert("loggingConfiguration".to_owned(), logging(machine));
             output.insert("tracingConfiguration".to_owned(), tracing(machine));
         }
-        None => {
+        (None, None) => {
             output.insert("updateDate".to_owned(), timestamp(record.start_ms));
         }
     }
@@ -318,12 +384,15 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
             "Must provide a StateMachine ARN or MapRun ARN".to_owned(),
         ));
     };
-    arn::expect(
-        &state_machine_arn,
-        &[Kind::StateMachine, Kind::QualifiedStateMachine],
-    )?;
+    let target = versions::qualified(&state_machine_arn)?;
     let page = page_request(input.max_results, input.next_token.as_deref())?;
-    let machine = state_machines::get(state, &state_machine_arn).await?;
+    let machine = match state_machines::get(state, &target.machine_arn).await {
+        Ok(machine) => machine,
+        Err(Error::StateMachineDoesNotExist(_)) => {
+            return Err(Error::StateMachineDoesNotExist(state_machine_arn));
+        }
+        Err(error) => return Err(error),
+    };
     if machine.machine_type == "EXPRESS" {
         return Err(Error::StateMachineTypeNotSupported(
             TYPE_NOT_SUPPORTED.to_owned(),
@@ -335,9 +404,16 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
         output.insert("executions".to_owned(), json!([]));
         return Ok(Value::Object(output));
     }
+    let (version_arn, alias_arn) = match &target.qualifier {
+        Qualifier::None => (None, None),
+        Qualifier::Version(_) => (Some(state_machine_arn.clone()), None),
+        Qualifier::Alias(_) => (None, Some(state_machine_arn.clone())),
+    };
     let filter = ExecutionFilter {
-        state_machine_arn: Some(state_machine_arn),
+        state_machine_arn: Some(target.machine_arn.clone()),
         status: input.status_filter,
+        version_arn,
+        alias_arn,
     };
     let page = state.runtime.store().list_executions(filter, page).await?;
     let items: Vec<Value> = page
@@ -349,6 +425,11 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
             item.insert(
                 "stateMachineArn".to_owned(),
                 json!(record.state_machine_arn),
+            );
+            insert_qualifiers(
+                &mut item,
+                record.state_machine_version_arn.as_ref(),
+                record.state_machine_alias_arn.as_ref(),
             );
             item.insert("name".to_owned(), json!(record.name));
             item.insert("status".to_owned(), json!(record.status));

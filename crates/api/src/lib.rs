@@ -11,7 +11,7 @@
 //!
 //! Only this crate knows the wire format: member names, timestamps as fractional epoch seconds,
 //! and the error shape, which [`Error`] produces in one `IntoResponse`. Operations of the model
-//! that are not built yet (versions, aliases, TestState, redrive, map runs) answer
+//! that are not built yet (TestState, redrive, map runs) answer
 //! `UnknownOperationException` with a message that says so.
 
 mod activities;
@@ -22,6 +22,7 @@ mod executions;
 pub mod model;
 mod state_machines;
 mod tags;
+pub mod versions;
 pub mod wire;
 
 use std::sync::Arc;
@@ -189,6 +190,14 @@ pub const OPERATIONS: &[&str] = &[
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "PublishStateMachineVersion",
+    "ListStateMachineVersions",
+    "DeleteStateMachineVersion",
+    "CreateStateMachineAlias",
+    "UpdateStateMachineAlias",
+    "DescribeStateMachineAlias",
+    "ListStateMachineAliases",
+    "DeleteStateMachineAlias",
 ];
 
 async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Value, Error> {
@@ -219,6 +228,14 @@ async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Valu
         "TagResource" => tags::tag(state, input(body)?).await,
         "UntagResource" => tags::untag(state, input(body)?).await,
         "ListTagsForResource" => tags::list(state, input(body)?).await,
+        "PublishStateMachineVersion" => versions::publish(state, input(body)?).await,
+        "ListStateMachineVersions" => versions::list_versions(state, input(body)?).await,
+        "DeleteStateMachineVersion" => versions::delete_version(state, input(body)?).await,
+        "CreateStateMachineAlias" => versions::create_alias(state, input(body)?).await,
+        "UpdateStateMachineAlias" => versions::update_alias(state, input(body)?).await,
+        "DescribeStateMachineAlias" => versions::describe_alias(state, input(body)?).await,
+        "ListStateMachineAliases" => versions::list_aliases(state, input(body)?).await,
+        "DeleteStateMachineAlias" => versions::delete_alias(state, input(body)?).await,
         other => Err(Error::UnknownOperation(format!(
             "The operation {other} is not supported by Switchback yet"
         ))),

@@ -251,8 +251,12 @@ impl Model {
                 if let Some(max) = max
                     && length > max
                 {
+                    let shown = match self.list_text(shape, items) {
+                        Some(text) => format!("Value '{text}' at '{path}'"),
+                        None => format!("Value at '{path}'"),
+                    };
                     violations.push(format!(
-                        "Value at '{path}' failed to satisfy constraint: Member must have length less than or equal to {}",
+                        "{shown} failed to satisfy constraint: Member must have length less than or equal to {}",
                         bound_text(max)
                     ));
                 }
@@ -281,6 +285,34 @@ impl Model {
             _ => {}
         }
         Ok(())
+    }
+}
+
+impl Model {
+    /// A list of structures as Coral quotes it (Java's `toString`):
+    /// `[RoutingConfigurationListItem(stateMachineVersionArn=arn, weight=50), ...]`. `None` for
+    /// other lists, which are not quoted.
+    fn list_text(&self, shape: &Value, items: &[Value]) -> Option<String> {
+        let member_shape = shape.get("member")?.get("shape")?.as_str()?;
+        let members = self.shape(member_shape).get("members")?.as_object()?;
+        let rendered: Vec<String> = items
+            .iter()
+            .map(|item| {
+                let fields: Vec<String> = members
+                    .keys()
+                    .map(|name| {
+                        let value = match item.get(name) {
+                            None | Some(Value::Null) => "null".to_owned(),
+                            Some(Value::String(text)) => text.clone(),
+                            Some(other) => other.to_string(),
+                        };
+                        format!("{name}={value}")
+                    })
+                    .collect();
+                format!("{member_shape}({})", fields.join(", "))
+            })
+            .collect();
+        Some(format!("[{}]", rendered.join(", ")))
     }
 }
 

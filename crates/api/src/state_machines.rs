@@ -17,6 +17,7 @@ use store::StateMachineRecord;
 use crate::arn::{self, Kind};
 use crate::error::Error;
 use crate::tags::{self, TagInput};
+use crate::versions::{self, Qualifier};
 use crate::wire::{encode_token, page_request, timestamp};
 use crate::{AppState, arn_prefix};
 
@@ -33,6 +34,7 @@ pub struct CreateInput {
     tracing_configuration: Option<Value>,
     tags: Option<Vec<TagInput>>,
     publish: Option<bool>,
+    version_description: Option<String>,
 }
 
 /// `UpdateStateMachine` members.
@@ -45,6 +47,7 @@ pub struct UpdateInput {
     logging_configuration: Option<Value>,
     tracing_configuration: Option<Value>,
     publish: Option<bool>,
+    version_description: Option<String>,
 }
 
 /// Members of the operations that take only a state machine ARN.
@@ -94,12 +97,11 @@ fn check_definition(definition: &str, machine_type: MachineType) -> Result<(), E
     Ok(())
 }
 
-/// Versions come with issue 4; until then `publish` is refused rather than ignored, so that no
-/// caller waits for a version ARN that never comes.
-fn refuse_publish(publish: Option<bool>) -> Result<(), Error> {
-    if publish == Some(true) {
+/// `versionDescription` goes only with `publish`.
+fn check_publish(publish: Option<bool>, version_description: Option<&String>) -> Result<(), Error> {
+    if version_description.is_some() && publish != Some(true) {
         return Err(Error::Validation(
-            "Publishing state machine versions is not supported by Switchback yet".to_owned(),
+            "Version description can only be set when publish is true".to_owned(),
         ));
     }
     Ok(())
@@ -148,7 +150,7 @@ pub fn tracing(record: &StateMachineRecord) -> Value {
 pub async fn create(state: &AppState, input: CreateInput) -> Result<Value, Error> {
     arn::check_name(&input.name)?;
     arn::check_role(&input.role_arn)?;
-    refuse_publish(input.publish)?;
+    check_publish(input.publish, input.version_description.as_ref())?;
     let type_name = input.machine_type.as_deref().unwrap_or("STANDARD");
     check_definition(&input.definition, machine_type(Some(type_name)))?;
     let tags = input.tags.unwrap_or_default();
@@ -188,18 +190,29 @@ pub async fn create(state: &AppState, input: CreateInput) -> Result<Value, Error
         }
         Err(error) => return Err(error.into()),
     };
-    Ok(json!({
-        "stateMachineArn": created.arn,
-        "creationDate": timestamp(created.created_ms),
-    }))
+    let mut output = Map::new();
+    output.insert("stateMachineArn".to_owned(), json!(created.arn));
+    output.insert("creationDate".to_owned(), timestamp(created.created_ms));
+    if input.publish == Some(true) {
+        let version =
+            versions::publish_current(state, &created.arn, None, input.version_description).await?;
+        output.insert("stateMachineVersionArn".to_owned(), json!(version.arn));
+    }
+    Ok(Value::Object(output))
 }
 
-/// `DescribeStateMachine`.
+/// `DescribeStateMachine`: on a version ARN, the version.
 pub async fn describe(state: &AppState, input: ArnInput) -> Result<Value, Error> {
-    arn::expect(
-        &input.state_machine_arn,
-        &[Kind::StateMachine, Kind::QualifiedStateMachine],
-    )?;
+    let target = versions::qualified(&input.state_machine_arn)?;
+    match target.qualifier {
+        Qualifier::None => {}
+        Qualifier::Version(_) => {
+            return versions::describe_version(state, &input.state_machine_arn).await;
+        }
+        Qualifier::Alias(_) => {
+            return Err(Error::StateMachineDoesNotExist(input.state_machine_arn));
+        }
+    }
     let record = get(state, &input.state_machine_arn).await?;
     let mut output = Map::new();
     output.insert("stateMachineArn".to_owned(), json!(record.arn));
@@ -235,7 +248,7 @@ pub async fn update(state: &AppState, input: UpdateInput) -> Result<Value, Error
             "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified".to_owned(),
         ));
     }
-    refuse_publish(input.publish)?;
+    check_publish(input.publish, input.version_description.as_ref())?;
     let mut record = get(state, &input.state_machine_arn).await?;
     if let Some(role_arn) = &input.role_arn {
         arn::check_role(role_arn)?;
@@ -243,6 +256,20 @@ pub async fn update(state: &AppState, input: UpdateInput) -> Result<Value, Error
     if let Some(definition) = &input.definition {
         check_definition(definition, machine_type(Some(&record.machine_type)))?;
     }
+    let logging_configuration = input
+        .logging_configuration
+        .as_ref()
+        .map_or(record.logging_configuration.clone(), |value| {
+            Some(value.to_string())
+        });
+    let tracing_configuration = input
+        .tracing_configuration
+        .as_ref()
+        .map_or(record.tracing_configuration.clone(), |value| {
+            Some(value.to_string())
+        });
+    // A revision covers the definition, role, logging and tracing: an update that changes none
+    // of them makes no revision.
     let changed = input
         .definition
         .as_ref()
@@ -250,42 +277,55 @@ pub async fn update(state: &AppState, input: UpdateInput) -> Result<Value, Error
         || input
             .role_arn
             .as_ref()
-            .is_some_and(|role_arn| *role_arn != record.role_arn);
-    if let Some(definition) = input.definition {
-        record.definition = definition;
-    }
-    if let Some(role_arn) = input.role_arn {
-        record.role_arn = role_arn;
-    }
-    if input.logging_configuration.is_some() {
-        record.logging_configuration = config_text(&input.logging_configuration);
-    }
-    if input.tracing_configuration.is_some() {
-        record.tracing_configuration = config_text(&input.tracing_configuration);
-    }
-    // A revision names a definition and role: an update that changes neither keeps it.
-    if changed || record.revision_id.is_empty() {
+            .is_some_and(|role_arn| *role_arn != record.role_arn)
+        || logging_configuration != record.logging_configuration
+        || tracing_configuration != record.tracing_configuration;
+    if changed {
+        if let Some(definition) = input.definition {
+            record.definition = definition;
+        }
+        if let Some(role_arn) = input.role_arn {
+            record.role_arn = role_arn;
+        }
+        record.logging_configuration = logging_configuration;
+        record.tracing_configuration = tracing_configuration;
         record.revision_id = state.runtime.new_name();
+        record.updated_ms = runtime::now_ms();
+        match state
+            .runtime
+            .store()
+            .update_state_machine(record.clone())
+            .await
+        {
+            Ok(()) => {}
+            Err(store::Error::NotFound(arn)) => return Err(Error::StateMachineDoesNotExist(arn)),
+            Err(error) => return Err(error.into()),
+        }
     }
-    record.updated_ms = runtime::now_ms();
-    match state
-        .runtime
-        .store()
-        .update_state_machine(record.clone())
-        .await
-    {
-        Ok(()) => {}
-        Err(store::Error::NotFound(arn)) => return Err(Error::StateMachineDoesNotExist(arn)),
-        Err(error) => return Err(error.into()),
+    let mut output = Map::new();
+    output.insert("updateDate".to_owned(), timestamp(record.updated_ms));
+    // The current revision, new or not; the initial revision has no id to show (recorded).
+    if !record.revision_id.is_empty() {
+        output.insert("revisionId".to_owned(), json!(record.revision_id));
     }
-    Ok(json!({
-        "updateDate": timestamp(record.updated_ms),
-        "revisionId": record.revision_id,
-    }))
+    if input.publish == Some(true) {
+        // Publishes the revision this update made (or found): a concurrent update in between
+        // is a conflict rather than a version of someone else's revision.
+        let version = versions::publish_current(
+            state,
+            &record.arn,
+            Some(record.revision_id.clone()),
+            input.version_description,
+        )
+        .await?;
+        output.insert("stateMachineVersionArn".to_owned(), json!(version.arn));
+    }
+    Ok(Value::Object(output))
 }
 
 /// `DeleteStateMachine`: deleting a machine that does not exist succeeds, as on AWS. Its
-/// executions stay readable; running ones run to their end.
+/// versions and aliases go with it; its executions stay readable, and running ones run to their
+/// end on the definition they started with.
 pub async fn delete(state: &AppState, input: ArnInput) -> Result<Value, Error> {
     let parsed = arn::expect(
         &input.state_machine_arn,

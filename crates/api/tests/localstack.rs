@@ -750,7 +750,12 @@ async fn test_tag_state_machine_version() {
     normalise.mask("statemachine_x", "<ArnPart_0idx>");
     let created = create(&api, "statemachine_x", PASS_RESULT).await;
     let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
-    // PublishStateMachineVersion comes with issue 4; the version ARN it would give is `:1`.
+    api.call(
+        "PublishStateMachineVersion",
+        json!({"stateMachineArn": machine}),
+    )
+    .await
+    .ok();
     let answer = api
         .call(
             "TagResource",
@@ -954,4 +959,1161 @@ async fn test_start_sync_execution() {
         "start_execution_sync_response",
         normalise.resp(answer),
     );
+}
+
+const VERSIONING: &str = "test_sfn_api_versioning.snapshot.json";
+
+/// `pass_result` with its Comment changed, as the versioning tests revise it.
+fn pass_result_comment(comment: &str) -> String {
+    PASS_RESULT.replace("\"BASE_PASS_RESULT\"", &format!("{comment:?}"))
+}
+
+/// `nextToken` masked as the recordings mask it.
+fn mask_token(mut body: Value) -> Value {
+    if body.get("nextToken").is_some() {
+        body["nextToken"] = json!("<next-token:1>");
+    }
+    body
+}
+
+/// A success whose `nextToken` is masked.
+fn resp_masked(normalise: &mut Normalise, answer: Answer) -> Value {
+    mask_token(normalise.resp(answer))
+}
+
+/// Drops `redriveCount` from execution list items: the versioning recordings predate redrive.
+fn without_redrive_count(mut answer: Answer) -> Answer {
+    if let Some(items) = answer.body["executions"].as_array_mut() {
+        for item in items {
+            if let Some(item) = item.as_object_mut() {
+                item.remove("redriveCount");
+            }
+        }
+    }
+    answer
+}
+
+async fn create_publishing(api: &Api, name: &str, definition: &str, extra: Value) -> Answer {
+    let mut body =
+        json!({"name": name, "definition": definition, "roleArn": ROLE, "publish": true});
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    api.call("CreateStateMachine", body).await
+}
+
+async fn update_definition(api: &Api, machine: &str, definition: &str, publish: bool) -> Answer {
+    api.call(
+        "UpdateStateMachine",
+        json!({"stateMachineArn": machine, "definition": definition, "publish": publish}),
+    )
+    .await
+}
+
+async fn list_versions(api: &Api, machine: &str) -> Answer {
+    api.call(
+        "ListStateMachineVersions",
+        json!({"stateMachineArn": machine}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn test_create_publish_describe_with_and_without_version_description() {
+    for (test, extra) in [
+        (
+            "test_create_publish_describe_no_version_description",
+            json!({}),
+        ),
+        (
+            "test_create_publish_describe_with_version_description",
+            json!({"versionDescription": "HelloWorld!"}),
+        ),
+    ] {
+        let recording = recorded(VERSIONING, test);
+        let api = Api::new();
+        let mut normalise = Normalise::new();
+        normalise.mask("statemachine_v", "<ArnPart_0idx>");
+        let created = create_publishing(&api, "statemachine_v", PASS_RESULT, extra).await;
+        let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+        let version = created.body["stateMachineVersionArn"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        check(&recording, "creation_resp_1", normalise.resp(created));
+        let described = api
+            .call("DescribeStateMachine", json!({"stateMachineArn": version}))
+            .await;
+        check(
+            &recording,
+            "describe_resp_version",
+            normalise.resp(described),
+        );
+        let described = api
+            .call("DescribeStateMachine", json!({"stateMachineArn": machine}))
+            .await;
+        check(&recording, "describe_resp", normalise.resp(described));
+    }
+}
+
+#[tokio::test]
+async fn test_list_state_machine_versions_pagination() {
+    let recording = recorded(VERSIONING, "test_list_state_machine_versions_pagination");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let mut comment = "BASE_PASS_RESULT".to_owned();
+    for n in 1..=13 {
+        comment.push_str(&format!("-R{n}"));
+        let updated = update_definition(&api, &machine, &pass_result_comment(&comment), true)
+            .await
+            .ok();
+        assert_eq!(updated["stateMachineVersionArn"], format!("{machine}:{n}"));
+    }
+    let page_1 = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 10}),
+        )
+        .await;
+    let token = page_1.body["nextToken"].as_str().unwrap().to_owned();
+    check(
+        &recording,
+        "list-state-machine-versions-page-1",
+        resp_masked(&mut normalise, page_1),
+    );
+    let page_2 = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 3, "nextToken": token}),
+        )
+        .await;
+    check(
+        &recording,
+        "list-state-machine-versions-page-2",
+        normalise.resp(page_2),
+    );
+    let too_large = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 1001}),
+        )
+        .await;
+    check(
+        &recording,
+        "list-state-machine-versions-invalid-param-too-large",
+        normalise.err(too_large),
+    );
+    let long_token = "x".repeat(1025);
+    normalise.mask(&long_token, "<invalid_token_1025_chars>");
+    let long = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "nextToken": long_token}),
+        )
+        .await;
+    check(
+        &recording,
+        "list-state-machine-versions-invalid-param-long-nextToken",
+        normalise.err(long),
+    );
+    // Unrecorded: maxResults 0 lists all 13; deleting them all empties the list.
+    let all = api
+        .call(
+            "ListStateMachineVersions",
+            json!({"stateMachineArn": machine, "maxResults": 0}),
+        )
+        .await
+        .ok();
+    assert_eq!(all["stateMachineVersions"].as_array().unwrap().len(), 13);
+    assert!(all.get("nextToken").is_none());
+    for n in 1..=13 {
+        api.call(
+            "DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": format!("{machine}:{n}")}),
+        )
+        .await
+        .ok();
+    }
+    let none = list_versions(&api, &machine).await.ok();
+    assert_eq!(none["stateMachineVersions"], json!([]));
+}
+
+#[tokio::test]
+async fn test_list_delete_version() {
+    let recording = recorded(VERSIONING, "test_list_delete_version");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await;
+    let version = created.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let described = api
+        .call("DescribeStateMachine", json!({"stateMachineArn": version}))
+        .await;
+    check(
+        &recording,
+        "describe_resp_version",
+        normalise.resp(described),
+    );
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_1", normalise.resp(listed));
+    let delete = || {
+        api.call(
+            "DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": version}),
+        )
+    };
+    check(
+        &recording,
+        "delete_version_resp",
+        normalise.resp(delete().await),
+    );
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_2", normalise.resp(listed));
+    check(
+        &recording,
+        "delete_version_resp_after_del",
+        normalise.resp(delete().await),
+    );
+}
+
+#[tokio::test]
+async fn test_update_state_machine_with_publish() {
+    let recording = recorded(VERSIONING, "test_update_state_machine");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R1"),
+        true,
+    )
+    .await;
+    check(&recording, "update_resp_1", normalise.resp(updated));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_1", normalise.resp(listed));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        true,
+    )
+    .await;
+    let version_2 = updated.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "update_resp_2", normalise.resp(updated));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_2", normalise.resp(listed));
+    let r3 = pass_result_comment("BASE_PASS_RESULT-R3");
+    let answer = update_definition(&api, &version_2, &r3, false).await;
+    check(&recording, "invalid_arn_1", normalise.err(answer));
+    let answer = update_definition(&api, &version_2, &r3, true).await;
+    check(&recording, "invalid_arn_2", normalise.err(answer));
+}
+
+#[tokio::test]
+async fn test_publish_state_machine_version() {
+    let recording = recorded(VERSIONING, "test_publish_state_machine_version");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R1"),
+        false,
+    )
+    .await;
+    check(&recording, "update_resp_1", normalise.resp(updated));
+    let published = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine}),
+        )
+        .await;
+    let v1 = published.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "publish_v1", normalise.resp(published));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_1", normalise.resp(listed));
+    let described = api
+        .call("DescribeStateMachine", json!({"stateMachineArn": v1}))
+        .await;
+    check(&recording, "describe_v1", normalise.resp(described));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        false,
+    )
+    .await;
+    let revision_2 = updated.body["revisionId"].as_str().unwrap().to_owned();
+    check(&recording, "update_resp_2", normalise.resp(updated));
+    let published = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine, "description": "PublishedV2Description"}),
+        )
+        .await;
+    let v2 = published.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "publish_v2", normalise.resp(published));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp_2", normalise.resp(listed));
+    let described = api
+        .call("DescribeStateMachine", json!({"stateMachineArn": v2}))
+        .await;
+    check(&recording, "describe_v2", normalise.resp(described));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R3"),
+        false,
+    )
+    .await;
+    check(&recording, "update_resp_3", normalise.resp(updated));
+    let stale = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine, "revisionId": revision_2}),
+        )
+        .await;
+    assert_eq!(stale.status.as_u16(), 409);
+    // The revision ids in the message are masked as the responses' were.
+    let mut message = normalise.str(stale, "PublishStateMachineVersion");
+    for (index, uuid) in normalise.uuids.iter().enumerate() {
+        message = message.replace(uuid, &format!("<uuid:{}>", index + 1));
+    }
+    assert_eq!(json!(message), recording["conflict_exception"]);
+}
+
+#[tokio::test]
+async fn test_start_version_execution() {
+    let recording = recorded(VERSIONING, "test_start_version_execution");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    let version = created.body["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    for (index, (arn, start_key, list_key)) in [
+        (&machine, "execution_resp", "exec_list_resp"),
+        (&version, "execution_version_resp", "exec_version_list_resp"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let started = api
+            .call("StartExecution", json!({"stateMachineArn": arn}))
+            .await;
+        let execution = started.body["executionArn"].as_str().unwrap().to_owned();
+        let name = execution.rsplit(':').next().unwrap().to_owned();
+        normalise.mask(&name, &format!("<ExecArnPart_{index}idx>"));
+        check(&recording, start_key, normalise.resp(started));
+        api.wait_end(&execution).await;
+        let listed = api
+            .call("ListExecutions", json!({"stateMachineArn": arn}))
+            .await;
+        check(
+            &recording,
+            list_key,
+            normalise.resp(without_redrive_count(listed)),
+        );
+        if index == 0 {
+            continue;
+        }
+        // The unqualified ARN lists both; the version's execution says which version it ran.
+        let all = api
+            .call("ListExecutions", json!({"stateMachineArn": machine}))
+            .await
+            .ok();
+        assert_eq!(all["executions"].as_array().unwrap().len(), 2);
+        let described = api
+            .call("DescribeExecution", json!({"executionArn": execution}))
+            .await
+            .ok();
+        assert_eq!(described["stateMachineArn"], json!(machine));
+        assert_eq!(described["stateMachineVersionArn"], json!(version));
+        assert!(described.get("stateMachineAliasArn").is_none());
+        let started = &api.history(&execution).await[0];
+        assert_eq!(
+            started["executionStartedEventDetails"]["stateMachineVersionArn"],
+            json!(version)
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_version_ids_between_deletions() {
+    let recording = recorded(VERSIONING, "test_version_ids_between_deletions");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        true,
+    )
+    .await
+    .ok();
+    api.call(
+        "DeleteStateMachineVersion",
+        json!({"stateMachineVersionArn": updated["stateMachineVersionArn"]}),
+    )
+    .await
+    .ok();
+    let published = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine}),
+        )
+        .await;
+    check(&recording, "publish_res_v2_2", normalise.resp(published));
+}
+
+#[tokio::test]
+async fn test_idempotent_publish() {
+    let recording = recorded(VERSIONING, "test_idempotent_publish");
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let publish = || {
+        api.call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": machine}),
+        )
+    };
+    check(&recording, "publish_v1_1", normalise.resp(publish().await));
+    check(&recording, "publish_v1_2", normalise.resp(publish().await));
+    let listed = list_versions(&api, &machine).await;
+    check(&recording, "list_versions_resp", normalise.resp(listed));
+}
+
+#[tokio::test]
+async fn test_publish_state_machine_version_no_such_machine() {
+    let recording = recorded(
+        VERSIONING,
+        "test_publish_state_machine_version_no_such_machine",
+    );
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    create(&api, "statemachine_v", PASS_RESULT).await.ok();
+    let missing = common::machine_arn("statemachine_none");
+    normalise.mask(&missing, "ssm_nonexistent_arn");
+    let answer = api
+        .call(
+            "PublishStateMachineVersion",
+            json!({"stateMachineArn": missing}),
+        )
+        .await;
+    check(
+        &recording,
+        "exception",
+        normalise.pair(answer, "PublishStateMachineVersion"),
+    );
+}
+
+#[tokio::test]
+async fn test_empty_revision_with_publish() {
+    for (test, publish_on_creation) in [
+        (
+            "test_empty_revision_with_publish_and_publish_on_creation",
+            true,
+        ),
+        (
+            "test_empty_revision_with_publish_and_no_publish_on_creation",
+            false,
+        ),
+    ] {
+        let recording = recorded(VERSIONING, test);
+        let api = Api::new();
+        let mut normalise = Normalise::new();
+        normalise.mask("statemachine_v", "<ArnPart_0idx>");
+        let created = if publish_on_creation {
+            create_publishing(&api, "statemachine_v", PASS_RESULT, json!({})).await
+        } else {
+            create(&api, "statemachine_v", PASS_RESULT).await
+        };
+        let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+        check(&recording, "creation_resp_1", normalise.resp(created));
+        for key in ["update_resp_1", "update_resp_2"] {
+            let updated = update_definition(&api, &machine, PASS_RESULT, true).await;
+            check(&recording, key, normalise.resp(updated));
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_describe_state_machine_for_execution_of_version_with_revision() {
+    let recording = recorded(
+        VERSIONING,
+        "test_describe_state_machine_for_execution_of_version_with_revision",
+    );
+    let api = Api::new();
+    let mut normalise = Normalise::new();
+    normalise.mask("statemachine_v", "<ArnPart_0idx>");
+    let created = create(&api, "statemachine_v", PASS_RESULT).await;
+    let machine = created.body["stateMachineArn"].as_str().unwrap().to_owned();
+    check(&recording, "creation_resp_1", normalise.resp(created));
+    let updated = update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R2"),
+        true,
+    )
+    .await;
+    check(&recording, "update_resp", normalise.resp(updated));
+    let started = api
+        .call(
+            "StartExecution",
+            json!({"stateMachineArn": format!("{machine}:1")}),
+        )
+        .await;
+    let execution = started.body["executionArn"].as_str().unwrap().to_owned();
+    normalise.mask(execution.rsplit(':').next().unwrap(), "<ExecArnPart_0idx>");
+    check(&recording, "execution_resp", normalise.resp(started));
+    api.wait_end(&execution).await;
+    // A later revision does not change what the execution ran.
+    update_definition(
+        &api,
+        &machine,
+        &pass_result_comment("BASE_PASS_RESULT-R3"),
+        false,
+    )
+    .await
+    .ok();
+    let described = api
+        .call(
+            "DescribeStateMachineForExecution",
+            json!({"executionArn": execution}),
+        )
+        .await;
+    check(&recording, "describe_resp", normalise.resp(described));
+}
+
+const ALIASING: &str = "test_sfn_api_aliasing.snapshot.json";
+
+const ALIAS_DESCRIPTION: &str = "create state machine alias description";
+
+/// The aliasing tests' setup: a machine published as version 1, with the role masked as they
+/// mask it.
+async fn aliasing_setup(name: &str) -> (Api, Normalise, String, String) {
+    let api = Api::new();
+    let mut normalise = Normalise::default();
+    normalise.mask(ROLE, "sfn_role_arn");
+    normalise.mask(name, "<ArnPart_0idx>");
+    let created = create_publishing(&api, name, PASS_RESULT, json!({}))
+        .await
+        .ok();
+    let machine = created["stateMachineArn"].as_str().unwrap().to_owned();
+    let version = created["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (api, normalise, machine, version)
+}
+
+fn routes(entries: &[(&str, i64)]) -> Value {
+    Value::Array(
+        entries
+            .iter()
+            .map(|(arn, weight)| json!({"stateMachineVersionArn": arn, "weight": weight}))
+            .collect(),
+    )
+}
+
+async fn create_alias(api: &Api, name: &str, description: Option<&str>, routing: Value) -> Answer {
+    let mut body = json!({"name": name, "routingConfiguration": routing});
+    if let Some(description) = description {
+        body["description"] = json!(description);
+    }
+    api.call("CreateStateMachineAlias", body).await
+}
+
+async fn list_aliases(api: &Api, body: Value) -> Answer {
+    api.call("ListStateMachineAliases", body).await
+}
+
+/// Publishes a new version with this Comment; answers its ARN.
+async fn publish_comment(api: &Api, machine: &str, comment: &str) -> String {
+    let updated = update_definition(api, machine, &pass_result_comment(comment), true)
+        .await
+        .ok();
+    updated["stateMachineVersionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn test_base_create_alias_single_router_config() {
+    let recording = recorded(ALIASING, "test_base_create_alias_single_router_config");
+    let (api, mut normalise, _, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+}
+
+#[tokio::test]
+async fn test_error_create_alias_not_idempotent() {
+    let recording = recorded(ALIASING, "test_error_create_alias_not_idempotent");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let v1 = publish_comment(&api, &machine, "Definition v1").await;
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let answer = create_alias(
+        &api,
+        "AliasName-a",
+        Some("This is a different description"),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    assert_eq!(answer.status.as_u16(), 409);
+    check(
+        &recording,
+        "not_idempotent_description",
+        normalise.pair(answer, "CreateStateMachineAlias"),
+    );
+    let answer = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 50), (&v1, 50)]),
+    )
+    .await;
+    check(
+        &recording,
+        "not_idempotent_routing_configuration",
+        normalise.pair(answer, "CreateStateMachineAlias"),
+    );
+}
+
+#[tokio::test]
+async fn test_idempotent_create_alias() {
+    let recording = recorded(ALIASING, "test_idempotent_create_alias");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    for key in [
+        "create_state_machine_alias_response_attempt_0",
+        "create_state_machine_alias_response_attempt_1",
+    ] {
+        let created = create_alias(
+            &api,
+            "AliasName-a",
+            Some(ALIAS_DESCRIPTION),
+            routes(&[(&v0, 100)]),
+        )
+        .await;
+        check(&recording, key, normalise.resp(created));
+    }
+    let created = create_alias(
+        &api,
+        "AliasName-a-second",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response_different_name",
+        normalise.resp(created),
+    );
+    let listed = list_aliases(&api, json!({"stateMachineArn": machine})).await;
+    check(
+        &recording,
+        "list_state_machine_aliases_response",
+        normalise.resp(listed),
+    );
+}
+
+#[tokio::test]
+async fn test_error_create_alias_invalid_router_configs() {
+    let recording = recorded(ALIASING, "test_error_create_alias_invalid_router_configs");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    let v1 = publish_comment(&api, &machine, "Definition for version 0").await;
+    let v2 = publish_comment(&api, &machine, "Definition for version 1").await;
+    let cases = [
+        (
+            "too_many_routing",
+            routes(&[(&v0, 50), (&v1, 30), (&v2, 20)]),
+        ),
+        ("duplicate_routing", routes(&[(&v0, 50), (&v0, 50)])),
+        ("invalid_arn", routes(&[(&machine, 70), (&v1, 30)])),
+        ("weight_too_large", routes(&[(&v0, 101)])),
+        ("sum_weights_less_than_100", routes(&[(&v0, 70), (&v1, 29)])),
+        ("sum_weights_more_than_100", routes(&[(&v0, 70), (&v1, 31)])),
+    ];
+    for (index, (key, routing)) in cases.into_iter().enumerate() {
+        let answer = create_alias(&api, &format!("AliasName-{index}"), None, routing).await;
+        check(
+            &recording,
+            key,
+            normalise.pair(answer, "CreateStateMachineAlias"),
+        );
+    }
+    // Versions of two machines, and versions that do not exist, are refused too.
+    let other = create_publishing(&api, "state_machine_b", PASS_RESULT, json!({}))
+        .await
+        .ok();
+    let other_version = other["stateMachineVersionArn"].as_str().unwrap().to_owned();
+    create_alias(
+        &api,
+        "mixed",
+        None,
+        routes(&[(&v0, 50), (&other_version, 50)]),
+    )
+    .await
+    .err("ValidationException");
+    create_alias(
+        &api,
+        "ghost",
+        None,
+        routes(&[(&format!("{machine}:99"), 100)]),
+    )
+    .await
+    .err("ResourceNotFound");
+    let listed = list_aliases(&api, json!({"stateMachineArn": machine}))
+        .await
+        .ok();
+    assert_eq!(listed["stateMachineAliases"], json!([]));
+}
+
+#[tokio::test]
+async fn test_error_create_alias_invalid_name() {
+    let recording = recorded(ALIASING, "test_error_create_alias_invalid_name");
+    let (api, mut normalise, _, v0) = aliasing_setup("state_machine_a").await;
+    let long = "A".repeat(81);
+    for name in ["123", long.as_str(), "INVALID ALIAS", "!INVALID", "ALIAS@"] {
+        let answer = create_alias(&api, name, Some(ALIAS_DESCRIPTION), routes(&[(&v0, 100)])).await;
+        check(
+            &recording,
+            &format!("exception_for_name{name}"),
+            normalise.pair(answer, "CreateStateMachineAlias"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_base_lifecycle_create_delete_list() {
+    let recording = recorded(ALIASING, "test_base_lifecycle_create_delete_list");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_base_name");
+    let list = || list_aliases(&api, json!({"stateMachineArn": machine}));
+    check(
+        &recording,
+        "list_state_machine_aliases_response_empty",
+        normalise.resp(list().await),
+    );
+    let mut arns = Vec::new();
+    for num in 0..3 {
+        let created = create_alias(
+            &api,
+            &format!("AliasName-a-{num}"),
+            Some(ALIAS_DESCRIPTION),
+            routes(&[(&v0, 100)]),
+        )
+        .await;
+        arns.push(
+            created.body["stateMachineAliasArn"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        check(
+            &recording,
+            &format!("create_state_machine_alias_response_num_{num}"),
+            normalise.resp(created),
+        );
+        check(
+            &recording,
+            &format!("list_state_machine_aliases_response_after_creation_{num}"),
+            normalise.resp(list().await),
+        );
+    }
+    for (num, arn) in arns.iter().enumerate() {
+        let deleted = api
+            .call(
+                "DeleteStateMachineAlias",
+                json!({"stateMachineAliasArn": arn}),
+            )
+            .await;
+        check(
+            &recording,
+            &format!("delete_state_machine_alias_response_{num}"),
+            normalise.resp(deleted),
+        );
+        check(
+            &recording,
+            &format!("list_state_machine_aliases_response_after_deletion_{num}"),
+            normalise.resp(list().await),
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_base_lifecycle_create_update_describe() {
+    let recording = recorded(ALIASING, "test_base_lifecycle_create_update_describe");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let v1 = publish_comment(&api, &machine, "Definition for version 0").await;
+    publish_comment(&api, &machine, "Definition for version 1").await;
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let describe = || {
+        api.call(
+            "DescribeStateMachineAlias",
+            json!({"stateMachineAliasArn": alias}),
+        )
+    };
+    let updated = api
+        .call(
+            "UpdateStateMachineAlias",
+            json!({"stateMachineAliasArn": alias, "description": "new description"}),
+        )
+        .await;
+    check(
+        &recording,
+        "update_state_machine_alias_description_response",
+        normalise.resp(updated),
+    );
+    check(
+        &recording,
+        "describe_state_machine_alias_update_description_response",
+        normalise.resp(describe().await),
+    );
+    let updated = api
+        .call(
+            "UpdateStateMachineAlias",
+            json!({"stateMachineAliasArn": alias, "routingConfiguration": routes(&[(&v0, 50), (&v1, 50)])}),
+        )
+        .await;
+    check(
+        &recording,
+        "update_state_machine_alias_routing_configuration_response",
+        normalise.resp(updated),
+    );
+    check(
+        &recording,
+        "describe_state_machine_alias_update_routing_configuration_response",
+        normalise.resp(describe().await),
+    );
+    // An update with nothing to change, and one of an alias that does not exist.
+    api.call(
+        "UpdateStateMachineAlias",
+        json!({"stateMachineAliasArn": alias}),
+    )
+    .await
+    .err("ValidationException");
+    let missing = api
+        .call(
+            "UpdateStateMachineAlias",
+            json!({"stateMachineAliasArn": format!("{machine}:nobody"), "description": "d"}),
+        )
+        .await;
+    assert_eq!(
+        missing.err("ResourceNotFound"),
+        "Request references a resource that does not exist."
+    );
+}
+
+#[tokio::test]
+async fn test_delete_version_with_alias() {
+    let recording = recorded(ALIASING, "test_delete_version_with_alias");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let delete = || {
+        api.call(
+            "DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": v0}),
+        )
+    };
+    check(
+        &recording,
+        "exception_delete_version_with_alias_reference",
+        normalise.pair(delete().await, "DeleteStateMachineVersion"),
+    );
+    let v1 = publish_comment(&api, &machine, "Definition v1").await;
+    api.call(
+        "UpdateStateMachineAlias",
+        json!({"stateMachineAliasArn": alias, "routingConfiguration": routes(&[(&v1, 100)])}),
+    )
+    .await
+    .ok();
+    let described = api
+        .call(
+            "DescribeStateMachineAlias",
+            json!({"stateMachineAliasArn": alias}),
+        )
+        .await;
+    check(
+        &recording,
+        "describe_state_machine_alias_response",
+        normalise.resp(described),
+    );
+    check(
+        &recording,
+        "delete_version_response",
+        normalise.resp(delete().await),
+    );
+}
+
+#[tokio::test]
+async fn test_delete_revision_with_alias() {
+    let recording = recorded(ALIASING, "test_delete_revision_with_alias");
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let deleted = api
+        .call("DeleteStateMachine", json!({"stateMachineArn": machine}))
+        .await;
+    check(
+        &recording,
+        "delete_state_machine_response",
+        normalise.resp(deleted),
+    );
+    // The versions and aliases went with it.
+    api.call(
+        "DescribeStateMachineAlias",
+        json!({"stateMachineAliasArn": alias}),
+    )
+    .await
+    .err("ResourceNotFound");
+    api.call("DescribeStateMachine", json!({"stateMachineArn": v0}))
+        .await
+        .err("StateMachineDoesNotExist");
+}
+
+#[tokio::test]
+async fn test_delete_no_such_alias_arn() {
+    let recording = recorded(ALIASING, "test_delete_no_such_alias_arn");
+    let (api, mut normalise, _, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    let alias = created.body["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let delete = || {
+        api.call(
+            "DeleteStateMachineAlias",
+            json!({"stateMachineAliasArn": alias}),
+        )
+    };
+    delete().await.ok();
+    check(
+        &recording,
+        "delete_state_machine_alias_response",
+        normalise.resp(delete().await),
+    );
+}
+
+#[tokio::test]
+async fn test_list_state_machine_aliases_pagination_invalid_next_token() {
+    let recording = recorded(
+        ALIASING,
+        "test_list_state_machine_aliases_pagination_invalid_next_token",
+    );
+    let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_a").await;
+    normalise.mask("AliasName-a", "state_machine_alias_name");
+    let created = create_alias(
+        &api,
+        "AliasName-a",
+        Some(ALIAS_DESCRIPTION),
+        routes(&[(&v0, 100)]),
+    )
+    .await;
+    check(
+        &recording,
+        "create_state_machine_alias_response",
+        normalise.resp(created),
+    );
+    let answer = list_aliases(
+        &api,
+        json!({"stateMachineArn": machine, "nextToken": "InvalidToken"}),
+    )
+    .await;
+    check(
+        &recording,
+        "invalidTokenException",
+        normalise.pair(answer, "ListStateMachineAliases"),
+    );
+}
+
+#[tokio::test]
+async fn test_list_state_machine_aliases_pagination_max_results() {
+    for variant in ["0", "1"] {
+        let recording = recorded(
+            ALIASING,
+            &format!("test_list_state_machine_aliases_pagination_max_results[{variant}]"),
+        );
+        let (api, mut normalise, machine, v0) = aliasing_setup("state_machine_test-a").await;
+        for i in 1..=3 {
+            let created = create_alias(
+                &api,
+                &format!("AliasName-{i}"),
+                Some(&format!("Description {i} - create state machine alias")),
+                routes(&[(&v0, 100)]),
+            )
+            .await;
+            check(
+                &recording,
+                &format!("create_state_machine_alias_response-{i}"),
+                normalise.resp(created),
+            );
+            update_definition(
+                &api,
+                &machine,
+                &pass_result_comment(&format!("Comment {i}")),
+                false,
+            )
+            .await
+            .ok();
+        }
+        let too_large = list_aliases(
+            &api,
+            json!({"stateMachineArn": machine, "maxResults": 1001}),
+        )
+        .await;
+        check(
+            &recording,
+            "list_state_machine_aliases_max_results_1001_response",
+            normalise.err(too_large),
+        );
+        if variant == "0" {
+            let listed =
+                list_aliases(&api, json!({"stateMachineArn": machine, "maxResults": 0})).await;
+            check(
+                &recording,
+                "list_state_machine_aliases_max_results_0_response",
+                normalise.resp(listed),
+            );
+            continue;
+        }
+        let first = list_aliases(&api, json!({"stateMachineArn": machine, "maxResults": 1})).await;
+        let token = first.body["nextToken"].as_str().unwrap().to_owned();
+        check(
+            &recording,
+            "list_state_machine_aliases_max_results_1_response",
+            resp_masked(&mut normalise, first),
+        );
+        let rest = list_aliases(
+            &api,
+            json!({"stateMachineArn": machine, "nextToken": token}),
+        )
+        .await;
+        check(
+            &recording,
+            "list_state_machine_aliases_next_token_response",
+            resp_masked(&mut normalise, rest),
+        );
+    }
 }

@@ -121,10 +121,13 @@ async fn create_refuses_bad_role_arns_and_publish() {
     let answer = api
         .call(
             "CreateStateMachine",
-            json!({"name": "m", "definition": PASS_RESULT, "roleArn": ROLE, "publish": true}),
+            json!({"name": "m", "definition": PASS_RESULT, "roleArn": ROLE, "versionDescription": "d"}),
         )
         .await;
-    answer.err("ValidationException");
+    assert_eq!(
+        answer.err("ValidationException"),
+        "Version description can only be set when publish is true"
+    );
 }
 
 #[tokio::test]

@@ -94,6 +94,10 @@ pub struct StartRequest {
     pub name: Option<String>,
     /// The input, as the caller sent it (already checked to be JSON).
     pub input: String,
+    /// The version it runs, when started through a version or an alias ARN.
+    pub state_machine_version_arn: Option<String>,
+    /// The alias it was started through, if any.
+    pub state_machine_alias_arn: Option<String>,
 }
 
 /// A started execution.
@@ -249,6 +253,36 @@ fn stored(events: &[HistoryEvent]) -> Vec<StoredEvent> {
         .collect()
 }
 
+/// Adds the version and alias an execution was started through to its `ExecutionStarted`
+/// event, as AWS shows them.
+fn with_qualifiers(mut events: Vec<StoredEvent>, request: &StartRequest) -> Vec<StoredEvent> {
+    let qualifiers = [
+        ("stateMachineAliasArn", &request.state_machine_alias_arn),
+        ("stateMachineVersionArn", &request.state_machine_version_arn),
+    ];
+    if qualifiers.iter().all(|(_, arn)| arn.is_none()) {
+        return events;
+    }
+    for event in &mut events {
+        let Ok(mut value) = serde_json::from_str::<Value>(&event.json) else {
+            continue;
+        };
+        let Some(details) = value
+            .get_mut("executionStartedEventDetails")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (key, arn) in qualifiers {
+            if let Some(arn) = arn {
+                details.insert(key.to_owned(), Value::String(arn.clone()));
+            }
+        }
+        event.json = value.to_string();
+    }
+    events
+}
+
 fn build_machine(definition: &str) -> Result<Arc<StateMachine>, Error> {
     let value: Value = serde_json::from_str(definition)
         .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
@@ -294,6 +328,12 @@ impl Runtime {
     /// A new execution name (a UUID).
     pub fn new_name(&self) -> String {
         lock(&self.shared.seeds).uuid_v4()
+    }
+
+    /// A number in `0..100` from the runtime's seeded entropy: how an alias start picks a
+    /// version by weight (the version drawn is recorded with the execution).
+    pub fn draw_percent(&self) -> u32 {
+        (lock(&self.shared.seeds).next_u64() % 100) as u32
     }
 
     fn info(&self, request: &StartRequest, arn: &str, name: &str, start_ms: i64) -> ExecutionInfo {
@@ -353,6 +393,8 @@ impl Runtime {
             start_ms,
             seed,
             end: None,
+            state_machine_version_arn: request.state_machine_version_arn.clone(),
+            state_machine_alias_arn: request.state_machine_alias_arn.clone(),
         };
         let first = StepCommit {
             execution_arn: arn.clone(),
@@ -361,7 +403,7 @@ impl Runtime {
                 at_ms: start_ms,
                 input: journal,
             },
-            events: stored(&step.events),
+            events: with_qualifiers(stored(&step.events), &request),
             end: end_of(execution.status(), &step.events, start_ms),
         };
         let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));

@@ -24,6 +24,8 @@ fn request(definition: &str, name: &str) -> StartRequest {
         role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
         name: Some(name.to_owned()),
         input: format!(r#"{{"name": "{name}"}}"#),
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
     }
 }
 
@@ -382,6 +384,8 @@ async fn a_journal_that_replays_to_an_unrecorded_end_is_not_resumed() {
                 start_ms: 0,
                 seed: 1,
                 end: None,
+                state_machine_version_arn: None,
+                state_machine_alias_arn: None,
             },
             StepCommit {
                 execution_arn: arn.clone(),

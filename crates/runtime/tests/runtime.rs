@@ -20,6 +20,8 @@ fn request(definition: &str, name: Option<&str>, input: &str) -> StartRequest {
         role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
         name: name.map(str::to_owned),
         input: input.to_owned(),
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod migrate;
 mod read;
+mod versions;
 mod writer;
 
 use std::path::Path;
@@ -26,13 +27,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use store::{
-    Activities, ActivityRecord, Error, ExecutionFilter, ExecutionRecord, Executions, JournalEntry,
-    Page, PageRequest, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags,
+    Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, Error,
+    ExecutionFilter, ExecutionRecord, Executions, JournalEntry, Page, PageRequest, PublishRequest,
+    Published, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags, VersionRecord,
+    Versions,
 };
 
 pub use migrate::SCHEMA_VERSION;
 
 use read::Pool;
+use versions::VersionWrite;
 use writer::{Write, Writer};
 
 /// The database file inside the data directory.
@@ -213,6 +217,110 @@ impl StateMachines for SqliteStore {
     ) -> store::Result<Page<StateMachineRecord>> {
         self.readers
             .run(move |connection| read::list_state_machines(connection, &page))
+            .await
+    }
+}
+
+fn unexpected(outcome: versions::Outcome) -> Error {
+    Error::Backend(format!("the sqlite writer answered {outcome:?}"))
+}
+
+#[async_trait]
+impl Versions for SqliteStore {
+    async fn publish_version(&self, request: PublishRequest) -> store::Result<Published> {
+        match self
+            .writer
+            .write_for(Write::Versioned(VersionWrite::Publish(request)))
+            .await?
+        {
+            versions::Outcome::Published(published) => Ok(*published),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn get_version(&self, arn: &str) -> store::Result<VersionRecord> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| versions::get_version(connection, &arn))
+            .await
+    }
+
+    async fn list_versions(
+        &self,
+        state_machine_arn: &str,
+        page: PageRequest,
+    ) -> store::Result<Page<VersionRecord>> {
+        let arn = state_machine_arn.to_owned();
+        self.readers
+            .run(move |connection| versions::list_versions(connection, &arn, &page))
+            .await
+    }
+
+    async fn delete_version(&self, arn: &str) -> store::Result<()> {
+        self.writer
+            .write(Write::Versioned(VersionWrite::DeleteVersion(
+                arn.to_owned(),
+            )))
+            .await
+    }
+}
+
+#[async_trait]
+impl Aliases for SqliteStore {
+    async fn create_alias(
+        &self,
+        record: AliasRecord,
+        max_aliases: usize,
+    ) -> store::Result<AliasCreated> {
+        match self
+            .writer
+            .write_for(Write::Versioned(VersionWrite::CreateAlias(
+                Box::new(record),
+                max_aliases,
+            )))
+            .await?
+        {
+            versions::Outcome::AliasCreated(created) => Ok(*created),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn get_alias(&self, arn: &str) -> store::Result<AliasRecord> {
+        let arn = arn.to_owned();
+        self.readers
+            .run(move |connection| versions::get_alias(connection, &arn))
+            .await
+    }
+
+    async fn update_alias(&self, update: AliasUpdate) -> store::Result<AliasRecord> {
+        match self
+            .writer
+            .write_for(Write::Versioned(VersionWrite::UpdateAlias(update)))
+            .await?
+        {
+            versions::Outcome::Alias(alias) => Ok(*alias),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn delete_alias(&self, arn: &str) -> store::Result<()> {
+        self.writer
+            .write(Write::Versioned(VersionWrite::DeleteAlias(arn.to_owned())))
+            .await
+    }
+
+    async fn list_aliases(
+        &self,
+        state_machine_arn: &str,
+        version_arn: Option<&str>,
+        page: PageRequest,
+    ) -> store::Result<Page<AliasRecord>> {
+        let arn = state_machine_arn.to_owned();
+        let version = version_arn.map(str::to_owned);
+        self.readers
+            .run(move |connection| {
+                versions::list_aliases(connection, &arn, version.as_deref(), &page)
+            })
             .await
     }
 }

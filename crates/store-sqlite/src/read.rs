@@ -248,7 +248,8 @@ pub(crate) fn list_activities(
 }
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, definition, \
-    role_arn, start_ms, seed, end_status, end_output, end_error, end_cause, end_stop_ms";
+    role_arn, start_ms, seed, end_status, end_output, end_error, end_cause, end_stop_ms, \
+    state_machine_version_arn, state_machine_alias_arn";
 
 fn execution(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let seed: i64 = row.get(8)?;
@@ -274,6 +275,8 @@ fn execution(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         start_ms: row.get(7)?,
         seed: u64::from_ne_bytes(seed.to_ne_bytes()),
         end,
+        state_machine_version_arn: row.get(14)?,
+        state_machine_alias_arn: row.get(15)?,
     })
 }
 
@@ -306,6 +309,14 @@ pub(crate) fn list_executions(
     if let Some(status) = &filter.status {
         values.push(Value::Text(status.clone()));
         conditions.push(format!("status = ${}", values.len()));
+    }
+    if let Some(arn) = &filter.version_arn {
+        values.push(Value::Text(arn.clone()));
+        conditions.push(format!("state_machine_version_arn = ${}", values.len()));
+    }
+    if let Some(arn) = &filter.alias_arn {
+        values.push(Value::Text(arn.clone()));
+        conditions.push(format!("state_machine_alias_arn = ${}", values.len()));
     }
     if let Some(token) = &page.token {
         let (start_ms, arn) = token

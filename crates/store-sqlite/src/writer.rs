@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use store::{ActivityRecord, Error, ExecutionRecord, StateMachineRecord, StepCommit};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::versions::{self, Outcome, VersionWrite};
 use crate::{OrBackend, prepare, to_i64};
 
 /// A change to the database.
@@ -27,11 +28,12 @@ pub(crate) enum Write {
     CommitStep(StepCommit),
     Tag(String, Vec<(String, String)>),
     Untag(String, Vec<String>),
+    Versioned(VersionWrite),
 }
 
 struct Request {
     write: Write,
-    reply: oneshot::Sender<store::Result<()>>,
+    reply: oneshot::Sender<store::Result<Outcome>>,
 }
 
 /// The handle async callers send writes through. Dropping it stops the thread once the queue
@@ -62,6 +64,11 @@ impl Writer {
 
     /// Queues a write and waits until its batch is committed.
     pub(crate) async fn write(&self, write: Write) -> store::Result<()> {
+        self.write_for(write).await.map(|_| ())
+    }
+
+    /// Queues a write and waits until its batch is committed; answers what the write answered.
+    pub(crate) async fn write_for(&self, write: Write) -> store::Result<Outcome> {
         let sender = self.sender.as_ref().ok_or_else(stopped)?;
         let (reply, answer) = oneshot::channel();
         sender
@@ -132,11 +139,14 @@ fn commit(connection: &Connection, batch: &mut Vec<Request>) {
 }
 
 /// Applies one request inside a savepoint, undoing it alone if it fails.
-fn apply_isolated(connection: &Connection, write: &Write) -> store::Result<()> {
+fn apply_isolated(connection: &Connection, write: &Write) -> store::Result<Outcome> {
     prepare(connection, "SAVEPOINT request")
         .and_then(|mut statement| statement.execute([]))
         .or_backend()?;
-    let result = apply(connection, write);
+    let result = match write {
+        Write::Versioned(write) => versions::apply(connection, write),
+        other => apply(connection, other).map(|()| Outcome::Done),
+    };
     if result.is_err() {
         prepare(connection, "ROLLBACK TO request")
             .and_then(|mut statement| statement.execute([]))
@@ -159,7 +169,7 @@ fn apply(connection: &Connection, write: &Write) -> store::Result<()> {
             if deleted == 0 {
                 return Err(Error::NotFound(arn.clone()));
             }
-            Ok(())
+            versions::forget_machine(connection, arn)
         }
         Write::CreateActivity(record) => {
             let inserted = prepare(
@@ -231,6 +241,7 @@ fn apply(connection: &Connection, write: &Write) -> store::Result<()> {
             }
             Ok(())
         }
+        Write::Versioned(write) => versions::apply(connection, write).map(|_| ()),
     }
 }
 
@@ -312,8 +323,9 @@ fn create_execution(
         connection,
         "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, \
              role_arn, start_ms, seed, last_seq, last_event_id, end_status, end_output, \
-             end_error, end_cause, end_stop_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $11, $12, $13, $14) \
+             end_error, end_cause, end_stop_ms, state_machine_version_arn, \
+             state_machine_alias_arn) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $11, $12, $13, $14, $15, $16) \
              ON CONFLICT (arn) DO NOTHING RETURNING id",
     )
     .and_then(|mut statement| {
@@ -335,6 +347,8 @@ fn create_execution(
                     end.and_then(|end| end.error.as_ref()),
                     end.and_then(|end| end.cause.as_ref()),
                     end.map(|end| end.stop_ms),
+                    record.state_machine_version_arn,
+                    record.state_machine_alias_arn,
                 ],
                 |row| row.get(0),
             )

@@ -1,7 +1,7 @@
 //! A data directory written by an older build opens in this one; a newer one is refused.
 
 use rusqlite::Connection;
-use store::{Executions, StateMachines, Tags};
+use store::{Executions, Published, StateMachines, Tags, Versions};
 use store_sqlite::{FILE_NAME, SCHEMA_VERSION, SqliteStore};
 
 /// What version 1 of the schema looks like on disk. The migration file never changes once
@@ -52,6 +52,17 @@ async fn opens_a_version_1_database() {
     let execution_arn = "arn:aws:states:us-east-1:123456789012:execution:old:e";
     let execution = store.get_execution(execution_arn).await.unwrap();
     assert_eq!(execution.seed, u64::MAX);
+    assert_eq!(execution.state_machine_version_arn, None);
+    assert_eq!(execution.state_machine_alias_arn, None);
+    // A machine of the old build can be published: its first version is 1.
+    let published = store
+        .publish_version(store::suite::publish(machine_arn, Some("r2")))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&published, Published::Created(version) if version.number == 1),
+        "{published:?}"
+    );
     assert_eq!(store.journal(execution_arn).await.unwrap().len(), 2);
     assert_eq!(
         store.tags(machine_arn).await.unwrap(),

@@ -67,7 +67,7 @@ impl PageRequest {
     }
 }
 
-/// A state machine (not its versions: those come with issue 4).
+/// A state machine: its current revision (versions are [`VersionRecord`]s).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateMachineRecord {
     /// `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME`.
@@ -143,6 +143,10 @@ pub struct ExecutionRecord {
     pub seed: u64,
     /// How it ended; `None` while it runs.
     pub end: Option<ExecutionEnd>,
+    /// The version it runs, when started through a version or an alias ARN.
+    pub state_machine_version_arn: Option<String>,
+    /// The alias it was started through, if any.
+    pub state_machine_alias_arn: Option<String>,
 }
 
 /// One input the engine applied, as the engine serialised it, and when.
@@ -185,6 +189,117 @@ pub struct ExecutionFilter {
     pub state_machine_arn: Option<String>,
     /// Only with this status.
     pub status: Option<String>,
+    /// Only those that ran this version (started through it or through an alias).
+    pub version_arn: Option<String>,
+    /// Only those started through this alias.
+    pub alias_arn: Option<String>,
+}
+
+/// A published version: an immutable copy of one revision of a state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    /// `<state machine ARN>:<number>`.
+    pub arn: String,
+    /// The state machine (unqualified ARN).
+    pub state_machine_arn: String,
+    /// 1, 2, 3, ... per state machine, never reused.
+    pub number: u64,
+    /// The revision it copies (empty for the initial revision).
+    pub revision_id: String,
+    /// The definition's text.
+    pub definition: String,
+    /// The role executions run as.
+    pub role_arn: String,
+    /// `loggingConfiguration` as JSON text, if set.
+    pub logging_configuration: Option<String>,
+    /// `tracingConfiguration` as JSON text, if set.
+    pub tracing_configuration: Option<String>,
+    /// The version's description, if given.
+    pub description: Option<String>,
+    /// When it was published.
+    pub created_ms: i64,
+}
+
+/// What to publish: the current revision of a state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishRequest {
+    /// The state machine (unqualified ARN).
+    pub state_machine_arn: String,
+    /// When set, the revision the caller expects to be current (`""` for the initial one).
+    pub expected_revision_id: Option<String>,
+    /// The new version's description.
+    pub description: Option<String>,
+    /// The publication time.
+    pub created_ms: i64,
+    /// The most versions a state machine may have.
+    pub max_versions: usize,
+}
+
+/// How a publication went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// A new version, numbered after every version the machine ever had.
+    Created(VersionRecord),
+    /// The current revision already had this version.
+    Existing(VersionRecord),
+    /// The expected revision is not the current one, which is given.
+    RevisionMismatch(String),
+    /// The machine has `max_versions` versions already.
+    QuotaExceeded,
+}
+
+/// One entry of an alias's routing: a version and its weight (0–100).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The version ARN.
+    pub version_arn: String,
+    /// Percent of the executions started through the alias.
+    pub weight: u32,
+}
+
+/// An alias: a name routing to one or two versions of a state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasRecord {
+    /// `<state machine ARN>:<name>`.
+    pub arn: String,
+    /// The state machine (unqualified ARN).
+    pub state_machine_arn: String,
+    /// The alias name.
+    pub name: String,
+    /// Its description, if any.
+    pub description: Option<String>,
+    /// Its routing, in the order given.
+    pub routing: Vec<Route>,
+    /// When it was created.
+    pub created_ms: i64,
+    /// When it was last updated (equals `created_ms` until then).
+    pub updated_ms: i64,
+}
+
+/// How creating an alias went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AliasCreated {
+    /// A new alias.
+    Created(AliasRecord),
+    /// The same alias (same description and routing) existed already.
+    Existing(AliasRecord),
+    /// An alias of that name exists with another description or routing.
+    Different(AliasRecord),
+    /// The machine has `max_aliases` aliases already.
+    QuotaExceeded,
+}
+
+/// A change to an alias; `None` members stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasUpdate {
+    /// The alias.
+    pub arn: String,
+    /// A new description.
+    pub description: Option<String>,
+    /// A new routing.
+    pub routing: Option<Vec<Route>>,
+    /// The update time.
+    pub updated_ms: i64,
 }
 
 /// State machines.
@@ -196,7 +311,8 @@ pub trait StateMachines: Send + Sync {
     async fn get_state_machine(&self, arn: &str) -> Result<StateMachineRecord>;
     /// Replaces a state machine's record; `NotFound` if it does not exist.
     async fn update_state_machine(&self, record: StateMachineRecord) -> Result<()>;
-    /// Deletes a state machine (its executions stay readable); `NotFound` if it does not exist.
+    /// Deletes a state machine with its versions and aliases (its executions stay readable);
+    /// `NotFound` if it does not exist.
     async fn delete_state_machine(&self, arn: &str) -> Result<()>;
     /// State machines in order of name.
     async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachineRecord>>;
@@ -244,6 +360,49 @@ pub trait Executions: Send + Sync {
     async fn open_executions(&self) -> Result<Vec<ExecutionRecord>>;
 }
 
+/// Published versions of state machines.
+#[async_trait]
+pub trait Versions: Send + Sync {
+    /// Publishes the machine's current revision in one transaction: the existing version of that
+    /// revision if it has one, else a new one numbered after every number the machine ever
+    /// used. `NotFound` if the machine does not exist.
+    async fn publish_version(&self, request: PublishRequest) -> Result<Published>;
+    /// The version with this ARN.
+    async fn get_version(&self, arn: &str) -> Result<VersionRecord>;
+    /// A machine's versions, newest (highest number) first.
+    async fn list_versions(
+        &self,
+        state_machine_arn: &str,
+        page: PageRequest,
+    ) -> Result<Page<VersionRecord>>;
+    /// Deletes a version; `NotFound` if it does not exist, `Conflict` with the names of the
+    /// aliases routing to it (joined by `", "`, in order of name) if there are any.
+    async fn delete_version(&self, arn: &str) -> Result<()>;
+}
+
+/// Aliases of state machines.
+#[async_trait]
+pub trait Aliases: Send + Sync {
+    /// Creates an alias unless one with its ARN exists; `NotFound` (with the ARN) if the machine
+    /// or a version it routes to does not exist.
+    async fn create_alias(&self, record: AliasRecord, max_aliases: usize) -> Result<AliasCreated>;
+    /// The alias with this ARN.
+    async fn get_alias(&self, arn: &str) -> Result<AliasRecord>;
+    /// Changes an alias and answers it as it is now; `NotFound` (with the ARN) if it or a version
+    /// it would route to does not exist.
+    async fn update_alias(&self, update: AliasUpdate) -> Result<AliasRecord>;
+    /// Deletes an alias; `NotFound` if it does not exist.
+    async fn delete_alias(&self, arn: &str) -> Result<()>;
+    /// A machine's aliases in order of creation (then name); with `version_arn`, only those
+    /// routing to it.
+    async fn list_aliases(
+        &self,
+        state_machine_arn: &str,
+        version_arn: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<AliasRecord>>;
+}
+
 /// Tags on any resource ARN.
 #[async_trait]
 pub trait Tags: Send + Sync {
@@ -256,6 +415,6 @@ pub trait Tags: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: StateMachines + Activities + Executions + Tags {}
+pub trait Store: StateMachines + Versions + Aliases + Activities + Executions + Tags {}
 
-impl<T: StateMachines + Activities + Executions + Tags> Store for T {}
+impl<T: StateMachines + Versions + Aliases + Activities + Executions + Tags> Store for T {}

@@ -6,8 +6,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::{
-    Activities, ActivityRecord, Error, ExecutionFilter, ExecutionRecord, Executions, JournalEntry,
-    Page, PageRequest, Result, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags,
+    Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, Error,
+    ExecutionFilter, ExecutionRecord, Executions, JournalEntry, Page, PageRequest, PublishRequest,
+    Published, Result, Route, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags,
+    VersionRecord, Versions,
 };
 
 #[derive(Debug)]
@@ -23,6 +25,25 @@ struct Data {
     activities: BTreeMap<String, ActivityRecord>,
     executions: BTreeMap<String, ExecutionData>,
     tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// Versions by ARN.
+    versions: BTreeMap<String, VersionRecord>,
+    /// The last version number each machine used (numbers are never reused).
+    last_version: BTreeMap<String, u64>,
+    /// Aliases by ARN.
+    aliases: BTreeMap<String, AliasRecord>,
+}
+
+impl Data {
+    /// `NotFound` with the first routed version that does not exist.
+    fn check_routes(&self, routing: &[Route]) -> Result<()> {
+        match routing
+            .iter()
+            .find(|route| !self.versions.contains_key(&route.version_arn))
+        {
+            Some(route) => Err(Error::NotFound(route.version_arn.clone())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Everything in a mutex-guarded map.
@@ -135,11 +156,16 @@ impl StateMachines for MemStore {
     }
 
     async fn delete_state_machine(&self, arn: &str) -> Result<()> {
-        self.lock()
-            .state_machines
+        let mut data = self.lock();
+        data.state_machines
             .remove(arn)
-            .map(|_| ())
-            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+            .ok_or_else(|| Error::NotFound(arn.to_owned()))?;
+        data.versions
+            .retain(|_, version| version.state_machine_arn != arn);
+        data.aliases
+            .retain(|_, alias| alias.state_machine_arn != arn);
+        data.last_version.remove(arn);
+        Ok(())
     }
 
     async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachineRecord>> {
@@ -153,6 +179,197 @@ impl StateMachines for MemStore {
                     record.clone(),
                 )
             })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(paginate(items.into_iter(), &page))
+    }
+}
+
+#[async_trait]
+impl Versions for MemStore {
+    async fn publish_version(&self, request: PublishRequest) -> Result<Published> {
+        let mut data = self.lock();
+        let machine = data
+            .state_machines
+            .get(&request.state_machine_arn)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(request.state_machine_arn.clone()))?;
+        if let Some(expected) = &request.expected_revision_id
+            && *expected != machine.revision_id
+        {
+            return Ok(Published::RevisionMismatch(machine.revision_id));
+        }
+        let mut count = 0;
+        for version in data.versions.values() {
+            if version.state_machine_arn == machine.arn {
+                if version.revision_id == machine.revision_id {
+                    return Ok(Published::Existing(version.clone()));
+                }
+                count += 1;
+            }
+        }
+        if count >= request.max_versions {
+            return Ok(Published::QuotaExceeded);
+        }
+        let number = data.last_version.get(&machine.arn).copied().unwrap_or(0) + 1;
+        let record = VersionRecord {
+            arn: format!("{}:{number}", machine.arn),
+            state_machine_arn: machine.arn.clone(),
+            number,
+            revision_id: machine.revision_id,
+            definition: machine.definition,
+            role_arn: machine.role_arn,
+            logging_configuration: machine.logging_configuration,
+            tracing_configuration: machine.tracing_configuration,
+            description: request.description,
+            created_ms: request.created_ms,
+        };
+        data.last_version.insert(machine.arn, number);
+        data.versions.insert(record.arn.clone(), record.clone());
+        Ok(Published::Created(record))
+    }
+
+    async fn get_version(&self, arn: &str) -> Result<VersionRecord> {
+        self.lock()
+            .versions
+            .get(arn)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+    }
+
+    async fn list_versions(
+        &self,
+        state_machine_arn: &str,
+        page: PageRequest,
+    ) -> Result<Page<VersionRecord>> {
+        let data = self.lock();
+        let mut items: Vec<_> = data
+            .versions
+            .values()
+            .filter(|version| version.state_machine_arn == state_machine_arn)
+            .map(|version| {
+                (
+                    format!("{:020}", u64::MAX - version.number),
+                    version.clone(),
+                )
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(paginate(items.into_iter(), &page))
+    }
+
+    async fn delete_version(&self, arn: &str) -> Result<()> {
+        let mut data = self.lock();
+        if !data.versions.contains_key(arn) {
+            return Err(Error::NotFound(arn.to_owned()));
+        }
+        let mut names: Vec<&str> = data
+            .aliases
+            .values()
+            .filter(|alias| alias.routing.iter().any(|route| route.version_arn == arn))
+            .map(|alias| alias.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            names.sort_unstable();
+            return Err(Error::Conflict(names.join(", ")));
+        }
+        data.versions.remove(arn);
+        Ok(())
+    }
+}
+
+/// The key aliases are listed by: creation time, then name.
+fn alias_key(record: &AliasRecord) -> String {
+    format!("{:020}\u{0}{}", record.created_ms, record.name)
+}
+
+#[async_trait]
+impl Aliases for MemStore {
+    async fn create_alias(&self, record: AliasRecord, max_aliases: usize) -> Result<AliasCreated> {
+        let mut data = self.lock();
+        if !data.state_machines.contains_key(&record.state_machine_arn) {
+            return Err(Error::NotFound(record.state_machine_arn));
+        }
+        if let Some(existing) = data.aliases.get(&record.arn) {
+            let same =
+                existing.description == record.description && existing.routing == record.routing;
+            return Ok(if same {
+                AliasCreated::Existing(existing.clone())
+            } else {
+                AliasCreated::Different(existing.clone())
+            });
+        }
+        data.check_routes(&record.routing)?;
+        let count = data
+            .aliases
+            .values()
+            .filter(|alias| alias.state_machine_arn == record.state_machine_arn)
+            .count();
+        if count >= max_aliases {
+            return Ok(AliasCreated::QuotaExceeded);
+        }
+        data.aliases.insert(record.arn.clone(), record.clone());
+        Ok(AliasCreated::Created(record))
+    }
+
+    async fn get_alias(&self, arn: &str) -> Result<AliasRecord> {
+        self.lock()
+            .aliases
+            .get(arn)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+    }
+
+    async fn update_alias(&self, update: AliasUpdate) -> Result<AliasRecord> {
+        let mut data = self.lock();
+        if !data.aliases.contains_key(&update.arn) {
+            return Err(Error::NotFound(update.arn));
+        }
+        if let Some(routing) = &update.routing {
+            data.check_routes(routing)?;
+        }
+        let alias = data
+            .aliases
+            .get_mut(&update.arn)
+            .ok_or_else(|| Error::NotFound(update.arn.clone()))?;
+        if let Some(description) = update.description {
+            alias.description = Some(description);
+        }
+        if let Some(routing) = update.routing {
+            alias.routing = routing;
+        }
+        alias.updated_ms = update.updated_ms;
+        Ok(alias.clone())
+    }
+
+    async fn delete_alias(&self, arn: &str) -> Result<()> {
+        self.lock()
+            .aliases
+            .remove(arn)
+            .map(|_| ())
+            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+    }
+
+    async fn list_aliases(
+        &self,
+        state_machine_arn: &str,
+        version_arn: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<AliasRecord>> {
+        let data = self.lock();
+        let mut items: Vec<_> = data
+            .aliases
+            .values()
+            .filter(|alias| {
+                alias.state_machine_arn == state_machine_arn
+                    && version_arn.is_none_or(|version| {
+                        alias
+                            .routing
+                            .iter()
+                            .any(|route| route.version_arn == version)
+                    })
+            })
+            .map(|alias| (alias_key(alias), alias.clone()))
             .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(paginate(items.into_iter(), &page))
@@ -250,22 +467,29 @@ impl Executions for MemStore {
         page: PageRequest,
     ) -> Result<Page<ExecutionRecord>> {
         let data = self.lock();
-        let mut items: Vec<_> = data
-            .executions
-            .values()
-            .map(|execution| &execution.record)
-            .filter(|record| {
-                filter
-                    .state_machine_arn
-                    .as_ref()
-                    .is_none_or(|arn| *arn == record.state_machine_arn)
-                    && filter
-                        .status
+        let mut items: Vec<_> =
+            data.executions
+                .values()
+                .map(|execution| &execution.record)
+                .filter(|record| {
+                    filter
+                        .state_machine_arn
                         .as_ref()
-                        .is_none_or(|status| *status == record.status)
-            })
-            .map(|record| (execution_key(record), record.clone()))
-            .collect();
+                        .is_none_or(|arn| *arn == record.state_machine_arn)
+                        && filter
+                            .status
+                            .as_ref()
+                            .is_none_or(|status| *status == record.status)
+                        && filter.version_arn.as_ref().is_none_or(|arn| {
+                            record.state_machine_version_arn.as_ref() == Some(arn)
+                        })
+                        && filter
+                            .alias_arn
+                            .as_ref()
+                            .is_none_or(|arn| record.state_machine_alias_arn.as_ref() == Some(arn))
+                })
+                .map(|record| (execution_key(record), record.clone()))
+                .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(paginate(items.into_iter(), &page))
     }

@@ -10,8 +10,9 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use crate::{
-    ActivityRecord, Error, ExecutionEnd, ExecutionFilter, ExecutionRecord, JournalEntry, Page,
-    PageRequest, StateMachineRecord, StepCommit, Store, StoredEvent,
+    ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Error, ExecutionEnd, ExecutionFilter,
+    ExecutionRecord, JournalEntry, Page, PageRequest, PublishRequest, Published, Route,
+    StateMachineRecord, StepCommit, Store, StoredEvent,
 };
 
 const ACCOUNT: &str = "arn:aws:states:us-east-1:123456789012";
@@ -56,6 +57,8 @@ pub fn execution(machine: &str, name: &str, start_ms: i64) -> (ExecutionRecord, 
         start_ms,
         seed: 42,
         end: None,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
     };
     let first = StepCommit {
         execution_arn: arn,
@@ -123,6 +126,12 @@ pub async fn run_all(store: &dyn Store) {
     concurrent_steps_all_land(store).await;
     large_documents_round_trip(store).await;
     unicode_names_round_trip(store).await;
+    versions_publish_list_delete(store).await;
+    version_numbers_are_never_reused(store).await;
+    concurrent_publishes_get_distinct_numbers(store).await;
+    aliases_round_trip(store).await;
+    deleting_a_machine_deletes_versions_and_aliases(store).await;
+    executions_filter_by_version_and_alias(store).await;
 }
 
 /// Polls every future at once (the suite cannot spawn tasks: it has no runtime of its own),
@@ -568,6 +577,7 @@ async fn execution_rules(store: &dyn Store) {
             ExecutionFilter {
                 state_machine_arn: Some(machine.arn.clone()),
                 status: None,
+                ..ExecutionFilter::default()
             },
             PageRequest::default(),
         )
@@ -811,6 +821,7 @@ async fn executions_list_newest_first_with_filters(store: &dyn Store) {
     let by_machine = ExecutionFilter {
         state_machine_arn: Some(machine_arn.clone()),
         status: None,
+        ..ExecutionFilter::default()
     };
     let listed = check_paging(|page| store.list_executions(by_machine.clone(), page)).await;
     assert_eq!(names(&listed), ["e2", "e4", "e3", "e1", "e5"]);
@@ -826,6 +837,7 @@ async fn executions_list_newest_first_with_filters(store: &dyn Store) {
         let filter = ExecutionFilter {
             state_machine_arn: Some(machine_arn.clone()),
             status: Some(status.to_owned()),
+            ..ExecutionFilter::default()
         };
         let listed = check_paging(|page| store.list_executions(filter.clone(), page)).await;
         assert_eq!(names(&listed), expected, "{status}");
@@ -833,6 +845,7 @@ async fn executions_list_newest_first_with_filters(store: &dyn Store) {
     let nobody = ExecutionFilter {
         state_machine_arn: Some(state_machine("suite-lx-none").arn),
         status: None,
+        ..ExecutionFilter::default()
     };
     assert_eq!(
         store
@@ -863,6 +876,7 @@ async fn executions_list_newest_first_with_filters(store: &dyn Store) {
     let running = ExecutionFilter {
         state_machine_arn: None,
         status: Some("RUNNING".to_owned()),
+        ..ExecutionFilter::default()
     };
     let listed = check_paging(|page| store.list_executions(running.clone(), page)).await;
     assert!(listed.iter().all(|record| record.status == "RUNNING"));
@@ -1091,6 +1105,7 @@ async fn unicode_names_round_trip(store: &dyn Store) {
     let filter = ExecutionFilter {
         state_machine_arn: Some(machine.arn.clone()),
         status: Some("RUNNING".to_owned()),
+        ..ExecutionFilter::default()
     };
     let listed = all_pages(1, |page| store.list_executions(filter.clone(), page)).await;
     assert_eq!(listed, std::slice::from_ref(&record));
@@ -1111,4 +1126,431 @@ async fn unicode_names_round_trip(store: &dyn Store) {
     store.create_activity(upper.clone()).await.unwrap();
     store.create_activity(lower.clone()).await.unwrap();
     assert_eq!(store.get_activity(&upper.arn).await.unwrap(), upper);
+}
+
+/// A publish request for tests.
+pub fn publish(machine_arn: &str, expected: Option<&str>) -> PublishRequest {
+    PublishRequest {
+        state_machine_arn: machine_arn.to_owned(),
+        expected_revision_id: expected.map(str::to_owned),
+        description: None,
+        created_ms: 5_000,
+        max_versions: 1000,
+    }
+}
+
+fn created(published: Published) -> crate::VersionRecord {
+    match published {
+        Published::Created(version) => version,
+        other => panic!("not created: {other:?}"),
+    }
+}
+
+/// An alias record for tests.
+pub fn alias(
+    machine_arn: &str,
+    name: &str,
+    routing: &[(&str, u32)],
+    created_ms: i64,
+) -> AliasRecord {
+    AliasRecord {
+        arn: format!("{machine_arn}:{name}"),
+        state_machine_arn: machine_arn.to_owned(),
+        name: name.to_owned(),
+        description: Some("d".to_owned()),
+        routing: routing
+            .iter()
+            .map(|(version_arn, weight)| Route {
+                version_arn: (*version_arn).to_owned(),
+                weight: *weight,
+            })
+            .collect(),
+        created_ms,
+        updated_ms: created_ms,
+    }
+}
+
+/// Changes a machine's definition under a new revision.
+async fn revise(store: &dyn Store, machine: &mut StateMachineRecord, revision: &str) {
+    machine.revision_id = revision.to_owned();
+    machine.definition = format!(
+        r#"{{"Comment":"{revision}","StartAt":"P","States":{{"P":{{"Type":"Pass","End":true}}}}}}"#
+    );
+    store.update_state_machine(machine.clone()).await.unwrap();
+}
+
+async fn versions_publish_list_delete(store: &dyn Store) {
+    let mut machine = state_machine("suite-v-basic");
+    machine.revision_id = String::new();
+    store.create_state_machine(machine.clone()).await.unwrap();
+    assert!(matches!(
+        store
+            .publish_version(publish(&format!("{}x", machine.arn), None))
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    let mut request = publish(&machine.arn, Some(""));
+    request.description = Some("first".to_owned());
+    let v1 = created(store.publish_version(request).await.unwrap());
+    assert_eq!(v1.number, 1);
+    assert_eq!(v1.arn, format!("{}:1", machine.arn));
+    assert_eq!(v1.definition, machine.definition);
+    assert_eq!(v1.revision_id, "");
+    assert_eq!(v1.description.as_deref(), Some("first"));
+    assert_eq!(store.get_version(&v1.arn).await.unwrap(), v1);
+    // The same revision again is the same version, with or without an expected revision.
+    assert_eq!(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+        Published::Existing(v1.clone())
+    );
+    revise(store, &mut machine, "rev-2").await;
+    assert_eq!(
+        store
+            .publish_version(publish(&machine.arn, Some("")))
+            .await
+            .unwrap(),
+        Published::RevisionMismatch("rev-2".to_owned())
+    );
+    let v2 = created(
+        store
+            .publish_version(publish(&machine.arn, Some("rev-2")))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(v2.number, 2);
+    assert_eq!(v2.revision_id, "rev-2");
+    assert_eq!(v2.definition, machine.definition);
+    // Versions are immutable: a later revision leaves them alone.
+    revise(store, &mut machine, "rev-3").await;
+    assert_eq!(store.get_version(&v1.arn).await.unwrap(), v1);
+    let v3 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    let listed = check_paging(|page| {
+        let arn = machine.arn.clone();
+        Box::pin(async move { store.list_versions(&arn, page).await })
+    })
+    .await;
+    assert_eq!(listed, [v3.clone(), v2.clone(), v1.clone()]);
+    // The quota counts the versions there are.
+    let mut full = publish(&machine.arn, None);
+    full.max_versions = 3;
+    revise(store, &mut machine, "rev-4").await;
+    assert_eq!(
+        store.publish_version(full).await.unwrap(),
+        Published::QuotaExceeded
+    );
+    store.delete_version(&v2.arn).await.unwrap();
+    assert!(matches!(
+        store.delete_version(&v2.arn).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store.get_version(&v2.arn).await,
+        Err(Error::NotFound(_))
+    ));
+    let listed = all_pages(0, |page| {
+        let arn = machine.arn.clone();
+        Box::pin(async move { store.list_versions(&arn, page).await })
+    })
+    .await;
+    assert_eq!(listed, [v3, v1]);
+}
+
+async fn version_numbers_are_never_reused(store: &dyn Store) {
+    let mut machine = state_machine("suite-v-reuse");
+    store.create_state_machine(machine.clone()).await.unwrap();
+    let v1 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    revise(store, &mut machine, "rev-2").await;
+    let v2 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    store.delete_version(&v2.arn).await.unwrap();
+    store.delete_version(&v1.arn).await.unwrap();
+    revise(store, &mut machine, "rev-3").await;
+    let v3 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(v3.number, 3);
+    // Republishing a revision whose version was deleted makes a new number too.
+    revise(store, &mut machine, "rev-2").await;
+    let v4 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(v4.number, 4);
+}
+
+async fn concurrent_publishes_get_distinct_numbers(store: &dyn Store) {
+    let mut machines = Vec::new();
+    for index in 0..4 {
+        let machine = state_machine(&format!("suite-v-race-{index}"));
+        store.create_state_machine(machine.clone()).await.unwrap();
+        machines.push(machine);
+    }
+    // Each round changes every machine's revision, then publishes each twice at once.
+    for round in 0..5 {
+        for machine in &mut machines {
+            revise(store, machine, &format!("race-{round}")).await;
+        }
+        let futures: Vec<Pin<Box<dyn Future<Output = crate::Result<Published>> + Send + '_>>> =
+            machines
+                .iter()
+                .flat_map(|machine| [machine.arn.clone(), machine.arn.clone()])
+                .map(|arn| {
+                    Box::pin(async move { store.publish_version(publish(&arn, None)).await })
+                        as Pin<Box<dyn Future<Output = _> + Send>>
+                })
+                .collect();
+        let results = join_all(futures).await;
+        for pair in results.chunks(2) {
+            let outcomes: Vec<_> = pair.iter().map(|result| result.clone().unwrap()).collect();
+            let new = outcomes
+                .iter()
+                .filter(|outcome| matches!(outcome, Published::Created(_)))
+                .count();
+            assert_eq!(new, 1, "{outcomes:?}");
+        }
+    }
+    for machine in &machines {
+        let versions = all_pages(0, |page| {
+            let arn = machine.arn.clone();
+            Box::pin(async move { store.list_versions(&arn, page).await })
+        })
+        .await;
+        let numbers: Vec<u64> = versions.iter().map(|version| version.number).collect();
+        assert_eq!(numbers, [5, 4, 3, 2, 1]);
+        for version in &versions {
+            assert!(version.definition.contains(&version.revision_id));
+        }
+    }
+}
+
+async fn aliases_round_trip(store: &dyn Store) {
+    let mut machine = state_machine("suite-a-basic");
+    store.create_state_machine(machine.clone()).await.unwrap();
+    let v1 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    revise(store, &mut machine, "rev-2").await;
+    let v2 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    let main = alias(&machine.arn, "main", &[(&v1.arn, 100)], 6_000);
+    assert_eq!(
+        store.create_alias(main.clone(), 100).await.unwrap(),
+        AliasCreated::Created(main.clone())
+    );
+    assert_eq!(
+        store.create_alias(main.clone(), 100).await.unwrap(),
+        AliasCreated::Existing(main.clone())
+    );
+    let other = AliasRecord {
+        description: None,
+        ..main.clone()
+    };
+    assert_eq!(
+        store.create_alias(other, 100).await.unwrap(),
+        AliasCreated::Different(main.clone())
+    );
+    assert!(matches!(
+        store
+            .create_alias(
+                alias(
+                    &machine.arn,
+                    "ghost",
+                    &[(&format!("{}:99", machine.arn), 100)],
+                    6_000
+                ),
+                100
+            )
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .create_alias(alias(&machine.arn, "late", &[(&v1.arn, 100)], 6_500), 1)
+            .await
+            .unwrap(),
+        AliasCreated::QuotaExceeded
+    );
+    let beta = alias(&machine.arn, "beta", &[(&v1.arn, 50), (&v2.arn, 50)], 7_000);
+    store.create_alias(beta.clone(), 100).await.unwrap();
+    assert_eq!(store.get_alias(&main.arn).await.unwrap(), main);
+    // Versions an alias routes to cannot be deleted; the conflict names the aliases.
+    assert_eq!(
+        store.delete_version(&v1.arn).await,
+        Err(Error::Conflict("beta, main".to_owned()))
+    );
+    let listed = check_paging(|page| {
+        let arn = machine.arn.clone();
+        Box::pin(async move { store.list_aliases(&arn, None, page).await })
+    })
+    .await;
+    assert_eq!(listed, [main.clone(), beta.clone()]);
+    let to_v2 = all_pages(0, |page| {
+        let arn = machine.arn.clone();
+        let version = v2.arn.clone();
+        Box::pin(async move { store.list_aliases(&arn, Some(&version), page).await })
+    })
+    .await;
+    assert_eq!(to_v2, std::slice::from_ref(&beta));
+    let updated = store
+        .update_alias(AliasUpdate {
+            arn: main.arn.clone(),
+            description: Some("new".to_owned()),
+            routing: None,
+            updated_ms: 8_000,
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.description.as_deref(), Some("new"));
+    assert_eq!(updated.routing, main.routing);
+    assert_eq!(updated.created_ms, 6_000);
+    assert_eq!(updated.updated_ms, 8_000);
+    let updated = store
+        .update_alias(AliasUpdate {
+            arn: main.arn.clone(),
+            description: None,
+            routing: Some(vec![Route {
+                version_arn: v2.arn.clone(),
+                weight: 100,
+            }]),
+            updated_ms: 9_000,
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.description.as_deref(), Some("new"));
+    assert_eq!(store.get_alias(&main.arn).await.unwrap(), updated);
+    assert!(matches!(
+        store
+            .update_alias(AliasUpdate {
+                arn: format!("{}:nobody", machine.arn),
+                description: Some("x".to_owned()),
+                routing: None,
+                updated_ms: 9_000,
+            })
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    store.delete_alias(&beta.arn).await.unwrap();
+    assert!(matches!(
+        store.delete_alias(&beta.arn).await,
+        Err(Error::NotFound(_))
+    ));
+    store.delete_version(&v1.arn).await.unwrap();
+}
+
+async fn deleting_a_machine_deletes_versions_and_aliases(store: &dyn Store) {
+    let machine = state_machine("suite-a-gone");
+    store.create_state_machine(machine.clone()).await.unwrap();
+    let v1 = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    let main = alias(&machine.arn, "main", &[(&v1.arn, 100)], 6_000);
+    store.create_alias(main.clone(), 100).await.unwrap();
+    store.delete_state_machine(&machine.arn).await.unwrap();
+    assert!(matches!(
+        store.get_version(&v1.arn).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store.get_alias(&main.arn).await,
+        Err(Error::NotFound(_))
+    ));
+    // A machine created again under the name starts again at 1.
+    store.create_state_machine(machine.clone()).await.unwrap();
+    let again = created(
+        store
+            .publish_version(publish(&machine.arn, None))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(again.number, 1);
+    assert!(
+        store
+            .list_aliases(&machine.arn, None, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+async fn executions_filter_by_version_and_alias(store: &dyn Store) {
+    let machine = "suite-x-versions";
+    let machine_arn = state_machine(machine).arn;
+    let version_arn = format!("{machine_arn}:1");
+    let alias_arn = format!("{machine_arn}:main");
+    let mut expected_version = Vec::new();
+    let mut expected_alias = Vec::new();
+    for index in 0..6 {
+        let (mut record, first) = execution(machine, &format!("e{index}"), 10_000 + index);
+        if index % 3 != 0 {
+            record.state_machine_version_arn = Some(version_arn.clone());
+        }
+        if index % 3 == 2 {
+            record.state_machine_alias_arn = Some(alias_arn.clone());
+        }
+        store.create_execution(record.clone(), first).await.unwrap();
+        assert_eq!(store.get_execution(&record.arn).await.unwrap(), record);
+        if record.state_machine_version_arn.is_some() {
+            expected_version.insert(0, record.clone());
+        }
+        if record.state_machine_alias_arn.is_some() {
+            expected_alias.insert(0, record.clone());
+        }
+    }
+    let by_version = ExecutionFilter {
+        state_machine_arn: Some(machine_arn.clone()),
+        version_arn: Some(version_arn),
+        ..ExecutionFilter::default()
+    };
+    let listed = check_paging(|page| store.list_executions(by_version.clone(), page)).await;
+    assert_eq!(listed, expected_version);
+    let by_alias = ExecutionFilter {
+        state_machine_arn: Some(machine_arn.clone()),
+        alias_arn: Some(alias_arn),
+        ..ExecutionFilter::default()
+    };
+    let listed = check_paging(|page| store.list_executions(by_alias.clone(), page)).await;
+    assert_eq!(listed, expected_alias);
+    let all = ExecutionFilter {
+        state_machine_arn: Some(machine_arn),
+        ..ExecutionFilter::default()
+    };
+    assert_eq!(
+        check_paging(|page| store.list_executions(all.clone(), page))
+            .await
+            .len(),
+        6
+    );
 }

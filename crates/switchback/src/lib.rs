@@ -4,9 +4,11 @@
 //! - [`local`] runs one execution in this process (`switchback run`, the conformance runner);
 //! - [`conformance`] replays a LocalStack-format corpus recorded against AWS;
 //! - [`locate`] maps a JSON pointer to the bytes of a definition, to underline problems;
-//! - [`serve`] runs the Step Functions API server on the embedded SQLite store.
+//! - [`serve`] runs the Step Functions API server on the embedded SQLite store;
+//! - [`versions`] prints a state machine's versions and aliases as tables.
 
 pub mod conformance;
 pub mod local;
 pub mod locate;
 pub mod serve;
+pub mod versions;

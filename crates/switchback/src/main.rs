@@ -77,6 +77,22 @@ enum Command {
         #[arg(long)]
         history: bool,
     },
+    /// Show a state machine's published versions, and the aliases routing to each.
+    Versions {
+        /// The state machine: its name or ARN.
+        state_machine: String,
+        /// The server's data directory.
+        #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
+        data_dir: PathBuf,
+    },
+    /// Show a state machine's aliases and how each routes executions among versions.
+    Aliases {
+        /// The state machine: its name or ARN.
+        state_machine: String,
+        /// The server's data directory.
+        #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
+        data_dir: PathBuf,
+    },
     /// Replay a LocalStack-format corpus (manifest.json, templates, snapshots) through the engine.
     Conformance {
         /// The corpus folder (the one holding manifest.json).
@@ -137,6 +153,14 @@ fn main() -> ExitCode {
             history,
         } => run_command(&definition, &input, time_scale, history),
         Command::Conformance { corpus, ports } => conformance_command(&corpus, ports.as_deref()),
+        Command::Versions {
+            state_machine,
+            data_dir,
+        } => table_command(&data_dir, &state_machine, false),
+        Command::Aliases {
+            state_machine,
+            data_dir,
+        } => table_command(&data_dir, &state_machine, true),
     };
     match result {
         Ok(code) => code,
@@ -297,6 +321,27 @@ fn run_command(path: &Path, input: &str, time_scale: f64, history: bool) -> Resu
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `switchback versions` and `switchback aliases`.
+fn table_command(data_dir: &Path, state_machine: &str, aliases: bool) -> Result<ExitCode> {
+    if !data_dir.join(store_sqlite::FILE_NAME).exists() {
+        anyhow::bail!("no Switchback data in {}", data_dir.display());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(async {
+        let store = store_sqlite::SqliteStore::open(data_dir)?;
+        if aliases {
+            switchback::versions::aliases_report(&store, state_machine).await
+        } else {
+            switchback::versions::versions_report(&store, state_machine).await
+        }
+    })?;
+    print!("{report}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn conformance_command(corpus: &Path, ports: Option<&Path>) -> Result<ExitCode> {
