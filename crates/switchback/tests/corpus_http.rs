@@ -1,7 +1,8 @@
 //! Replays the shared LocalStack corpus (recorded against AWS) through a real `switchback serve`
 //! with the AWS SDK for Rust: the same `execution-history` entries the in-process runner runs
-//! (`switchback::conformance::prepare_history` chooses and skips them), now through the wire,
-//! the durable runtime and its scaled timers.
+//! (`switchback::conformance::prepare_history` chooses and skips them, with the project's ports
+//! of the templates that tests changed in code), now through the wire, the durable runtime and
+//! its scaled timers.
 //!
 //! For each entry: CreateStateMachine with the template (JSON5 read as JSON), StartExecution
 //! with each recorded input as text, DescribeExecution until the end, then GetExecutionHistory,
@@ -26,12 +27,12 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use common::{Server, shared};
 use serde_json::Value;
 use switchback::conformance::{
-    self, HistoryCase, Observed, PlannedExecution, Prepared, Snapshots, Verdict,
+    self, HistoryCase, Observed, PlannedExecution, Ports, Prepared, Snapshots, Verdict,
 };
 use tempfile::TempDir;
 
 /// Raise this as the engine learns more; never lower it. The in-process runner's floor.
-const EXECUTION_HISTORY_FLOOR: usize = 75;
+const EXECUTION_HISTORY_FLOOR: usize = 87;
 
 /// The account id the recordings show.
 const ACCOUNT: &str = "111111111111";
@@ -229,8 +230,13 @@ async fn run_case(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_localstack_corpus_over_http() {
     let corpus = shared("conformance/localstack");
+    let ports = Ports::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/conformance/localstack-ports.json"),
+    )
+    .expect("the ports load");
     // What the in-process runner passes: every one of those must pass here too.
-    let in_process = conformance::run_corpus(&corpus).expect("the corpus loads");
+    let in_process = conformance::run_corpus_with(&corpus, &ports).expect("the corpus loads");
     let passed_in_process: BTreeSet<String> = in_process
         .entries
         .iter()
@@ -255,7 +261,7 @@ async fn shared_localstack_corpus_over_http() {
             continue;
         }
         let key = entry.get("key").and_then(Value::as_str).unwrap_or_default();
-        let result = match conformance::prepare_history(&corpus, entry, &mut snapshots) {
+        let result = match conformance::prepare_history(&corpus, entry, &mut snapshots, &ports) {
             Ok(Prepared::Skip(_)) => {
                 skipped += 1;
                 continue;
