@@ -768,3 +768,144 @@ async fn sigterm_stops_cleanly_and_data_survives_a_restart() {
     assert_eq!(described.status(), &ExecutionStatus::Succeeded);
     assert_eq!(described.output(), Some(r#"{"type":"B"}"#));
 }
+
+/// Seconds since the epoch, now.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[tokio::test]
+async fn validation_activities_stop_and_timestamps() {
+    let data = TempDir::new().unwrap();
+    let server = server(&data);
+    let client = server.client();
+    let before = now_secs();
+
+    let valid = client
+        .validate_state_machine_definition()
+        .definition(choice().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(valid.result().as_str(), "OK");
+    assert!(valid.diagnostics().is_empty());
+    let broken = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}});
+    let invalid = client
+        .validate_state_machine_definition()
+        .definition(broken.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.result().as_str(), "FAIL");
+    let diagnostic = &invalid.diagnostics()[0];
+    assert_eq!(diagnostic.severity().as_str(), "ERROR");
+    assert_eq!(diagnostic.code(), "MISSING_TRANSITION_TARGET");
+    assert_eq!(diagnostic.location(), Some("/States/A/Next"));
+
+    // Activities: describe, list, a failed task, a heartbeat, delete.
+    let activity = client
+        .create_activity()
+        .name("chores")
+        .send()
+        .await
+        .unwrap();
+    let activity_arn = activity.activity_arn();
+    let created = activity.creation_date().secs();
+    assert!(
+        (before - 1..=now_secs() + 1).contains(&created),
+        "creationDate {created} is not now ({before})"
+    );
+    let described = client
+        .describe_activity()
+        .activity_arn(activity_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.name(), "chores");
+    assert_eq!(described.creation_date().secs(), created);
+    let listed = client.list_activities().send().await.unwrap();
+    assert_eq!(listed.activities().len(), 1);
+    assert_eq!(listed.activities()[0].activity_arn(), activity_arn);
+
+    let definition = json!({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": activity_arn, "HeartbeatSeconds": 600, "End": true}}});
+    let machine = create(&client, "chores", &definition.to_string()).await;
+    let execution = start(&client, &machine, "failing", "{}").await;
+    let task = client
+        .get_activity_task()
+        .activity_arn(activity_arn)
+        .send()
+        .await
+        .unwrap();
+    let token = task.task_token().expect("a task");
+    client
+        .send_task_heartbeat()
+        .task_token(token)
+        .send()
+        .await
+        .unwrap();
+    client
+        .send_task_failure()
+        .task_token(token)
+        .error("Broken")
+        .cause("the worker gave up")
+        .send()
+        .await
+        .unwrap();
+    let described = wait_done(&client, &execution).await;
+    assert_eq!(described.status(), &ExecutionStatus::Failed);
+    assert_eq!(described.error(), Some("Broken"));
+    assert_eq!(described.cause(), Some("the worker gave up"));
+    let started = described.start_date().secs();
+    assert!((before - 1..=now_secs() + 1).contains(&started));
+    let stopped = described.stop_date().expect("a stop date").secs();
+    assert!(stopped >= started);
+    let for_execution = client
+        .describe_state_machine_for_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(for_execution.state_machine_arn(), machine);
+    assert_eq!(
+        serde_json::from_str::<Value>(for_execution.definition()).unwrap(),
+        definition
+    );
+
+    // StopExecution on a waiting execution.
+    let waiting = start(&client, &machine, "stopped", "{}").await;
+    client
+        .stop_execution()
+        .execution_arn(&waiting)
+        .error("Halt")
+        .cause("by the test")
+        .send()
+        .await
+        .unwrap();
+    let described = client
+        .describe_execution()
+        .execution_arn(&waiting)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.status(), &ExecutionStatus::Aborted);
+    assert_eq!(described.error(), Some("Halt"));
+    assert_eq!(described.cause(), Some("by the test"));
+
+    client
+        .delete_activity()
+        .activity_arn(activity_arn)
+        .send()
+        .await
+        .unwrap();
+    let error = client
+        .describe_activity()
+        .activity_arn(activity_arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("ActivityDoesNotExist"), "{error:?}");
+}
