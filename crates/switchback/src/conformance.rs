@@ -94,6 +94,20 @@ impl fmt::Display for Report {
     }
 }
 
+/// Reads the `entries` of the corpus's `manifest.json`.
+pub fn manifest_entries(dir: &Path) -> Result<Vec<Value>> {
+    let manifest_path = dir.join("manifest.json");
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", manifest_path.display()))?;
+    match manifest.get("entries") {
+        Some(Value::Array(entries)) => Ok(entries.clone()),
+        _ => bail!("{} has no `entries` array", manifest_path.display()),
+    }
+}
+
 /// Ports of entries whose test changed the template in code: per entry key, text replacements
 /// that turn the template file into the definition the test created (worked out from the test's
 /// parameters and the recorded history).
@@ -149,19 +163,10 @@ pub fn run_corpus(dir: &Path) -> Result<Report> {
 
 /// Runs every supported entry of the corpus in `dir`, with ports for changed templates.
 pub fn run_corpus_with(dir: &Path, ports: &Ports) -> Result<Report> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest: Value = serde_json::from_str(
-        &std::fs::read_to_string(&manifest_path)
-            .with_context(|| format!("cannot read {}", manifest_path.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", manifest_path.display()))?;
-    let entries = manifest
-        .get("entries")
-        .and_then(Value::as_array)
-        .with_context(|| format!("{} has no `entries` array", manifest_path.display()))?;
-    let mut snapshots: HashMap<PathBuf, Value> = HashMap::new();
+    let entries = manifest_entries(dir)?;
+    let mut snapshots = Snapshots::default();
     let mut report = Report::default();
-    for entry in entries {
+    for entry in &entries {
         let key = entry.get("key").and_then(Value::as_str).unwrap_or_default();
         let kind = entry
             .get("kind")
@@ -183,11 +188,12 @@ pub fn run_corpus_with(dir: &Path, ports: &Ports) -> Result<Report> {
     Ok(report)
 }
 
-fn recorded<'a>(
-    dir: &Path,
-    entry: &Value,
-    snapshots: &'a mut HashMap<PathBuf, Value>,
-) -> Result<&'a Value> {
+/// The snapshot files read so far, by path: entries share them.
+#[derive(Debug, Default)]
+pub struct Snapshots(HashMap<PathBuf, Value>);
+
+fn recorded<'a>(dir: &Path, entry: &Value, snapshots: &'a mut Snapshots) -> Result<&'a Value> {
+    let snapshots = &mut snapshots.0;
     let file = entry
         .get("snapshot_file")
         .and_then(Value::as_str)
@@ -320,13 +326,74 @@ fn has_placeholder(value: &Value) -> bool {
     }
 }
 
-fn run_entry(
+/// One execution of an `execution-history` entry: what to send, and what AWS answered.
+#[derive(Debug, Clone)]
+pub struct PlannedExecution {
+    /// The snapshot key of its recorded history (`get_execution_history`, `exec_hist_resp_1`,
+    /// ...); `reverseOrder[True]` in it means the history was read newest first.
+    pub match_key: String,
+    /// The input.
+    pub input: Value,
+    /// The exact text to send, when the recording gave the input as text; otherwise the input
+    /// is sent as compact JSON (no input at all when the entry gave none: then `input` is `{}`).
+    pub input_text: Option<String>,
+    /// True when the entry gave no input.
+    pub no_input: bool,
+    /// The manifest's summary of the execution: `status`, `output`, `error`, `cause`.
+    pub summary: Value,
+    /// The recorded history events, when the snapshot holds them for `match_key`.
+    pub events: Option<Vec<Value>>,
+}
+
+impl PlannedExecution {
+    /// True when the recorded history was read newest first.
+    pub fn reverse_order(&self) -> bool {
+        self.match_key.contains("reverseOrder[True]")
+    }
+
+    /// The text to send as the execution input (`None`: send no input).
+    pub fn input_to_send(&self) -> Option<String> {
+        if self.no_input {
+            return None;
+        }
+        Some(
+            self.input_text
+                .clone()
+                .unwrap_or_else(|| self.input.to_string()),
+        )
+    }
+}
+
+/// An `execution-history` entry ready to run: the definition, and the executions to start on it
+/// in order.
+#[derive(Debug, Clone)]
+pub struct HistoryCase {
+    /// The definition as JSON (the template is JSON5).
+    pub definition: Value,
+    /// The typed machine.
+    pub machine: Arc<StateMachine>,
+    /// The executions, in the order the recording started them.
+    pub executions: Vec<PlannedExecution>,
+}
+
+/// What to do with an `execution-history` entry.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// Run it.
+    Run(HistoryCase),
+    /// Do not: it needs the named feature, or its recording cannot be replayed.
+    Skip(String),
+}
+
+/// Decides whether an `execution-history` entry can run, and if so reads what it needs: the
+/// selection and skip rules every replay (in process or over HTTP) shares. An entry whose test
+/// changed the template in code runs when `ports` has its port.
+pub fn prepare_history(
     dir: &Path,
     entry: &Value,
-    kind: &str,
-    snapshots: &mut HashMap<PathBuf, Value>,
+    snapshots: &mut Snapshots,
     ports: &Ports,
-) -> Result<Verdict> {
+) -> Result<Prepared> {
     let template = entry
         .get("templates")
         .and_then(Value::as_array)
@@ -334,9 +401,6 @@ fn run_entry(
         .and_then(Value::as_str)
         .context("the entry names no template")?;
     let mut template_text = read_template(&dir.join(template))?;
-    if kind == "choice-cases" {
-        return run_choice_cases(dir, entry, &template_text, snapshots);
-    }
     let mutated = entry
         .get("template_mutated_in_test_code")
         .and_then(Value::as_bool)
@@ -350,7 +414,7 @@ fn run_entry(
         match ports.apply(key, &template_text) {
             Some(ported) => template_text = ported,
             None => {
-                return Ok(Verdict::Skipped(
+                return Ok(Prepared::Skip(
                     "the test changed the template in code (not ported)".to_owned(),
                 ));
             }
@@ -359,7 +423,7 @@ fn run_entry(
     let definition = parse_json5(&template_text)?;
     let machine = Arc::new(build(&definition)?);
     if let Some(reason) = missing_feature(&machine) {
-        return Ok(Verdict::Skipped(reason));
+        return Ok(Prepared::Skip(reason));
     }
     let executions = entry
         .get("executions")
@@ -368,19 +432,19 @@ fn run_entry(
     for execution in executions {
         match execution.get("status").and_then(Value::as_str) {
             Some("NOT_TERMINAL_IN_SNAPSHOT") => {
-                return Ok(Verdict::Skipped(
+                return Ok(Prepared::Skip(
                     "the recording did not wait for the execution to end".to_owned(),
                 ));
             }
             Some("ABORTED") => {
-                return Ok(Verdict::Skipped(
+                return Ok(Prepared::Skip(
                     "the test stopped the execution through the API (issue 3)".to_owned(),
                 ));
             }
             _ => {}
         }
         if execution.get("input").is_some_and(has_placeholder) {
-            return Ok(Verdict::Skipped(
+            return Ok(Prepared::Skip(
                 "the recorded input was normalised (dates), so it cannot be sent again".to_owned(),
             ));
         }
@@ -388,84 +452,173 @@ fn run_entry(
             .get("output")
             .is_some_and(|output| output.to_string().contains("RandomNumberGenerated"))
         {
-            return Ok(Verdict::Skipped(
+            return Ok(Prepared::Skip(
                 "the test replaced random numbers in the recording".to_owned(),
             ));
         }
     }
-    let content = recorded(dir, entry, snapshots)?.clone();
-    for (index, execution) in executions.iter().enumerate() {
+    let content = recorded(dir, entry, snapshots)?;
+    let mut planned = Vec::new();
+    for execution in executions {
         let match_key = execution
             .get("match_key")
             .and_then(Value::as_str)
-            .unwrap_or("get_execution_history");
+            .unwrap_or("get_execution_history")
+            .to_owned();
         let (input, input_text) = execution_input(execution.get("input"))?;
-        let mut outcome = execute(&machine, input, input_text, index);
-        if match_key.contains("reverseOrder[True]") {
-            outcome.history.reverse();
-        }
-        if let Err(reason) = check_quick(execution, &outcome) {
-            bail!("execution {index}: {reason}");
-        }
-        let Some(expected) = content.get(match_key).and_then(|value| value.get("events")) else {
-            continue;
+        let events = match content
+            .get(&match_key)
+            .and_then(|value| value.get("events"))
+        {
+            Some(Value::Array(events)) => Some(events.clone()),
+            Some(_) => bail!("recorded events are not a list"),
+            None => None,
         };
-        let expected = expected
-            .as_array()
-            .context("recorded events are not a list")?;
-        if let Err(reason) = compare_events(expected, &outcome.history) {
-            bail!("execution {index} ({match_key}): {reason}");
+        planned.push(PlannedExecution {
+            match_key,
+            input,
+            input_text,
+            no_input: execution.get("input").is_none(),
+            summary: execution.clone(),
+            events,
+        });
+    }
+    Ok(Prepared::Run(HistoryCase {
+        definition,
+        machine,
+        executions: planned,
+    }))
+}
+
+fn run_entry(
+    dir: &Path,
+    entry: &Value,
+    kind: &str,
+    snapshots: &mut Snapshots,
+    ports: &Ports,
+) -> Result<Verdict> {
+    if kind == "choice-cases" {
+        let template = entry
+            .get("templates")
+            .and_then(Value::as_array)
+            .and_then(|templates| templates.first())
+            .and_then(Value::as_str)
+            .context("the entry names no template")?;
+        let template_text = read_template(&dir.join(template))?;
+        return run_choice_cases(dir, entry, &template_text, snapshots);
+    }
+    let case = match prepare_history(dir, entry, snapshots, ports)? {
+        Prepared::Run(case) => case,
+        Prepared::Skip(reason) => return Ok(Verdict::Skipped(reason)),
+    };
+    for (index, execution) in case.executions.iter().enumerate() {
+        let outcome = execute(
+            &case.machine,
+            execution.input.clone(),
+            execution.input_text.clone(),
+            index,
+        );
+        let observed = Observed::from_outcome(&outcome, execution.reverse_order());
+        if let Err(reason) = check_execution(execution, &observed) {
+            bail!("execution {index}{reason}");
         }
     }
     Ok(Verdict::Passed)
 }
 
+/// What an execution did, seen from outside: its end and its history, normalised the way the
+/// recordings were ([`normalise`]).
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// `SUCCEEDED`, `FAILED`, ...
+    pub status: String,
+    /// The error of a failed, timed-out or aborted execution.
+    pub error: Option<String>,
+    /// The cause of a failed, timed-out or aborted execution.
+    pub cause: Option<String>,
+    /// The output of a succeeded execution, normalised.
+    pub output: Option<Value>,
+    /// The history events in the order they were read, normalised.
+    pub events: Vec<Value>,
+}
+
+impl Observed {
+    /// The view of an in-process run; `reverse` lists the events newest first.
+    pub fn from_outcome(outcome: &local::Outcome, reverse: bool) -> Observed {
+        let (error, cause) = match &outcome.status {
+            Status::Failed { error, cause }
+            | Status::TimedOut { error, cause }
+            | Status::Aborted { error, cause } => (error.clone(), cause.clone()),
+            _ => (None, None),
+        };
+        let mut events: Vec<Value> = outcome.history.iter().map(normalise_event).collect();
+        // The output as the history shows it, normalised as the recording was.
+        let output = match &outcome.status {
+            Status::Succeeded { .. } => events
+                .iter()
+                .rev()
+                .find(|event| event.get("type") == Some(&Value::from("ExecutionSucceeded")))
+                .and_then(|event| {
+                    event
+                        .get("executionSucceededEventDetails")
+                        .and_then(|details| details.get("output"))
+                        .cloned()
+                }),
+            _ => None,
+        };
+        if reverse {
+            events.reverse();
+        }
+        Observed {
+            status: outcome.status.as_str().to_owned(),
+            error,
+            cause,
+            output,
+            events,
+        }
+    }
+}
+
+/// Compares one execution with the recording: the manifest's summary (status, output, error,
+/// cause), then the history when the snapshot holds it. The error names what differed, after
+/// a `: ` (or ` (<match key>): ` for the history).
+pub fn check_execution(expected: &PlannedExecution, observed: &Observed) -> Result<(), String> {
+    check_quick(&expected.summary, observed).map_err(|reason| format!(": {reason}"))?;
+    if let Some(events) = &expected.events {
+        compare_events(events, &observed.events)
+            .map_err(|reason| format!(" ({}): {reason}", expected.match_key))?;
+    }
+    Ok(())
+}
+
 /// Compares status, output, error and cause with the manifest's summary of the execution.
-fn check_quick(expected: &Value, outcome: &local::Outcome) -> Result<(), String> {
+fn check_quick(expected: &Value, observed: &Observed) -> Result<(), String> {
     if let Some(status) = expected.get("status").and_then(Value::as_str)
-        && status != outcome.status.as_str()
+        && status != observed.status
     {
-        let detail = match &outcome.status {
-            Status::Failed { error, cause } => format!(
+        let detail = if observed.status == "FAILED" {
+            format!(
                 " ({}: {})",
-                error.as_deref().unwrap_or(""),
-                cause.as_deref().unwrap_or("")
-            ),
-            _ => String::new(),
+                observed.error.as_deref().unwrap_or(""),
+                observed.cause.as_deref().unwrap_or("")
+            )
+        } else {
+            String::new()
         };
         return Err(format!(
             "status {} where AWS gave {status}{detail}",
-            outcome.status.as_str()
+            observed.status
         ));
     }
-    let (error, cause) = match &outcome.status {
-        Status::Failed { error, cause }
-        | Status::TimedOut { error, cause }
-        | Status::Aborted { error, cause } => (error.clone(), cause.clone()),
-        _ => (None, None),
-    };
-    for (name, ours) in [("error", error), ("cause", cause)] {
+    for (name, ours) in [("error", &observed.error), ("cause", &observed.cause)] {
         if let Some(theirs) = expected.get(name)
             && !matches_recorded(theirs, &Value::String(ours.clone().unwrap_or_default()))
         {
             return Err(format!("{name} {ours:?} where AWS gave {theirs}"));
         }
     }
-    if let (Some(theirs), Status::Succeeded { .. }) = (expected.get("output"), &outcome.status) {
-        // The output as the history shows it, normalised as the recording was.
-        let ours = outcome
-            .history
-            .iter()
-            .rev()
-            .find(|event| event.event_type == "ExecutionSucceeded")
-            .map(normalise_event)
-            .and_then(|event| {
-                event
-                    .get("executionSucceededEventDetails")
-                    .and_then(|details| details.get("output"))
-                    .cloned()
-            })
-            .unwrap_or(Value::Null);
+    if let (Some(theirs), "SUCCEEDED") = (expected.get("output"), observed.status.as_str()) {
+        let ours = observed.output.clone().unwrap_or(Value::Null);
         if !matches_recorded(theirs, &ours) {
             return Err(format!("output {ours} where AWS gave {theirs}"));
         }
@@ -476,26 +629,27 @@ fn check_quick(expected: &Value, outcome: &local::Outcome) -> Result<(), String>
 /// Normalises one of our events the way the recordings were normalised.
 fn normalise_event(event: &HistoryEvent) -> Value {
     let mut json = event.to_json();
-    normalise_strings(&mut json);
+    normalise(&mut json);
     json
 }
 
-fn normalise_strings(value: &mut Value) {
+/// Normalises a response the way the recordings were: a string that starts with `{` and parses
+/// as a JSON object becomes that object (the `input` and `output` of events and executions).
+pub fn normalise(value: &mut Value) {
     match value {
         Value::String(text) if text.starts_with('{') => {
             if let Ok(parsed @ Value::Object(_)) = serde_json::from_str::<Value>(text) {
                 *value = parsed;
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(normalise_strings),
-        Value::Object(object) => object.values_mut().for_each(normalise_strings),
+        Value::Array(items) => items.iter_mut().for_each(normalise),
+        Value::Object(object) => object.values_mut().for_each(normalise),
         _ => {}
     }
 }
 
-/// Compares our history with the recorded one.
-fn compare_events(expected: &[Value], ours: &[HistoryEvent]) -> Result<(), String> {
-    let ours: Vec<Value> = ours.iter().map(normalise_event).collect();
+/// Compares our history (normalised events, in the order read) with the recorded one.
+pub fn compare_events(expected: &[Value], ours: &[Value]) -> Result<(), String> {
     let ordered = expected
         .iter()
         .all(|event| event.get("id").is_some_and(Value::is_u64));
@@ -672,7 +826,7 @@ fn run_choice_cases(
     dir: &Path,
     entry: &Value,
     template_text: &str,
-    snapshots: &mut HashMap<PathBuf, Value>,
+    snapshots: &mut Snapshots,
 ) -> Result<Verdict> {
     let substitutions = entry
         .get("substitutions")
