@@ -295,10 +295,9 @@ async fn the_heartbeat_of_a_task_started_before_a_crash_is_armed_again() {
     assert_eq!(second.recover().await.unwrap(), 1);
     let record = wait_for_end(&store, &arn("silent")).await;
     assert_eq!(record.status, "FAILED");
-    assert_eq!(
-        record.end.unwrap().error.as_deref(),
-        Some("States.HeartbeatTimeout")
-    );
+    // A missed heartbeat is recorded as `States.Timeout` (`States.HeartbeatTimeout` is only a
+    // name for Retry and Catch to match on).
+    assert_eq!(record.end.unwrap().error.as_deref(), Some("States.Timeout"));
     let types = event_types(&store, &arn("silent")).await;
     assert_eq!(types.iter().filter(|t| *t == "ActivityTimedOut").count(), 1);
 }
