@@ -354,7 +354,7 @@ fn plan_document(
             }
         };
         let identity = match &spec {
-            Some(spec) => managed_identity(id, spec, &resolver),
+            Some(spec) => managed_identity(id, spec),
             None => placeholder_identity(id, &kind),
         };
         resolver.identities.insert(id.clone(), identity);
@@ -717,7 +717,7 @@ fn placeholder_identity(id: &str, kind: &str) -> Identity {
     }
 }
 
-fn managed_identity(id: &str, spec: &Spec, resolver: &Resolver) -> Identity {
+fn managed_identity(id: &str, spec: &Spec) -> Identity {
     let mut identity = Identity {
         resource_type: spec.resource_type().to_owned(),
         managed: true,
@@ -760,7 +760,6 @@ fn managed_identity(id: &str, spec: &Spec, resolver: &Resolver) -> Identity {
             group.name.clone()
         }
     };
-    let _ = resolver;
     identity.reference = reference;
     identity
 }
