@@ -21,6 +21,7 @@
 //!   Times are BIGINT epoch milliseconds and documents TEXT, and the SQL uses `$1` placeholders,
 //!   so that a PostgreSQL backend can share much of it.
 
+mod deployments;
 mod migrate;
 mod read;
 mod versions;
@@ -34,10 +35,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use store::{
-    Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, Error,
-    ExecutionFilter, ExecutionRecord, Executions, JournalEntry, Page, PageRequest, PublishRequest,
-    Published, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags, VersionRecord,
-    Versions,
+    Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, DeploymentCommit,
+    DeploymentFilter, DeploymentRecord, Deployments, Error, ExecutionFilter, ExecutionRecord,
+    Executions, JournalEntry, Page, PageRequest, PublishRequest, Published, StateMachineRecord,
+    StateMachines, StepCommit, StoredEvent, Tags, VersionRecord, Versions,
 };
 
 pub use migrate::SCHEMA_VERSION;
@@ -399,6 +400,46 @@ impl Aliases for SqliteStore {
                 versions::list_aliases(connection, &arn, version.as_deref(), &page)
             })
             .await
+    }
+}
+
+#[async_trait]
+impl Deployments for SqliteStore {
+    async fn create_deployment(&self, first: DeploymentCommit) -> store::Result<()> {
+        self.writer
+            .write(Write::Deployment(Box::new(
+                deployments::DeploymentWrite::Create(first),
+            )))
+            .await
+    }
+
+    async fn commit_deployment(&self, step: DeploymentCommit) -> store::Result<()> {
+        self.writer
+            .write(Write::Deployment(Box::new(
+                deployments::DeploymentWrite::Commit(step),
+            )))
+            .await
+    }
+
+    async fn get_deployment(&self, id: &str) -> store::Result<DeploymentRecord> {
+        let id = id.to_owned();
+        self.readers
+            .run(move |connection| deployments::get(connection, &id))
+            .await
+    }
+
+    async fn list_deployments(
+        &self,
+        filter: DeploymentFilter,
+        page: PageRequest,
+    ) -> store::Result<Page<DeploymentRecord>> {
+        self.readers
+            .run(move |connection| deployments::list(connection, &filter, &page))
+            .await
+    }
+
+    async fn open_deployments(&self) -> store::Result<Vec<DeploymentRecord>> {
+        self.readers.run(deployments::open).await
     }
 }
 

@@ -286,7 +286,10 @@ fn create_alias(
     Ok(AliasCreated::Created(record.clone()))
 }
 
-fn update_alias(connection: &Connection, update: &AliasUpdate) -> store::Result<AliasRecord> {
+pub(crate) fn update_alias(
+    connection: &Connection,
+    update: &AliasUpdate,
+) -> store::Result<AliasRecord> {
     let mut alias = get_alias(connection, &update.arn)?;
     if let Some(routing) = &update.routing {
         check_routes(connection, routing)?;

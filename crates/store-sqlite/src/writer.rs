@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use store::{ActivityRecord, Error, ExecutionRecord, StateMachineRecord, StepCommit};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::deployments::{self, DeploymentWrite};
 use crate::versions::{self, Outcome, VersionWrite};
 use crate::{MachineCache, OrBackend, prepare, to_i64};
 
@@ -30,6 +31,7 @@ pub(crate) enum Write {
     Tag(String, Vec<(String, String)>),
     Untag(String, Vec<String>),
     Versioned(VersionWrite),
+    Deployment(Box<DeploymentWrite>),
 }
 
 struct Request {
@@ -261,6 +263,7 @@ fn apply(connection: &Connection, write: &Write) -> store::Result<()> {
             Ok(())
         }
         Write::Versioned(write) => versions::apply(connection, write).map(|_| ()),
+        Write::Deployment(write) => deployments::apply(connection, write),
     }
 }
 

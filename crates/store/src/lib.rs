@@ -12,8 +12,13 @@
 //! Times are epoch milliseconds; documents are JSON text, as AWS returns them. Backends differ in
 //! how they store things, never in what they answer: `suite::run_all` checks that.
 
+pub mod deployments;
 pub mod mem;
 pub mod suite;
+
+pub use deployments::{
+    DeploymentCommit, DeploymentFilter, DeploymentRecord, Deployments, RoutingChange,
+};
 
 use async_trait::async_trait;
 
@@ -415,6 +420,12 @@ pub trait Tags: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: StateMachines + Versions + Aliases + Activities + Executions + Tags {}
+pub trait Store:
+    StateMachines + Versions + Aliases + Activities + Executions + Tags + Deployments
+{
+}
 
-impl<T: StateMachines + Versions + Aliases + Activities + Executions + Tags> Store for T {}
+impl<T: StateMachines + Versions + Aliases + Activities + Executions + Tags + Deployments> Store
+    for T
+{
+}

@@ -5,11 +5,13 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use crate::deployments::same_routing;
 use crate::{
-    Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, Error,
-    ExecutionFilter, ExecutionRecord, Executions, JournalEntry, Page, PageRequest, PublishRequest,
-    Published, Result, Route, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags,
-    VersionRecord, Versions,
+    Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, DeploymentCommit,
+    DeploymentFilter, DeploymentRecord, Deployments, Error, ExecutionFilter, ExecutionRecord,
+    Executions, JournalEntry, Page, PageRequest, PublishRequest, Published, Result, Route,
+    RoutingChange, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags, VersionRecord,
+    Versions,
 };
 
 #[derive(Debug)]
@@ -31,6 +33,8 @@ struct Data {
     last_version: BTreeMap<String, u64>,
     /// Aliases by ARN.
     aliases: BTreeMap<String, AliasRecord>,
+    /// Deployments by id.
+    deployments: BTreeMap<String, DeploymentRecord>,
 }
 
 impl Data {
@@ -574,6 +578,143 @@ impl Tags for MemStore {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+impl Data {
+    /// Checks a routing change against the alias (its current routing must be the expected one)
+    /// and the versions it routes to; changes nothing.
+    fn check_routing_change(&self, change: &RoutingChange) -> Result<()> {
+        let alias = self
+            .aliases
+            .get(&change.alias_arn)
+            .ok_or_else(|| Error::NotFound(change.alias_arn.clone()))?;
+        if !same_routing(&alias.routing, &change.expected) {
+            return Err(Error::Conflict(format!(
+                "the routing of alias {} changed",
+                change.alias_arn
+            )));
+        }
+        self.check_routes(&change.routing)
+    }
+
+    fn apply_routing_change(&mut self, change: RoutingChange) {
+        if let Some(alias) = self.aliases.get_mut(&change.alias_arn) {
+            alias.routing = change.routing;
+            alias.updated_ms = change.updated_ms;
+        }
+    }
+}
+
+/// The key deployments are listed by: newest first, then id.
+fn deployment_key(record: &DeploymentRecord) -> String {
+    format!("{:020}\u{0}{}", i64::MAX - record.created_ms, record.id)
+}
+
+#[async_trait]
+impl Deployments for MemStore {
+    async fn create_deployment(&self, first: DeploymentCommit) -> Result<()> {
+        let mut data = self.lock();
+        let record = &first.record;
+        if data.deployments.contains_key(&record.id) {
+            return Err(Error::AlreadyExists(record.id.clone()));
+        }
+        if !data.aliases.contains_key(&record.alias_arn) {
+            return Err(Error::NotFound(record.alias_arn.clone()));
+        }
+        if let Some(open) = data
+            .deployments
+            .values()
+            .find(|other| other.alias_arn == record.alias_arn && other.is_open())
+        {
+            return Err(Error::Conflict(format!(
+                "alias {} has deployment {} in progress",
+                record.alias_arn, open.id
+            )));
+        }
+        if let Some(change) = &first.routing {
+            data.check_routing_change(change)?;
+        }
+        if let Some(change) = first.routing {
+            data.apply_routing_change(change);
+        }
+        data.deployments
+            .insert(first.record.id.clone(), first.record);
+        Ok(())
+    }
+
+    async fn commit_deployment(&self, step: DeploymentCommit) -> Result<()> {
+        let mut data = self.lock();
+        let stored = data
+            .deployments
+            .get(&step.record.id)
+            .ok_or_else(|| Error::NotFound(step.record.id.clone()))?;
+        if step.record.seq != stored.seq + 1 {
+            return Err(Error::Conflict(format!(
+                "deployment step {} where {} was expected",
+                step.record.seq,
+                stored.seq + 1
+            )));
+        }
+        if !stored.is_open() {
+            return Err(Error::Conflict(format!(
+                "deployment {} has already ended",
+                stored.id
+            )));
+        }
+        if let Some(change) = &step.routing {
+            data.check_routing_change(change)?;
+        }
+        if let Some(change) = step.routing {
+            data.apply_routing_change(change);
+        }
+        data.deployments.insert(step.record.id.clone(), step.record);
+        Ok(())
+    }
+
+    async fn get_deployment(&self, id: &str) -> Result<DeploymentRecord> {
+        self.lock()
+            .deployments
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(id.to_owned()))
+    }
+
+    async fn list_deployments(
+        &self,
+        filter: DeploymentFilter,
+        page: PageRequest,
+    ) -> Result<Page<DeploymentRecord>> {
+        let data = self.lock();
+        let mut items: Vec<_> = data
+            .deployments
+            .values()
+            .filter(|record| {
+                filter
+                    .state_machine_arn
+                    .as_ref()
+                    .is_none_or(|arn| *arn == record.state_machine_arn)
+                    && filter
+                        .alias_arn
+                        .as_ref()
+                        .is_none_or(|arn| *arn == record.alias_arn)
+            })
+            .map(|record| (deployment_key(record), record.clone()))
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(paginate(items.into_iter(), &page))
+    }
+
+    async fn open_deployments(&self) -> Result<Vec<DeploymentRecord>> {
+        let data = self.lock();
+        let mut open: Vec<_> = data
+            .deployments
+            .values()
+            .filter(|record| record.is_open())
+            .cloned()
+            .collect();
+        open.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
+        Ok(open)
     }
 }
 

@@ -9,6 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
+mod deployments;
+
 use crate::{
     ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Error, ExecutionEnd, ExecutionFilter,
     ExecutionRecord, JournalEntry, Page, PageRequest, PublishRequest, Published, Route,
@@ -132,6 +134,7 @@ pub async fn run_all(store: &dyn Store) {
     aliases_round_trip(store).await;
     deleting_a_machine_deletes_versions_and_aliases(store).await;
     executions_filter_by_version_and_alias(store).await;
+    deployments::run_all(store).await;
 }
 
 /// Polls every future at once (the suite cannot spawn tasks: it has no runtime of its own),
@@ -162,7 +165,8 @@ async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a
     outputs.into_iter().flatten().collect()
 }
 
-type PageFuture<'a, T> = Pin<Box<dyn Future<Output = crate::Result<Page<T>>> + Send + 'a>>;
+pub(crate) type PageFuture<'a, T> =
+    Pin<Box<dyn Future<Output = crate::Result<Page<T>>> + Send + 'a>>;
 
 /// Reads a list page by page, `limit` items at a time, checking the shape of every page.
 async fn all_pages<'a, T>(
@@ -190,7 +194,7 @@ async fn all_pages<'a, T>(
 }
 
 /// Checks that paging with limits 1, 2 and the default gives the same list, and returns it.
-async fn check_paging<'a, T: Debug + PartialEq>(
+pub(crate) async fn check_paging<'a, T: Debug + PartialEq>(
     mut fetch: impl FnMut(PageRequest) -> PageFuture<'a, T>,
 ) -> Vec<T> {
     let whole = all_pages(1000, &mut fetch).await;
@@ -1139,7 +1143,7 @@ pub fn publish(machine_arn: &str, expected: Option<&str>) -> PublishRequest {
     }
 }
 
-fn created(published: Published) -> crate::VersionRecord {
+pub(crate) fn created(published: Published) -> crate::VersionRecord {
     match published {
         Published::Created(version) => version,
         other => panic!("not created: {other:?}"),
@@ -1171,7 +1175,7 @@ pub fn alias(
 }
 
 /// Changes a machine's definition under a new revision.
-async fn revise(store: &dyn Store, machine: &mut StateMachineRecord, revision: &str) {
+pub(crate) async fn revise(store: &dyn Store, machine: &mut StateMachineRecord, revision: &str) {
     machine.revision_id = revision.to_owned();
     machine.definition = format!(
         r#"{{"Comment":"{revision}","StartAt":"P","States":{{"P":{{"Type":"Pass","End":true}}}}}}"#
