@@ -17,6 +17,8 @@
 //! crash. EXPRESS executions go through the same engine in memory and are not kept after they
 //! end, as on AWS.
 
+pub mod deployments;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -202,6 +204,10 @@ struct Shared {
     seeds: Mutex<SeededEntropy>,
     /// Built definitions by their text: a start needs the model, not another parse.
     machines: Mutex<HashMap<String, Arc<StateMachine>>>,
+    /// The drivers of open deployments.
+    deployments: Mutex<deployments::Drivers>,
+    /// Where deployments read alarm states; `None` until the server wires one in.
+    alarm_source: Mutex<Option<Arc<dyn deployments::AlarmStates>>>,
 }
 
 /// The most built definitions kept; the cache starts over when full.
@@ -308,6 +314,8 @@ impl Runtime {
                 activities: Mutex::new(HashMap::new()),
                 seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
                 machines: Mutex::new(HashMap::new()),
+                deployments: Mutex::new(deployments::Drivers::default()),
+                alarm_source: Mutex::new(None),
             }),
         }
     }
