@@ -100,6 +100,9 @@ pub enum Error {
     /// A request the caller may not make (for the `authenticate` hook).
     #[error("{0}")]
     AccessDenied(String),
+    /// No deployment with this id (Switchback's own operations).
+    #[error("Deployment Does Not Exist: '{0}'")]
+    DeploymentDoesNotExist(String),
     /// Switchback itself failed; the details are logged, not returned.
     #[error("internal failure: {0}")]
     Internal(String),
@@ -136,6 +139,7 @@ impl Error {
             Error::InvalidSignature(_) => "InvalidSignatureException",
             Error::UnrecognizedClient(_) => "UnrecognizedClientException",
             Error::AccessDenied(_) => "AccessDeniedException",
+            Error::DeploymentDoesNotExist(_) => "DeploymentDoesNotExist",
             Error::Internal(_) => "InternalFailure",
         }
     }

@@ -17,6 +17,7 @@
 mod activities;
 pub mod arn;
 mod auth;
+pub mod deployments;
 mod error;
 mod executions;
 pub mod model;
@@ -108,6 +109,15 @@ async fn serve(state: &AppState, parts: &http::request::Parts, body: Body) -> Re
         .map_err(|_| Error::RequestTooLarge(MAX_BODY_BYTES))?;
     if let Some(authenticate) = &state.authenticate {
         authenticate(parts, &bytes)?;
+    }
+    if let Some(operation) = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|target| target.strip_prefix(deployments::TARGET_PREFIX))
+    {
+        let input = parse_body(&bytes)?;
+        return deployments::dispatch(state, operation, input).await;
     }
     let operation = operation(&parts.headers)?;
     let input = parse_body(&bytes)?;

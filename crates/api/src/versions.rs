@@ -485,7 +485,11 @@ pub async fn update_alias(state: &AppState, input: UpdateAliasInput) -> Result<V
         updated_ms: runtime::now_ms(),
     };
     match state.runtime.store().update_alias(update).await {
-        Ok(alias) => Ok(json!({ "updateDate": timestamp(alias.updated_ms) })),
+        Ok(alias) => {
+            // A deployment of this alias sees the change now (drift), not at its next check.
+            state.runtime.observe_alias(&alias.arn);
+            Ok(json!({ "updateDate": timestamp(alias.updated_ms) }))
+        }
         Err(store::Error::NotFound(arn)) => Err(Error::ResourceDoesNotExist(arn)),
         Err(error) => Err(error.into()),
     }

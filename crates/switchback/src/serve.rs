@@ -100,6 +100,12 @@ pub async fn serve(options: Options) -> Result<()> {
         .recover()
         .await
         .context("cannot resume open executions")?;
+    // No alarm source is wired yet: a deployment that names alarms is refused at its start,
+    // and a recovered one that names alarms rolls back at its next check (never "alarms OK").
+    let deployments = runtime
+        .recover_deployments()
+        .await
+        .context("cannot resume open deployments")?;
     let mut state = api::AppState::new(runtime);
     if let Some(pairs) = credentials {
         state = state.with_credentials(pairs);
@@ -112,6 +118,7 @@ pub async fn serve(options: Options) -> Result<()> {
         address = %format!("http://{}", listener.local_addr()?),
         data = %options.data_dir.display(),
         resumed,
+        deployments,
         time_scale = options.time_scale,
         "switchback is serving the Step Functions API"
     );
