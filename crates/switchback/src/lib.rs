@@ -5,9 +5,11 @@
 //! - [`conformance`] replays a LocalStack-format corpus recorded against AWS;
 //! - [`locate`] maps a JSON pointer to the bytes of a definition, to underline problems;
 //! - [`serve`] runs the Step Functions API server on the embedded SQLite store;
+//! - [`deployments`] is the client of a server's deployment operations (`switchback deployments`);
 //! - [`versions`] prints a state machine's versions and aliases as tables.
 
 pub mod conformance;
+pub mod deployments;
 pub mod local;
 pub mod locate;
 pub mod serve;

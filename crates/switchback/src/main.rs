@@ -93,6 +93,14 @@ enum Command {
         #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
         data_dir: PathBuf,
     },
+    /// Show and follow gradual deployments of aliases on a running server.
+    Deployments {
+        #[command(subcommand)]
+        command: DeploymentsCommand,
+        /// The server.
+        #[arg(long, global = true, env = "SWITCHBACK_ENDPOINT_URL", default_value = switchback::deployments::DEFAULT_ENDPOINT)]
+        endpoint_url: String,
+    },
     /// Replay a LocalStack-format corpus (manifest.json, templates, snapshots) through the engine.
     Conformance {
         /// The corpus folder (the one holding manifest.json).
@@ -102,6 +110,22 @@ enum Command {
         /// own is tests/conformance/localstack-ports.json).
         #[arg(long)]
         ports: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeploymentsCommand {
+    /// Every deployment, newest first.
+    List,
+    /// One deployment: weights, next step, alarms, executions per version, timeline.
+    Describe {
+        /// The deployment id.
+        id: String,
+    },
+    /// Follow a deployment until it ends: exit 0 when it succeeds, 1 otherwise.
+    Watch {
+        /// The deployment id.
+        id: String,
     },
 }
 
@@ -152,6 +176,10 @@ fn main() -> ExitCode {
             time_scale,
             history,
         } => run_command(&definition, &input, time_scale, history),
+        Command::Deployments {
+            command,
+            endpoint_url,
+        } => deployments_command(command, &endpoint_url),
         Command::Conformance { corpus, ports } => conformance_command(&corpus, ports.as_deref()),
         Command::Versions {
             state_machine,
@@ -169,6 +197,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn deployments_command(command: DeploymentsCommand, endpoint: &str) -> Result<ExitCode> {
+    use switchback::deployments;
+    match command {
+        DeploymentsCommand::List => print!("{}", deployments::list(endpoint)?),
+        DeploymentsCommand::Describe { id } => print!("{}", deployments::describe(endpoint, &id)?),
+        DeploymentsCommand::Watch { id } => {
+            let succeeded = deployments::watch(endpoint, &id, &mut std::io::stdout())?;
+            return Ok(if succeeded {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve_command(options: switchback::serve::Options) -> Result<ExitCode> {
