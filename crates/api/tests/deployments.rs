@@ -287,3 +287,43 @@ async fn stop_promote_and_drift() {
         json!([{"stateMachineVersionArn": v2, "weight": 100}])
     );
 }
+
+#[tokio::test]
+async fn executions_through_the_alias_are_counted_per_version() {
+    let api = api(60.0, None);
+    let (main, v1, v2) = setup(&api).await;
+    let started = call(
+        &api,
+        "StartDeployment",
+        json!({"stateMachineAliasArn": main, "targetVersionArn": v2,
+               "deploymentPreference": {"type": "LINEAR", "interval": 10, "percentage": 50}}),
+    )
+    .await
+    .ok();
+    let id = started["deploymentId"].as_str().unwrap();
+    for _ in 0..20 {
+        let execution = api.start(&main, json!({})).await;
+        api.wait_end(&execution).await;
+    }
+    let described = call(&api, "DescribeDeployment", json!({"deploymentId": id}))
+        .await
+        .ok();
+    let counts = described["executions"].as_array().unwrap();
+    assert_eq!(counts[0]["stateMachineVersionArn"], json!(v1));
+    assert_eq!(counts[1]["stateMachineVersionArn"], json!(v2));
+    let total: u64 = counts
+        .iter()
+        .map(|count| count["executions"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 20);
+    // Both versions ran (the chance that a 50/50 draw picks one version 20 times is 2 in 2^20).
+    assert!(
+        counts
+            .iter()
+            .all(|count| count["executions"].as_u64() > Some(0))
+    );
+    assert!(counts.iter().all(|count| count["failed"] == 0));
+    call(&api, "StopDeployment", json!({"deploymentId": id}))
+        .await
+        .ok();
+}

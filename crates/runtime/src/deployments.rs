@@ -483,9 +483,19 @@ impl Driver {
                     }
                 },
             };
-            if let Err(error) = result {
-                tracing::error!(deployment = %self.record.id, %error, "the deployment driver stops");
-                break;
+            match result {
+                Ok(()) => {}
+                Err(DeploymentError::Store(StoreError::Backend(error))) => {
+                    // Nothing was committed and the reducer is as it was: try again shortly.
+                    tracing::warn!(deployment = %self.record.id, %error, "a deployment step failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+                Err(error) => {
+                    // Another driver committed a step of this deployment, or its state is not
+                    // one this build can drive: leave it to that driver or to an operator.
+                    tracing::error!(deployment = %self.record.id, %error, "the deployment driver stops");
+                    break;
+                }
             }
         }
         lock(&self.runtime.shared.deployments)

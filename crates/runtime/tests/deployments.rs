@@ -27,6 +27,7 @@ fn v(number: u64) -> String {
 #[derive(Default)]
 struct TestAlarms {
     states: Mutex<HashMap<String, (AlarmState, String)>>,
+    broken: Mutex<bool>,
 }
 
 impl TestAlarms {
@@ -41,6 +42,9 @@ impl TestAlarms {
 #[async_trait]
 impl AlarmStates for TestAlarms {
     async fn states(&self, names: &[String]) -> Result<Vec<AlarmReading>, String> {
+        if *self.broken.lock().unwrap() {
+            return Err("the alarm store is gone".to_owned());
+        }
         let states = self.states.lock().unwrap();
         Ok(names
             .iter()
@@ -382,4 +386,78 @@ fn a_restart_continues_from_the_recorded_step() {
             assert_eq!(routing(&store).await, vec![(v(2), 100)]);
             assert!(done.seq > crashed.seq);
         });
+}
+
+#[tokio::test]
+async fn canary_rolls_back_during_the_bake_time() {
+    let store = store().await;
+    let alarms = Arc::new(TestAlarms::default());
+    alarms.set("errors", AlarmState::Ok, "fine");
+    // 1 minute = 100 ms: CANARY 10 % for 1 minute, then 100 %, then a 20-minute bake.
+    let runtime = runtime(Arc::clone(&store), 600.0, Some(Arc::clone(&alarms)));
+    let mut request = linear(10, 1, &["errors"]);
+    request.preference.kind = Kind::Canary;
+    request.preference.bake_minutes = Some(20);
+    let started = runtime.start_deployment(request).await.unwrap();
+    assert_eq!(routing(&store).await, vec![(v(1), 90), (v(2), 10)]);
+    // Wait for 100 %: the bake begins.
+    for _ in 0..200 {
+        if routing(&store).await == vec![(v(2), 100)] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let baking = store.get_deployment(&started.id).await.unwrap();
+    assert_eq!(baking.status, "IN_PROGRESS");
+    assert!(state(&baking).watch_until_ms().is_some());
+    alarms.set("errors", AlarmState::Alarm, "Threshold Crossed");
+    let done = wait_for_end(&store, &started.id).await;
+    assert_eq!(done.status, "ROLLED_BACK");
+    assert_eq!(shifts(&done), vec![10, 100]);
+    assert_eq!(routing(&store).await, vec![(v(1), 100)]);
+}
+
+#[tokio::test]
+async fn drift_is_seen_at_the_next_check_without_being_told() {
+    let store = store().await;
+    // 1 minute = 50 ms: the next check comes within 50 ms.
+    let runtime = runtime(Arc::clone(&store), 1200.0, None);
+    let started = runtime.start_deployment(linear(10, 10, &[])).await.unwrap();
+    store
+        .update_alias(AliasUpdate {
+            arn: MAIN.to_owned(),
+            description: None,
+            routing: Some(vec![Route {
+                version_arn: v(2),
+                weight: 100,
+            }]),
+            updated_ms: 2_000,
+        })
+        .await
+        .unwrap();
+    let done = wait_for_end(&store, &started.id).await;
+    assert_eq!(done.status, "FAILED");
+    assert_eq!(routing(&store).await, vec![(v(2), 100)]);
+}
+
+#[tokio::test]
+async fn alarms_that_cannot_be_read_stop_the_deployment() {
+    let store = store().await;
+    let alarms = Arc::new(TestAlarms::default());
+    let runtime = runtime(Arc::clone(&store), 1200.0, Some(Arc::clone(&alarms)));
+    let started = runtime
+        .start_deployment(linear(10, 10, &["errors"]))
+        .await
+        .unwrap();
+    assert_eq!(routing(&store).await, vec![(v(1), 90), (v(2), 10)]);
+    *alarms.broken.lock().unwrap() = true;
+    let done = wait_for_end(&store, &started.id).await;
+    assert_eq!(done.status, "STOPPED");
+    assert!(
+        state(&done)
+            .message()
+            .unwrap()
+            .contains("the alarm store is gone")
+    );
+    assert_eq!(routing(&store).await, vec![(v(1), 100)]);
 }
