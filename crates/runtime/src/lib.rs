@@ -17,6 +17,8 @@
 //! crash. EXPRESS executions go through the same engine in memory and are not kept after they
 //! end, as on AWS.
 
+pub mod observe;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,6 +30,8 @@ use serde_json::Value;
 use store::{ExecutionEnd, ExecutionRecord, JournalEntry, StepCommit, Store, StoredEvent};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
+
+use crate::observe::{ExecutionMeta, Observer};
 
 /// What the runtime can fail with. The API maps each to AWS's error.
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +204,7 @@ struct Shared {
     tokens: Mutex<HashMap<String, TokenEntry>>,
     activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
     seeds: Mutex<SeededEntropy>,
+    observer: Observer,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -297,11 +302,12 @@ impl Runtime {
         Runtime {
             shared: Arc::new(Shared {
                 store,
-                config,
                 running: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
                 activities: Mutex::new(HashMap::new()),
                 seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
+                observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
+                config,
             }),
         }
     }
@@ -309,6 +315,11 @@ impl Runtime {
     /// The store underneath.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.shared.store
+    }
+
+    /// The metrics of the executions it runs (issue 5).
+    pub fn observer(&self) -> &Observer {
+        &self.shared.observer
     }
 
     /// The settings.
@@ -334,6 +345,16 @@ impl Runtime {
     /// version by weight (the version drawn is recorded with the execution).
     pub fn draw_percent(&self) -> u32 {
         (lock(&self.shared.seeds).next_u64() % 100) as u32
+    }
+
+    fn meta(request: &StartRequest, express: bool, start_ms: i64) -> ExecutionMeta {
+        ExecutionMeta::new(
+            &request.state_machine_arn,
+            request.state_machine_version_arn.as_deref(),
+            request.state_machine_alias_arn.as_deref(),
+            express,
+            start_ms,
+        )
     }
 
     fn info(&self, request: &StartRequest, arn: &str, name: &str, start_ms: i64) -> ExecutionInfo {
@@ -407,7 +428,11 @@ impl Runtime {
             end: end_of(execution.status(), &step.events, start_ms),
         };
         let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));
+        let commit_started = std::time::Instant::now();
         let created = self.shared.store.create_execution(record, first).await;
+        self.shared
+            .observer
+            .store_commit(commit_started.elapsed().as_secs_f64());
         if created.is_err() && channel.is_some() {
             self.forget(&arn);
         }
@@ -427,6 +452,8 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         }
+        let meta = Self::meta(&request, false, start_ms);
+        self.shared.observer.execution_started(&meta);
         if let Some(channel) = channel {
             self.spawn_actor(
                 arn.clone(),
@@ -437,7 +464,12 @@ impl Runtime {
                 step.effects,
                 None,
                 Some(channel),
+                Some(meta),
             );
+        } else {
+            self.shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), start_ms);
         }
         Ok(Started {
             execution_arn: arn,
@@ -469,8 +501,13 @@ impl Runtime {
             start_ms,
             &mut entropy,
         );
+        let meta = Self::meta(&request, true, start_ms);
+        self.shared.observer.execution_started(&meta);
         // Most express workflows end within their first step: answer without a task switch.
         let (status, output, stop_ms) = if execution.is_finished() {
+            self.shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), start_ms);
             let end = end_of(execution.status(), &step.events, start_ms);
             (
                 execution.status().clone(),
@@ -488,6 +525,7 @@ impl Runtime {
                 step.effects,
                 Some(done_tx),
                 None,
+                Some(meta),
             );
             let (status, output) = done_rx.await.unwrap_or((
                 Status::Failed {
@@ -532,7 +570,13 @@ impl Runtime {
             start_ms,
             &mut entropy,
         );
-        if !execution.is_finished() {
+        let meta = Self::meta(&request, true, start_ms);
+        self.shared.observer.execution_started(&meta);
+        if execution.is_finished() {
+            self.shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), start_ms);
+        } else {
             self.spawn_actor(
                 arn.clone(),
                 execution,
@@ -542,6 +586,7 @@ impl Runtime {
                 step.effects,
                 None,
                 None,
+                Some(meta),
             );
         }
         Ok(Started {
@@ -803,6 +848,13 @@ impl Runtime {
             )));
         }
         let effects = execution.outstanding();
+        let meta = ExecutionMeta::new(
+            &record.state_machine_arn,
+            record.state_machine_version_arn.as_deref(),
+            record.state_machine_alias_arn.as_deref(),
+            false,
+            record.start_ms,
+        );
         self.spawn_actor(
             record.arn.clone(),
             execution,
@@ -812,6 +864,7 @@ impl Runtime {
             effects,
             None,
             None,
+            Some(meta),
         );
         Ok(())
     }
@@ -854,6 +907,7 @@ impl Runtime {
         effects: Vec<Effect>,
         done: Option<oneshot::Sender<(Status, Option<String>)>>,
         prepared: Option<Channel>,
+        meta: Option<ExecutionMeta>,
     ) {
         let (sender, receiver) = match prepared {
             Some(channel) => channel,
@@ -870,6 +924,7 @@ impl Runtime {
             timers: HashMap::new(),
             done,
             last_output: None,
+            meta,
         };
         tokio::spawn(async move {
             actor.perform(effects);
@@ -898,6 +953,8 @@ struct Actor {
     timers: HashMap<u64, JoinHandle<()>>,
     done: Option<oneshot::Sender<(Status, Option<String>)>>,
     last_output: Option<String>,
+    /// What its metrics are recorded under.
+    meta: Option<ExecutionMeta>,
 }
 
 impl Actor {
@@ -972,8 +1029,10 @@ impl Actor {
         // Tokens are known before the step is visible in the store, so a client that reads a
         // token from the history can use it at once.
         self.register_tokens(&step.effects);
+        let closed = end.as_ref().map(|end| (end.status.clone(), end.stop_ms));
         if let Some(journal) = journal {
             self.seq += 1;
+            let commit_started = std::time::Instant::now();
             self.runtime
                 .shared
                 .store
@@ -988,6 +1047,16 @@ impl Actor {
                     end,
                 })
                 .await?;
+            self.runtime
+                .shared
+                .observer
+                .store_commit(commit_started.elapsed().as_secs_f64());
+        }
+        if let (Some(meta), Some((status, stop_ms))) = (&self.meta, closed) {
+            self.runtime
+                .shared
+                .observer
+                .execution_closed(meta, &status, stop_ms);
         }
         self.perform(step.effects);
         Ok(true)

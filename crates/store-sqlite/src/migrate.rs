@@ -28,10 +28,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../migrations/0002_versions_aliases.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../migrations/0003_observability.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The version a database is at: 0 for a new one.
 pub(crate) fn version(connection: &Connection) -> store::Result<i64> {

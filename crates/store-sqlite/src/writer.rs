@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use store::{ActivityRecord, Error, ExecutionRecord, StateMachineRecord, StepCommit};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::observe::{self, ObserveWrite};
 use crate::versions::{self, Outcome, VersionWrite};
 use crate::{OrBackend, prepare, to_i64};
 
@@ -29,6 +30,7 @@ pub(crate) enum Write {
     Tag(String, Vec<(String, String)>),
     Untag(String, Vec<String>),
     Versioned(VersionWrite),
+    Observed(ObserveWrite),
 }
 
 struct Request {
@@ -145,6 +147,7 @@ fn apply_isolated(connection: &Connection, write: &Write) -> store::Result<Outco
         .or_backend()?;
     let result = match write {
         Write::Versioned(write) => versions::apply(connection, write),
+        Write::Observed(write) => observe::apply(connection, write),
         other => apply(connection, other).map(|()| Outcome::Done),
     };
     if result.is_err() {
@@ -242,6 +245,7 @@ fn apply(connection: &Connection, write: &Write) -> store::Result<()> {
             Ok(())
         }
         Write::Versioned(write) => versions::apply(connection, write).map(|_| ()),
+        Write::Observed(write) => observe::apply(connection, write).map(|_| ()),
     }
 }
 

@@ -13,9 +13,14 @@
 //! how they store things, never in what they answer: `suite::run_all` checks that.
 
 pub mod mem;
+pub mod observe;
 pub mod suite;
 
 use async_trait::async_trait;
+
+pub use crate::observe::{
+    AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow,
+};
 
 /// What a backend can fail with. Not-found and already-exists are answers the API turns into
 /// AWS errors; `Backend` means the store itself failed.
@@ -415,6 +420,12 @@ pub trait Tags: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: StateMachines + Versions + Aliases + Activities + Executions + Tags {}
+pub trait Store:
+    StateMachines + Versions + Aliases + Activities + Executions + Tags + MetricData + Alarms
+{
+}
 
-impl<T: StateMachines + Versions + Aliases + Activities + Executions + Tags> Store for T {}
+impl<T: StateMachines + Versions + Aliases + Activities + Executions + Tags + MetricData + Alarms>
+    Store for T
+{
+}

@@ -96,11 +96,18 @@ pub async fn serve(options: Options) -> Result<()> {
             time_scale: options.time_scale,
         },
     );
+    let loaded = runtime
+        .observer()
+        .load(runtime.store().as_ref())
+        .await
+        .context("cannot load the stored metrics")?;
+    tracing::debug!(rows = loaded, "metrics loaded");
+    let flusher = tokio::spawn(flush_metrics_every_second(runtime.clone()));
     let resumed = runtime
         .recover()
         .await
         .context("cannot resume open executions")?;
-    let mut state = api::AppState::new(runtime);
+    let mut state = api::AppState::new(runtime.clone());
     if let Some(pairs) = credentials {
         state = state.with_credentials(pairs);
     }
@@ -119,6 +126,10 @@ pub async fn serve(options: Options) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server failed")?;
+    flusher.abort();
+    if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
+        tracing::error!(%error, "cannot store the last metrics");
+    }
     tracing::info!("switchback stopped");
     Ok(())
 }
@@ -143,4 +154,16 @@ async fn shutdown_signal() {
         _ = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Writes the metrics recorded since the last flush, every second (see `runtime::observe`).
+async fn flush_metrics_every_second(runtime: Runtime) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
+            tracing::error!(%error, "cannot store metrics");
+        }
+    }
 }
