@@ -205,7 +205,12 @@ struct Shared {
     activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
     seeds: Mutex<SeededEntropy>,
     observer: Observer,
+    /// Built definitions by their text: a start needs the model, not another parse.
+    machines: Mutex<HashMap<String, Arc<StateMachine>>>,
 }
+
+/// The most built definitions kept; the cache starts over when full.
+const MACHINE_CACHE_CAPACITY: usize = 256;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The maps hold plain data; a panic elsewhere must not stop the service.
@@ -306,6 +311,7 @@ impl Runtime {
                 tokens: Mutex::new(HashMap::new()),
                 activities: Mutex::new(HashMap::new()),
                 seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
+                machines: Mutex::new(HashMap::new()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 config,
             }),
@@ -330,6 +336,21 @@ impl Runtime {
     /// How many executions are running in this process.
     pub fn running(&self) -> usize {
         lock(&self.shared.running).len()
+    }
+
+    /// The model of a definition, built once per distinct text (the model is immutable and
+    /// shared by every execution of it).
+    fn machine(&self, definition: &str) -> Result<Arc<StateMachine>, Error> {
+        if let Some(machine) = lock(&self.shared.machines).get(definition) {
+            return Ok(Arc::clone(machine));
+        }
+        let machine = build_machine(definition)?;
+        let mut machines = lock(&self.shared.machines);
+        if machines.len() >= MACHINE_CACHE_CAPACITY {
+            machines.clear();
+        }
+        machines.insert(definition.to_owned(), Arc::clone(&machine));
+        Ok(machine)
     }
 
     fn next_seed(&self) -> u64 {
@@ -374,23 +395,12 @@ impl Runtime {
     /// Starting again with the name and input of an execution that is still running returns it
     /// again; any other reuse of a name is `ExecutionAlreadyExists`.
     pub async fn start_execution(&self, request: StartRequest) -> Result<Started, Error> {
-        let machine = build_machine(&request.definition)?;
+        let machine = self.machine(&request.definition)?;
         let name = request.name.clone().unwrap_or_else(|| self.new_name());
         let arn = format!(
             "arn:aws:states:{}:{}:execution:{}:{name}",
             self.shared.config.region, self.shared.config.account_id, request.state_machine_name
         );
-        match self.shared.store.get_execution(&arn).await {
-            Ok(existing) if existing.end.is_none() && existing.input == request.input => {
-                return Ok(Started {
-                    execution_arn: arn,
-                    start_ms: existing.start_ms,
-                });
-            }
-            Ok(_) => return Err(Error::ExecutionAlreadyExists(arn)),
-            Err(store::Error::NotFound(_)) => {}
-            Err(error) => return Err(error.into()),
-        }
         let start_ms = now_ms();
         let seed = self.next_seed();
         let mut entropy = SeededEntropy::new(seed);
@@ -403,6 +413,23 @@ impl Runtime {
         };
         let journal = start.to_json().to_string();
         let step = execution.apply(start, start_ms, &mut entropy);
+        // An execution that goes on registers itself (`prepare`) before its create is
+        // committed, which must not displace one already running under this name: look first.
+        // One that ends in its first step registers nothing, so its create alone decides
+        // (`AlreadyExists` below), and the start costs one store write and no read.
+        if !execution.is_finished() {
+            match self.shared.store.get_execution(&arn).await {
+                Ok(existing) if existing.end.is_none() && existing.input == request.input => {
+                    return Ok(Started {
+                        execution_arn: arn,
+                        start_ms: existing.start_ms,
+                    });
+                }
+                Ok(_) => return Err(Error::ExecutionAlreadyExists(arn)),
+                Err(store::Error::NotFound(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
         let record = ExecutionRecord {
             arn: arn.clone(),
             state_machine_arn: request.state_machine_arn.clone(),
@@ -479,7 +506,7 @@ impl Runtime {
 
     /// Runs an EXPRESS execution to its end and returns how it ended (`StartSyncExecution`).
     pub async fn start_sync_execution(&self, request: StartRequest) -> Result<SyncOutcome, Error> {
-        let machine = build_machine(&request.definition)?;
+        let machine = self.machine(&request.definition)?;
         let name = request.name.clone().unwrap_or_else(|| self.new_name());
         let arn = format!(
             "arn:aws:states:{}:{}:express:{}:{name}:{}",
@@ -548,7 +575,7 @@ impl Runtime {
 
     /// Starts an EXPRESS execution asynchronously (`StartExecution` on an EXPRESS machine).
     pub async fn start_express_execution(&self, request: StartRequest) -> Result<Started, Error> {
-        let machine = build_machine(&request.definition)?;
+        let machine = self.machine(&request.definition)?;
         let name = request.name.clone().unwrap_or_else(|| self.new_name());
         let arn = format!(
             "arn:aws:states:{}:{}:express:{}:{name}:{}",
@@ -808,7 +835,7 @@ impl Runtime {
     }
 
     async fn resume(&self, record: &ExecutionRecord) -> Result<(), Error> {
-        let machine = build_machine(&record.definition)?;
+        let machine = self.machine(&record.definition)?;
         let state_machine_name = record
             .state_machine_arn
             .rsplit(':')

@@ -122,6 +122,44 @@ async fn starting_again_returns_the_running_execution_or_refuses() {
 }
 
 #[tokio::test]
+async fn a_name_of_an_execution_that_ended_in_its_first_step_is_refused() {
+    // Such a start skips the read before its create: the create alone must refuse the name,
+    // with the same or another input, and while another execution runs under a reused name.
+    let store = Arc::new(MemStore::new());
+    let runtime = runtime(store.clone(), 1.0);
+    let done = r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#;
+    let first = runtime
+        .start_execution(request(done, Some("quick"), "{}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_execution(&first.execution_arn)
+            .await
+            .unwrap()
+            .status,
+        "SUCCEEDED"
+    );
+    for input in ["{}", r#"{"a": 1}"#] {
+        let again = runtime
+            .start_execution(request(done, Some("quick"), input))
+            .await;
+        assert!(matches!(again, Err(Error::ExecutionAlreadyExists(_))));
+    }
+    // A running execution under the name is handed back for a finishing start's same input.
+    let running = runtime
+        .start_execution(request(WAIT, Some("slow"), "{}"))
+        .await
+        .unwrap();
+    let same = runtime
+        .start_execution(request(done, Some("slow"), "{}"))
+        .await
+        .unwrap();
+    assert_eq!(running, same);
+    assert_eq!(runtime.running(), 1);
+}
+
+#[tokio::test]
 async fn express_runs_synchronously() {
     let store = Arc::new(MemStore::new());
     let runtime = runtime(store.clone(), 1000.0);

@@ -11,6 +11,12 @@
 //!   request alone. Answers go out only after the batch's `COMMIT`.
 //! - **Read-only connections** ([`Options::readers`], 4 by default) serve queries on tokio's
 //!   blocking threads; WAL lets them read while the writer writes.
+//! - **State machines are cached** after their first read ([`MachineCache`]): every execution
+//!   start reads its state machine, and a point query on a blocking thread costs more than the
+//!   rest of an express start. Updates and deletes go through this store's writer thread, which
+//!   drops the entry right after its commit (before it answers, and whether or not the caller
+//!   still waits); so the cache is exact as long as this process is the only writer, which the
+//!   single writer thread assumes anyway.
 //! - **Versioned migrations**: `migrations/NNNN_*.sql`, the version in a `schema_version` table.
 //!   Times are BIGINT epoch milliseconds and documents TEXT, and the SQL uses `$1` placeholders,
 //!   so that a PostgreSQL backend can share much of it.
@@ -21,8 +27,9 @@ mod read;
 mod versions;
 mod writer;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -82,6 +89,59 @@ impl Default for Options {
 pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Pool>,
+    machines: Arc<MachineCache>,
+}
+
+/// State machines read before, by ARN.
+///
+/// A read that misses notes the generation, queries, and keeps what it read only if no update
+/// or delete finished meanwhile (the generation is unchanged); an update or delete, once
+/// committed, bumps the generation and drops the entry. So an entry is never older than the
+/// last acknowledged write.
+#[derive(Default)]
+pub(crate) struct MachineCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    generation: u64,
+    entries: HashMap<String, StateMachineRecord>,
+}
+
+impl MachineCache {
+    /// The most entries kept; the cache starts over when full.
+    const CAPACITY: usize = 1024;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cached record, or the generation to hand back to [`MachineCache::keep`].
+    fn get(&self, arn: &str) -> Result<StateMachineRecord, u64> {
+        let inner = self.lock();
+        inner.entries.get(arn).cloned().ok_or(inner.generation)
+    }
+
+    fn keep(&self, generation: u64, record: &StateMachineRecord) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.entries.len() >= Self::CAPACITY {
+            inner.entries.clear();
+        }
+        inner.entries.insert(record.arn.clone(), record.clone());
+    }
+
+    /// Called by the writer thread after committing an update or delete of `arn`.
+    pub(crate) fn forget(&self, arn: &str) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.remove(arn);
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -180,13 +240,23 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", synchronous)
             .or_backend()?;
+        // The savepoint of each request keeps the pages it changes in a sub-journal, which
+        // spills to a temporary file past 64 KiB by default: a write syscall per page, a third
+        // of the writer's CPU under load. Rollback within an open transaction is all it is
+        // for (crash recovery uses the WAL), so keep it in memory: at most the pages of one
+        // batch.
+        connection
+            .pragma_update(None, "temp_store", "MEMORY")
+            .or_backend()?;
         connection.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&connection, migrate::MIGRATIONS)?;
         let readers = Pool::open(path, options.readers)?;
-        let writer = Writer::start(connection, options.max_batch)?;
+        let machines = Arc::new(MachineCache::default());
+        let writer = Writer::start(connection, options.max_batch, Arc::clone(&machines))?;
         Ok(SqliteStore {
             writer,
             readers: Arc::new(readers),
+            machines,
         })
     }
 }
@@ -198,10 +268,17 @@ impl StateMachines for SqliteStore {
     }
 
     async fn get_state_machine(&self, arn: &str) -> store::Result<StateMachineRecord> {
-        let arn = arn.to_owned();
-        self.readers
-            .run(move |connection| read::get_state_machine(connection, &arn))
-            .await
+        let generation = match self.machines.get(arn) {
+            Ok(record) => return Ok(record),
+            Err(generation) => generation,
+        };
+        let owned = arn.to_owned();
+        let record = self
+            .readers
+            .run(move |connection| read::get_state_machine(connection, &owned))
+            .await?;
+        self.machines.keep(generation, &record);
+        Ok(record)
     }
 
     async fn update_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {

@@ -7,6 +7,7 @@
 //! commit itself, or an I/O error that makes SQLite roll everything back) every request in the
 //! batch gets the error, including those whose own statements had succeeded.
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -15,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::observe::{self, ObserveWrite};
 use crate::versions::{self, Outcome, VersionWrite};
-use crate::{OrBackend, prepare, to_i64};
+use crate::{MachineCache, OrBackend, prepare, to_i64};
 
 /// A change to the database.
 #[derive(Debug)]
@@ -50,13 +51,18 @@ fn stopped() -> Error {
 }
 
 impl Writer {
-    /// Starts the thread; it commits at most `max_batch` requests per transaction.
-    pub(crate) fn start(connection: Connection, max_batch: usize) -> store::Result<Writer> {
+    /// Starts the thread; it commits at most `max_batch` requests per transaction, and drops
+    /// the state machines it changes from `machines`.
+    pub(crate) fn start(
+        connection: Connection,
+        max_batch: usize,
+        machines: Arc<MachineCache>,
+    ) -> store::Result<Writer> {
         let max_batch = max_batch.max(1);
         let (sender, receiver) = mpsc::channel(max_batch * 4);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run(connection, receiver, max_batch))
+            .spawn(move || run(connection, receiver, max_batch, &machines))
             .map_err(|error| Error::Backend(format!("cannot start the sqlite writer: {error}")))?;
         Ok(Writer {
             sender: Some(sender),
@@ -91,7 +97,12 @@ impl Drop for Writer {
     }
 }
 
-fn run(connection: Connection, mut receiver: mpsc::Receiver<Request>, max_batch: usize) {
+fn run(
+    connection: Connection,
+    mut receiver: mpsc::Receiver<Request>,
+    max_batch: usize,
+    machines: &MachineCache,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = receiver.blocking_recv() {
         batch.push(first);
@@ -101,12 +112,12 @@ fn run(connection: Connection, mut receiver: mpsc::Receiver<Request>, max_batch:
                 Err(_) => break,
             }
         }
-        commit(&connection, &mut batch);
+        commit(&connection, &mut batch, machines);
     }
 }
 
 /// Runs a batch in one transaction and answers every request in it.
-fn commit(connection: &Connection, batch: &mut Vec<Request>) {
+fn commit(connection: &Connection, batch: &mut Vec<Request>, machines: &MachineCache) {
     let mut results = Vec::with_capacity(batch.len());
     let outcome = (|| {
         connection.execute_batch("BEGIN IMMEDIATE").or_backend()?;
@@ -124,6 +135,14 @@ fn commit(connection: &Connection, batch: &mut Vec<Request>) {
     })();
     match outcome {
         Ok(()) => {
+            // Before any answer, so that whoever learns of the change reads it.
+            for request in batch.iter() {
+                match &request.write {
+                    Write::UpdateStateMachine(record) => machines.forget(&record.arn),
+                    Write::DeleteStateMachine(arn) => machines.forget(arn),
+                    _ => {}
+                }
+            }
             for (request, result) in batch.drain(..).zip(results) {
                 // A caller that stopped waiting no longer needs its answer.
                 let _ = request.reply.send(result);
