@@ -144,6 +144,8 @@ struct Inner {
     pending: HashMap<MetricId, PendingBuckets>,
     executions: BTreeMap<Labels, ExecutionCounters>,
     commits: Histogram,
+    /// Requests served, by (operation, status code).
+    requests: HashMap<(&'static str, u16), u64>,
 }
 
 impl Inner {
@@ -275,6 +277,15 @@ impl Observer {
         counters
             .time
             .observe(EXECUTION_TIME_BUCKETS, duration_ms as f64 / 1000.0);
+    }
+
+    /// The server answered a request for `operation` with this status code. The caller keeps
+    /// the operation names to a known set (each is a Prometheus series).
+    pub fn request(&self, operation: &'static str, status: u16) {
+        *lock(&self.inner)
+            .requests
+            .entry((operation, status))
+            .or_default() += 1;
     }
 
     /// A store commit took this long.
@@ -412,6 +423,20 @@ impl Observer {
                 &label_text(labels),
                 EXECUTION_TIME_BUCKETS,
                 &counters.time,
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP switchback_http_requests_total API requests answered.\n\
+             # TYPE switchback_http_requests_total counter"
+        );
+        let mut requests: Vec<_> = inner.requests.iter().collect();
+        requests.sort();
+        for ((operation, status), count) in requests {
+            let _ = writeln!(
+                out,
+                "switchback_http_requests_total{{operation=\"{}\",status=\"{status}\"}} {count}",
+                escape(operation)
             );
         }
         let name = "switchback_store_commit_seconds";

@@ -111,6 +111,7 @@ pub async fn serve(options: Options) -> Result<()> {
     if let Some(pairs) = credentials {
         state = state.with_credentials(pairs);
     }
+    let evaluator = api::cloudwatch::spawn_evaluator(state.clone());
     let router = api::router(state);
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
@@ -127,6 +128,7 @@ pub async fn serve(options: Options) -> Result<()> {
         .await
         .context("the server failed")?;
     flusher.abort();
+    evaluator.abort();
     if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
         tracing::error!(%error, "cannot store the last metrics");
     }
