@@ -138,19 +138,112 @@ struct ExecutionCounters {
 /// One pending row: the unit and every distinct value with its count.
 type PendingBuckets = BTreeMap<i64, (Unit, Vec<(f64, u64)>)>;
 
+/// What happened to the executions of one identity in one second, not yet in the series.
+#[derive(Debug, Default)]
+struct Tally {
+    started: u64,
+    /// (status, duration in ms) → how many closed so.
+    closed: Vec<((ExecutionStatus, i64), u64)>,
+}
+
+/// The executions of one state machine, version, alias and type.
+#[derive(Debug)]
+struct ExecutionEntry {
+    meta: ExecutionMeta,
+    labels: Labels,
+    counters: ExecutionCounters,
+    /// By the second (metric clock) they happened in.
+    tallies: BTreeMap<i64, Tally>,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     series: Series,
     pending: HashMap<MetricId, PendingBuckets>,
-    executions: BTreeMap<Labels, ExecutionCounters>,
+    /// By unqualified state machine ARN.
+    executions: HashMap<String, Vec<ExecutionEntry>>,
+    /// Whether some entry has tallies the series does not hold yet.
+    unsettled: bool,
     commits: Histogram,
     /// Requests served, by (operation, status code).
     requests: HashMap<(&'static str, u16), u64>,
 }
 
 impl Inner {
+    /// The entry of an execution's identity, made on first use (always `Some`).
+    fn entry(&mut self, meta: &ExecutionMeta) -> Option<&mut ExecutionEntry> {
+        let same = |entry: &ExecutionEntry| {
+            entry.meta.version == meta.version
+                && entry.meta.alias == meta.alias
+                && entry.meta.express == meta.express
+        };
+        if !self
+            .executions
+            .contains_key(meta.state_machine_arn.as_str())
+        {
+            self.executions
+                .insert(meta.state_machine_arn.clone(), Vec::new());
+        }
+        let entries = self.executions.get_mut(meta.state_machine_arn.as_str())?;
+        let index = match entries.iter().position(same) {
+            Some(index) => index,
+            None => {
+                entries.push(ExecutionEntry {
+                    meta: meta.clone(),
+                    labels: meta.labels(),
+                    counters: ExecutionCounters::default(),
+                    tallies: BTreeMap::new(),
+                });
+                entries.len() - 1
+            }
+        };
+        entries.get_mut(index)
+    }
+
+    /// Moves every tally into the series (and the pending rows), with the emission functions
+    /// of `metrics::stepfunctions`: one `record_many` per metric, second and distinct value.
+    fn settle(&mut self) {
+        if !self.unsettled {
+            return;
+        }
+        self.unsettled = false;
+        let mut samples: Vec<(MetricId, Sample, u64)> = Vec::new();
+        for entries in self.executions.values_mut() {
+            for entry in entries {
+                let reference = entry.meta.reference();
+                for (second_ms, tally) in std::mem::take(&mut entry.tallies) {
+                    if tally.started > 0 {
+                        for (metric, sample) in
+                            stepfunctions::execution_started(&reference, second_ms)
+                        {
+                            samples.push((metric, sample, tally.started));
+                        }
+                    }
+                    for ((status, duration_ms), count) in tally.closed {
+                        for (metric, sample) in stepfunctions::execution_closed(
+                            &reference,
+                            status,
+                            second_ms - duration_ms,
+                            second_ms,
+                            false,
+                        ) {
+                            samples.push((metric, sample, count));
+                        }
+                    }
+                }
+            }
+        }
+        for (metric, sample, count) in samples {
+            self.record_many(&metric, sample, count);
+        }
+    }
+
     fn record(&mut self, metric: &MetricId, sample: Sample) {
-        if self.series.record(metric, sample).is_err() {
+        self.record_many(metric, sample, 1);
+    }
+
+    fn record_many(&mut self, metric: &MetricId, sample: Sample, count: u64) {
+        if self.series.record_many(metric, sample, count).is_err() {
             // Older than the retention window, or not finite: CloudWatch would drop it too.
             return;
         }
@@ -165,8 +258,8 @@ impl Inner {
             .or_insert_with(|| (sample.unit, Vec::new()));
         *unit = sample.unit;
         match values.iter_mut().find(|(value, _)| *value == sample.value) {
-            Some((_, count)) => *count += 1,
-            None => values.push((sample.value, 1)),
+            Some((_, known)) => *known += count,
+            None => values.push((sample.value, count)),
         }
     }
 }
@@ -234,19 +327,27 @@ impl Observer {
 
     /// Reads the series (queries, alarm evaluation), under the lock: keep `read` short.
     pub fn with_series<T>(&self, read: impl FnOnce(&Series) -> T) -> T {
-        read(&lock(&self.inner).series)
+        let mut inner = lock(&self.inner);
+        inner.settle();
+        read(&inner.series)
     }
 
-    /// An execution started.
+    /// The second (of the metric clock) an event now falls in.
+    fn second_now(&self) -> i64 {
+        self.now_ms().div_euclid(1000) * 1000
+    }
+
+    /// An execution started. The hot path: a count under the lock; the samples reach the
+    /// series when something reads it or at the next flush (`settle`).
     pub fn execution_started(&self, meta: &ExecutionMeta) {
-        let at_ms = self.now_ms();
-        let samples = stepfunctions::execution_started(&meta.reference(), at_ms);
-        let labels = meta.labels();
+        let second_ms = self.second_now();
         let mut inner = lock(&self.inner);
-        for (metric, sample) in samples {
-            inner.record(&metric, sample);
-        }
-        inner.executions.entry(labels).or_default().started += 1;
+        inner.unsettled = true;
+        let Some(entry) = inner.entry(meta) else {
+            return;
+        };
+        entry.counters.started += 1;
+        entry.tallies.entry(second_ms).or_default().started += 1;
     }
 
     /// An execution closed with this status (`SUCCEEDED`, `FAILED`, `ABORTED`, `TIMED_OUT`).
@@ -259,24 +360,25 @@ impl Observer {
             _ => return,
         };
         let duration_ms = (stop_ms - meta.start_ms).max(0);
-        let ended_ms = self.now_ms();
-        let samples = stepfunctions::execution_closed(
-            &meta.reference(),
-            status,
-            ended_ms - duration_ms,
-            ended_ms,
-            false,
-        );
-        let labels = meta.labels();
+        let second_ms = self.second_now();
         let mut inner = lock(&self.inner);
-        for (metric, sample) in samples {
-            inner.record(&metric, sample);
-        }
-        let counters = inner.executions.entry(labels).or_default();
-        *counters.closed.entry(label).or_default() += 1;
-        counters
+        inner.unsettled = true;
+        let Some(entry) = inner.entry(meta) else {
+            return;
+        };
+        *entry.counters.closed.entry(label).or_default() += 1;
+        entry
+            .counters
             .time
             .observe(EXECUTION_TIME_BUCKETS, duration_ms as f64 / 1000.0);
+        let closed = &mut entry.tallies.entry(second_ms).or_default().closed;
+        match closed
+            .iter_mut()
+            .find(|(key, _)| *key == (status, duration_ms))
+        {
+            Some((_, count)) => *count += 1,
+            None => closed.push(((status, duration_ms), 1)),
+        }
     }
 
     /// The server answered a request for `operation` with this status code. The caller keeps
@@ -299,6 +401,7 @@ impl Observer {
         let now_ms = self.now_ms();
         let (rows, horizon_ms) = {
             let mut inner = lock(&self.inner);
+            inner.settle();
             inner.series.prune(now_ms);
             let options = inner.series.options();
             let pending = std::mem::take(&mut inner.pending);
@@ -373,6 +476,13 @@ impl Observer {
     /// commit latency (the API adds its own HTTP counters).
     pub fn prometheus(&self, open_executions: usize) -> String {
         let inner = lock(&self.inner);
+        let mut executions: Vec<(&Labels, &ExecutionCounters)> = inner
+            .executions
+            .values()
+            .flatten()
+            .map(|entry| (&entry.labels, &entry.counters))
+            .collect();
+        executions.sort_by(|a, b| a.0.cmp(b.0));
         let mut out = String::new();
         let label_text = |labels: &Labels| {
             format!(
@@ -386,7 +496,7 @@ impl Observer {
             "# HELP switchback_executions_started_total Executions started.\n\
              # TYPE switchback_executions_started_total counter\n",
         );
-        for (labels, counters) in &inner.executions {
+        for (labels, counters) in &executions {
             let _ = writeln!(
                 out,
                 "switchback_executions_started_total{{{}}} {}",
@@ -402,7 +512,7 @@ impl Observer {
         ] {
             let name = format!("switchback_executions_{status}_total");
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for (labels, counters) in &inner.executions {
+            for (labels, counters) in &executions {
                 let _ = writeln!(
                     out,
                     "{name}{{{}}} {}",
@@ -416,7 +526,7 @@ impl Observer {
             out,
             "# HELP {name} How long executions ran, start to close.\n# TYPE {name} histogram"
         );
-        for (labels, counters) in &inner.executions {
+        for (labels, counters) in &executions {
             histogram(
                 &mut out,
                 name,
