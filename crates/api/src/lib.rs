@@ -20,6 +20,7 @@ mod auth;
 pub mod cloudwatch;
 mod error;
 mod executions;
+mod logging;
 pub mod model;
 mod state_machines;
 mod tags;

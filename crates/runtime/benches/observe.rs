@@ -27,6 +27,7 @@ fn request() -> StartRequest {
         input: "{}".to_owned(),
         state_machine_version_arn: Some(format!("{MACHINE}:1")),
         state_machine_alias_arn: Some(format!("{MACHINE}:main")),
+        logging: None,
     }
 }
 

@@ -17,6 +17,7 @@
 //! crash. EXPRESS executions go through the same engine in memory and are not kept after they
 //! end, as on AWS.
 
+pub mod logs;
 pub mod observe;
 
 use std::collections::{HashMap, VecDeque};
@@ -84,7 +85,7 @@ impl Default for Config {
 }
 
 /// What a state machine execution starts from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StartRequest {
     /// The state machine's ARN (unqualified).
     pub state_machine_arn: String,
@@ -102,6 +103,8 @@ pub struct StartRequest {
     pub state_machine_version_arn: Option<String>,
     /// The alias it was started through, if any.
     pub state_machine_alias_arn: Option<String>,
+    /// The execution log of the machine (or version) it runs, if it has one.
+    pub logging: Option<Arc<logs::Logging>>,
 }
 
 /// A started execution.
@@ -205,6 +208,7 @@ struct Shared {
     activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
     seeds: Mutex<SeededEntropy>,
     observer: Observer,
+    logs: logs::Logs,
     /// Built definitions by their text: a start needs the model, not another parse.
     machines: Mutex<HashMap<String, Arc<StateMachine>>>,
 }
@@ -313,6 +317,7 @@ impl Runtime {
                 seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
                 machines: Mutex::new(HashMap::new()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
+                logs: logs::Logs::default(),
                 config,
             }),
         }
@@ -326,6 +331,18 @@ impl Runtime {
     /// The metrics of the executions it runs (issue 5).
     pub fn observer(&self) -> &Observer {
         &self.shared.observer
+    }
+
+    /// Writes execution logs under this data directory (`logs/<group>.log`); without it,
+    /// nothing is logged. Only the first call counts.
+    pub fn write_logs_to(&self, data_dir: std::path::PathBuf) {
+        self.shared.logs.set_data_dir(data_dir);
+    }
+
+    fn log(&self, meta: &ExecutionMeta, execution_arn: &str, events: &[HistoryEvent]) {
+        if let Some(logging) = &meta.logging {
+            self.shared.logs.write(logging, execution_arn, events);
+        }
     }
 
     /// The settings.
@@ -369,13 +386,15 @@ impl Runtime {
     }
 
     fn meta(request: &StartRequest, express: bool, start_ms: i64) -> ExecutionMeta {
-        ExecutionMeta::new(
+        let mut meta = ExecutionMeta::new(
             &request.state_machine_arn,
             request.state_machine_version_arn.as_deref(),
             request.state_machine_alias_arn.as_deref(),
             express,
             start_ms,
-        )
+        );
+        meta.logging = request.logging.clone();
+        meta
     }
 
     fn info(&self, request: &StartRequest, arn: &str, name: &str, start_ms: i64) -> ExecutionInfo {
@@ -481,6 +500,7 @@ impl Runtime {
         }
         let meta = Self::meta(&request, false, start_ms);
         self.shared.observer.execution_started(&meta);
+        self.log(&meta, &arn, &step.events);
         if let Some(channel) = channel {
             self.spawn_actor(
                 arn.clone(),
@@ -530,6 +550,7 @@ impl Runtime {
         );
         let meta = Self::meta(&request, true, start_ms);
         self.shared.observer.execution_started(&meta);
+        self.log(&meta, &arn, &step.events);
         // Most express workflows end within their first step: answer without a task switch.
         let (status, output, stop_ms) = if execution.is_finished() {
             self.shared
@@ -599,6 +620,7 @@ impl Runtime {
         );
         let meta = Self::meta(&request, true, start_ms);
         self.shared.observer.execution_started(&meta);
+        self.log(&meta, &arn, &step.events);
         if execution.is_finished() {
             self.shared
                 .observer
@@ -1078,6 +1100,9 @@ impl Actor {
                 .shared
                 .observer
                 .store_commit(commit_started.elapsed().as_secs_f64());
+        }
+        if let Some(meta) = &self.meta {
+            self.runtime.log(meta, &self.arn, &step.events);
         }
         if let (Some(meta), Some((status, stop_ms))) = (&self.meta, closed) {
             self.runtime

@@ -53,6 +53,8 @@ pub struct ExecutionMeta {
     pub express: bool,
     /// When it started, wall-clock epoch milliseconds.
     pub start_ms: i64,
+    /// Where its execution log goes, if it has one (`crate::logs`).
+    pub logging: Option<std::sync::Arc<crate::logs::Logging>>,
 }
 
 impl ExecutionMeta {
@@ -71,6 +73,7 @@ impl ExecutionMeta {
             alias: alias_arn.map(last),
             express,
             start_ms,
+            logging: None,
         }
     }
 

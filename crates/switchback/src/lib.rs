@@ -10,5 +10,6 @@
 pub mod conformance;
 pub mod local;
 pub mod locate;
+pub mod logs;
 pub mod serve;
 pub mod versions;

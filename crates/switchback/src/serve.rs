@@ -96,6 +96,7 @@ pub async fn serve(options: Options) -> Result<()> {
             time_scale: options.time_scale,
         },
     );
+    runtime.write_logs_to(options.data_dir.clone());
     let loaded = runtime
         .observer()
         .load(runtime.store().as_ref())
