@@ -1037,12 +1037,24 @@ impl Execution {
     fn do_work(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
-        // InputPath reads the raw input in place; cloning it first would copy it twice.
-        let effective = match self.with_env(thread, &self.threads[thread].input, entropy, |env| {
-            dataflow::apply_selector(&state.input_path, env)
-        }) {
-            Ok(value) => value,
-            Err(failure) => return self.fail_state(thread, failure, entropy),
+        // Choice and Succeed states without InputPath and OutputPath pass their input on as it
+        // is: move the document rather than copy it, and keep its text for the exit event.
+        let passes_through = matches!(state.kind, Kind::Choice(_) | Kind::Succeed)
+            && matches!(state.input_path, asl::model::Selector::Whole)
+            && matches!(state.output_path, asl::model::Selector::Whole);
+        let effective = if passes_through {
+            let t = &mut self.threads[thread];
+            t.result_text = t.input_text.clone();
+            t.output_is_result = t.result_text.is_some();
+            std::mem::take(&mut t.input)
+        } else {
+            // InputPath reads the raw input in place; cloning it first would copy it twice.
+            match self.with_env(thread, &self.threads[thread].input, entropy, |env| {
+                dataflow::apply_selector(&state.input_path, env)
+            }) {
+                Ok(value) => value,
+                Err(failure) => return self.fail_state(thread, failure, entropy),
+            }
         };
         match &state.kind {
             Kind::Pass(pass) => {
