@@ -32,7 +32,7 @@ use store::{ExecutionEnd, ExecutionRecord, JournalEntry, StepCommit, Store, Stor
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::observe::{ExecutionMeta, Observer};
+use crate::observe::{ExecutionMeta, Observer, TaskTracker};
 
 /// What the runtime can fail with. The API maps each to AWS's error.
 #[derive(Debug, thiserror::Error)]
@@ -501,6 +501,8 @@ impl Runtime {
         let meta = Self::meta(&request, false, start_ms);
         self.shared.observer.execution_started(&meta);
         self.log(&meta, &arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
         if let Some(channel) = channel {
             self.spawn_actor(
                 arn.clone(),
@@ -512,6 +514,7 @@ impl Runtime {
                 None,
                 Some(channel),
                 Some(meta),
+                tasks,
             );
         } else {
             self.shared
@@ -551,6 +554,8 @@ impl Runtime {
         let meta = Self::meta(&request, true, start_ms);
         self.shared.observer.execution_started(&meta);
         self.log(&meta, &arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
         // Most express workflows end within their first step: answer without a task switch.
         let (status, output, stop_ms) = if execution.is_finished() {
             self.shared
@@ -574,6 +579,7 @@ impl Runtime {
                 Some(done_tx),
                 None,
                 Some(meta),
+                tasks,
             );
             let (status, output) = done_rx.await.unwrap_or((
                 Status::Failed {
@@ -621,6 +627,8 @@ impl Runtime {
         let meta = Self::meta(&request, true, start_ms);
         self.shared.observer.execution_started(&meta);
         self.log(&meta, &arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
         if execution.is_finished() {
             self.shared
                 .observer
@@ -636,6 +644,7 @@ impl Runtime {
                 None,
                 None,
                 Some(meta),
+                tasks,
             );
         }
         Ok(Started {
@@ -914,6 +923,7 @@ impl Runtime {
             None,
             None,
             Some(meta),
+            TaskTracker::default(),
         );
         Ok(())
     }
@@ -957,6 +967,7 @@ impl Runtime {
         done: Option<oneshot::Sender<(Status, Option<String>)>>,
         prepared: Option<Channel>,
         meta: Option<ExecutionMeta>,
+        tasks: TaskTracker,
     ) {
         let (sender, receiver) = match prepared {
             Some(channel) => channel,
@@ -974,6 +985,7 @@ impl Runtime {
             done,
             last_output: None,
             meta,
+            tasks,
         };
         tokio::spawn(async move {
             actor.perform(effects);
@@ -1004,6 +1016,8 @@ struct Actor {
     last_output: Option<String>,
     /// What its metrics are recorded under.
     meta: Option<ExecutionMeta>,
+    /// Its open tasks, for the task metrics.
+    tasks: TaskTracker,
 }
 
 impl Actor {
@@ -1104,6 +1118,10 @@ impl Actor {
         if let Some(meta) = &self.meta {
             self.runtime.log(meta, &self.arn, &step.events);
         }
+        self.runtime
+            .shared
+            .observer
+            .task_events(&mut self.tasks, &step.events);
         if let (Some(meta), Some((status, stop_ms))) = (&self.meta, closed) {
             self.runtime
                 .shared

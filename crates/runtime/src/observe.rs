@@ -100,6 +100,33 @@ impl ExecutionMeta {
     }
 }
 
+/// A task of an execution between its `…Scheduled` event and its end: what its metrics need.
+#[derive(Debug, Clone)]
+struct OpenTask {
+    /// `Activity`, `LambdaFunction` or `Service`, and the ARN its metrics are dimensioned by.
+    kind: &'static str,
+    arn: String,
+    scheduled_ms: i64,
+    started_ms: Option<i64>,
+}
+
+/// Follows an execution's tasks through its history events, by the previous-event chain of
+/// their thread (scheduled → started → closed), for the activity, Lambda and service
+/// integration metrics. One per execution actor.
+#[derive(Debug, Default)]
+pub struct TaskTracker {
+    /// By the id of the task's latest event.
+    open: HashMap<u64, OpenTask>,
+}
+
+fn resource<'a>(kind: &'static str, arn: &'a str) -> stepfunctions::TaskResource<'a> {
+    match kind {
+        "Activity" => stepfunctions::TaskResource::Activity(arn),
+        "LambdaFunction" => stepfunctions::TaskResource::LambdaFunction(arn),
+        _ => stepfunctions::TaskResource::ServiceIntegration(arn),
+    }
+}
+
 /// The Prometheus labels of an execution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Labels {
@@ -275,6 +302,9 @@ pub struct Observer {
     wall_origin_ms: AtomicI64,
     /// The metric clock's reading at `wall_origin_ms`.
     metric_origin_ms: AtomicI64,
+    /// When the stored rows were last pruned (wall clock): an idle flush writes nothing but a
+    /// prune a minute.
+    pruned_ms: AtomicI64,
     time_scale: f64,
 }
 
@@ -296,6 +326,7 @@ impl Observer {
             }),
             wall_origin_ms: AtomicI64::new(now),
             metric_origin_ms: AtomicI64::new(now),
+            pruned_ms: AtomicI64::new(now),
             time_scale: if time_scale.is_finite() && time_scale > 0.0 {
                 time_scale
             } else {
@@ -393,6 +424,83 @@ impl Observer {
             .or_default() += 1;
     }
 
+    /// Records the activity, Lambda and service-integration metrics of a step's events.
+    pub fn task_events(&self, tracker: &mut TaskTracker, events: &[engine::HistoryEvent]) {
+        let mut samples = Vec::new();
+        for event in events {
+            let event_type = event.event_type;
+            let Some((kind, what)) = ["Activity", "LambdaFunction", "Task"]
+                .iter()
+                .find_map(|kind| Some((*kind, event_type.strip_prefix(kind)?)))
+            else {
+                continue;
+            };
+            let kind = if kind == "Task" { "Service" } else { kind };
+            match what {
+                "Scheduled" => {
+                    let details = event.details_json().unwrap_or_default();
+                    let text = |key: &str| details.get(key).and_then(|value| value.as_str());
+                    let arn = match kind {
+                        "Service" => format!(
+                            "arn:aws:states:::{}:{}",
+                            text("resourceType").unwrap_or_default(),
+                            text("resource").unwrap_or_default()
+                        ),
+                        _ => text("resource").unwrap_or_default().to_owned(),
+                    };
+                    samples.push(stepfunctions::task_event(
+                        &resource(kind, &arn),
+                        stepfunctions::TaskEvent::Scheduled,
+                        self.now_ms(),
+                    ));
+                    tracker.open.insert(
+                        event.id,
+                        OpenTask {
+                            kind,
+                            arn,
+                            scheduled_ms: event.timestamp_ms,
+                            started_ms: None,
+                        },
+                    );
+                }
+                "Started" => {
+                    if let Some(mut task) = tracker.open.remove(&event.previous_event_id) {
+                        samples.push(stepfunctions::task_event(
+                            &resource(task.kind, &task.arn),
+                            stepfunctions::TaskEvent::Started,
+                            self.now_ms(),
+                        ));
+                        task.started_ms = Some(event.timestamp_ms);
+                        tracker.open.insert(event.id, task);
+                    }
+                }
+                "Succeeded" | "Failed" | "TimedOut" => {
+                    let outcome = match what {
+                        "Succeeded" => stepfunctions::TaskOutcome::Succeeded,
+                        "Failed" => stepfunctions::TaskOutcome::Failed,
+                        _ => stepfunctions::TaskOutcome::TimedOut,
+                    };
+                    // A task scheduled before a restart is not tracked: it closes unseen.
+                    if let Some(task) = tracker.open.remove(&event.previous_event_id) {
+                        let now_ms = self.now_ms();
+                        let shift = now_ms - event.timestamp_ms;
+                        samples.extend(stepfunctions::task_closed(
+                            &resource(task.kind, &task.arn),
+                            outcome,
+                            task.scheduled_ms + shift,
+                            task.started_ms.map(|started_ms| started_ms + shift),
+                            now_ms,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !samples.is_empty() {
+            self.record(samples);
+        }
+    }
+
     /// A store commit took this long.
     pub fn store_commit(&self, seconds: f64) {
         lock(&self.inner).commits.observe(COMMIT_BUCKETS, seconds);
@@ -429,6 +537,11 @@ impl Observer {
                 .collect();
             (rows, now_ms - options.retention_ms)
         };
+        let wall_ms = crate::now_ms();
+        if rows.is_empty() && wall_ms - self.pruned_ms.load(Ordering::Relaxed) < 60_000 {
+            return Ok(());
+        }
+        self.pruned_ms.store(wall_ms, Ordering::Relaxed);
         store.put_metric_rows(rows, horizon_ms).await
     }
 
