@@ -113,3 +113,29 @@ def aws(server):
             return result
         return json.loads(result.stdout) if result.stdout.strip() else {}
     return run
+
+
+@pytest.fixture(scope="session")
+def cloudwatch(server):
+    """A boto3 CloudWatch client pointed at the server (it sends AWS JSON 1.0)."""
+    return boto3.client("cloudwatch", endpoint_url=server.endpoint, region_name=REGION,
+                        aws_access_key_id="AKIDTEST", aws_secret_access_key="secret",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture(scope="session")
+def aws_cloudwatch(server):
+    """Runs `aws cloudwatch ...` against the server and returns its parsed JSON output."""
+    env = dict(os.environ,
+               AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret",
+               AWS_DEFAULT_REGION=REGION, AWS_PAGER="")
+    cli = shutil.which("aws")
+    assert cli, "the aws CLI is not installed"
+
+    def run(*args):
+        result = subprocess.run([cli, "--endpoint-url", server.endpoint, "cloudwatch", *args],
+                                env=env, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise AssertionError(f"aws cloudwatch {' '.join(args)} failed: {result.stderr}")
+        return json.loads(result.stdout) if result.stdout.strip() else {}
+    return run

@@ -1,9 +1,11 @@
-"""Gradual deployments of an alias (issue 6) on a real server, with boto3 for the Step Functions
-side and plain HTTP for Switchback's own operations (`X-Amz-Target: Switchback.*`).
+"""Gradual deployments of an alias (issue 6) on a real server, with boto3 for Step Functions and
+CloudWatch and plain HTTP for Switchback's own operations (`X-Amz-Target: Switchback.*`).
 
-The alarm-guarded scenario of the seed (a faulty version 2 drives the seed's alarm to ALARM and
-the deployment rolls back) needs the server's CloudWatch alarms, which are not wired yet: it is
-not here. These cover a good version 2 under traffic, drift, stop, promote and `watch`.
+The seed's scenario: LINEAR 50 % every 2 minutes of a faulty version 2 while traffic runs through
+`main`; the first failures drive the seed's alarm to ALARM and the deployment rolls back. A good
+version 2 goes to 100 % after the expected steps. Then drift, stop, promote and `watch`.
+
+The server runs with `--time-scale 100`: 2 minutes last 1.2 s, an alarm check (60 s) 0.6 s.
 """
 import json
 import pathlib
@@ -15,16 +17,26 @@ import uuid
 
 import pytest
 
-from conftest import ROLE
+from conftest import ROLE, make_client
 
 SEED = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "seed" / "statemachine"
 
 
-def seed_definition():
-    path = SEED / "alias.asl.json"
+def seed_definition(name="alias.asl.json"):
+    path = SEED / name
     if not path.exists():
         pytest.skip(f"{path} is not there")
     return path.read_text()
+
+
+def seed_alarm(cloudwatch, name, machine):
+    """The seed's alarm (../shared/examples/seed/template.yaml) on `machine` through `main`."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=name, Namespace="AWS/States", MetricName="ExecutionsFailed",
+        Dimensions=[{"Name": "StateMachineArn", "Value": machine},
+                    {"Name": "Alias", "Value": "main"}],
+        Statistic="Sum", ComparisonOperator="GreaterThanOrEqualToThreshold", Threshold=1,
+        EvaluationPeriods=1, Period=300, TreatMissingData="notBreaching")
 
 
 def switchback(server, operation, body):
@@ -78,10 +90,60 @@ def wait_end(server, deployment_id, timeout=30):
     raise AssertionError(f"deployment {deployment_id} did not end")
 
 
-def test_a_good_version_2_goes_to_100_percent_under_traffic(sfn, server):
-    _, v1, v2, alias = machine_with_alias(sfn, "deploy-good")
+def test_the_seed_faulty_version_2_sets_off_the_alarm_and_rolls_back(sfn, cloudwatch, server):
+    name = f"SampleAliasMachine-{uuid.uuid4().hex[:8]}"
+    machine = sfn.create_state_machine(name=name, definition=seed_definition(), roleArn=ROLE,
+                                       type="EXPRESS", publish=True)
+    v1 = machine["stateMachineVersionArn"]
+    machine = machine["stateMachineArn"]
+    alias = sfn.create_state_machine_alias(
+        name="main", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}]
+    )["stateMachineAliasArn"]
+    alarm = f"{name}-failures"
+    seed_alarm(cloudwatch, alarm, machine)
+    v2 = sfn.update_state_machine(stateMachineArn=machine,
+                                  definition=seed_definition("alias-defect.asl.json"),
+                                  publish=True)["stateMachineVersionArn"]
+    started = start(server, alias, v2, type="LINEAR", interval=2, percentage=50, alarms=[alarm])
+    assert started["status"] == "IN_PROGRESS" and started["targetWeight"] == 50
+    # Traffic through `main`: version 2 fails every {"type": "B"}.
+    client = make_client(server.endpoint)
+    raw = {}
+    client.meta.events.register("after-call.states.StartSyncExecution",
+                                lambda http_response, **_: raw.update(
+                                    body=json.loads(http_response.content)))
+    ran = []
+    deadline = time.time() + 20
+    while describe(server, started["deploymentId"])["status"] == "IN_PROGRESS":
+        assert time.time() < deadline, "the deployment did not end"
+        result = client.start_sync_execution(stateMachineArn=alias, input='{"type": "B"}')
+        ran.append((raw["body"]["stateMachineVersionArn"], result["status"]))
+    done = wait_end(server, started["deploymentId"])
+    assert done["status"] == "ROLLED_BACK", done
+    assert done["statusMessage"] == (
+        "Aborting deployment. The following CloudWatch alarms are in an 'ALARM' state: "
+        f"[{alarm}].")
+    # Rolled back before the second shift: one shift, then back to version 1.
+    assert [e["targetWeight"] for e in done["timeline"] if e["type"] == "Shifted"] == [50]
+    assert [e["state"] for e in done["timeline"] if e["type"] == "AlarmChanged"][-1] == "ALARM"
+    routing = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)["routingConfiguration"]
+    assert routing == [{"stateMachineVersionArn": v1, "weight": 100}]
+    # Every execution ran one of the two versions, version 2's failed, version 1's succeeded.
+    assert {version for version, _ in ran} <= {v1, v2}
+    assert any(version == v2 for version, _ in ran), ran
+    assert all(status == ("FAILED" if version == v2 else "SUCCEEDED") for version, status in ran)
+    assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    # After the rollback, `main` runs version 1 only.
+    client.start_sync_execution(stateMachineArn=alias, input='{"type": "B"}')
+    assert raw["body"]["stateMachineVersionArn"] == v1
+
+
+def test_a_good_version_2_goes_to_100_percent_under_traffic(sfn, cloudwatch, server):
+    machine, v1, v2, alias = machine_with_alias(sfn, "deploy-good")
+    alarm = f"{machine.rsplit(':', 1)[1]}-failures"
+    seed_alarm(cloudwatch, alarm, machine)
     # LINEAR 50 % every 2 minutes: 1.2 s at the suite's time scale of 100.
-    started = start(server, alias, v2, type="LINEAR", interval=2, percentage=50)
+    started = start(server, alias, v2, type="LINEAR", interval=2, percentage=50, alarms=[alarm])
     assert started["status"] == "IN_PROGRESS"
     assert started["targetWeight"] == 50
     executions = []
@@ -134,12 +196,6 @@ def test_stop_rolls_back_and_promote_completes(sfn, server):
     assert promoted["status"] == "SUCCEEDED"
     routing = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)["routingConfiguration"]
     assert routing == [{"stateMachineVersionArn": v2, "weight": 100}]
-
-
-def test_alarms_are_refused_while_the_server_has_no_alarm_source(sfn, server):
-    _, _, v2, alias = machine_with_alias(sfn, "deploy-alarms")
-    with pytest.raises(AssertionError, match="no alarm source"):
-        start(server, alias, v2, type="LINEAR", interval=2, percentage=50, alarms=["failures"])
 
 
 def test_watch_follows_to_the_end(sfn, server, binary):

@@ -21,7 +21,19 @@ fn to_api_error(error: sigv4::Error) -> Error {
 pub fn sigv4_authenticator(pairs: Vec<(String, String)>) -> Authenticate {
     let credentials: HashMap<String, String> = pairs.into_iter().collect();
     let verifier = sigv4::Verifier::new("states");
+    // CloudWatch requests are signed for CloudWatch's signing name.
+    let monitoring = sigv4::Verifier::new("monitoring");
     Arc::new(move |parts: &http::request::Parts, body: &[u8]| {
+        let verifier = if parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|target| target.starts_with(crate::cloudwatch::TARGET_PREFIX))
+        {
+            &monitoring
+        } else {
+            &verifier
+        };
         let headers: Vec<(&str, &str)> = parts
             .headers
             .iter()

@@ -39,6 +39,10 @@ pub enum Error {
     /// A refused definition; the full message (`Invalid State Machine Definition: '…'`).
     #[error("{0}")]
     InvalidDefinition(String),
+    /// A `loggingConfiguration` AWS refuses (no destination while logging, a bad log group
+    /// ARN); the full message.
+    #[error("{0}")]
+    InvalidLoggingConfiguration(String),
     /// `StartExecution` input that is not JSON or too large; the text inside the quotes.
     #[error("Invalid State Machine Execution Input: '{0}'")]
     InvalidExecutionInput(String),
@@ -120,6 +124,7 @@ impl Error {
             Error::InvalidArn(_) => "InvalidArn",
             Error::InvalidName(_) => "InvalidName",
             Error::InvalidDefinition(_) => "InvalidDefinition",
+            Error::InvalidLoggingConfiguration(_) => "InvalidLoggingConfiguration",
             Error::InvalidExecutionInput(_) => "InvalidExecutionInput",
             Error::InvalidOutput(_) => "InvalidOutput",
             Error::InvalidToken(_) => "InvalidToken",

@@ -107,18 +107,20 @@ async fn start_request(
         arn::check_name(name)?;
     }
     let text = execution_input(input.input.take())?;
-    let (definition, role_arn, version_arn, alias_arn) = match resolved {
+    let (definition, role_arn, version_arn, alias_arn, logging) = match resolved {
         Some((version, alias_arn)) => (
             version.definition,
             version.role_arn,
             Some(version.arn),
             alias_arn,
+            crate::logging::runtime_logging(version.logging_configuration.as_deref()),
         ),
         None => (
             machine.definition.clone(),
             machine.role_arn.clone(),
             None,
             None,
+            crate::logging::runtime_logging(machine.logging_configuration.as_deref()),
         ),
     };
     let request = StartRequest {
@@ -130,6 +132,7 @@ async fn start_request(
         input: text,
         state_machine_version_arn: version_arn,
         state_machine_alias_arn: alias_arn,
+        logging,
     };
     Ok((request, machine.machine_type))
 }

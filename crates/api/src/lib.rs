@@ -17,9 +17,11 @@
 mod activities;
 pub mod arn;
 mod auth;
+pub mod cloudwatch;
 pub mod deployments;
 mod error;
 mod executions;
+mod logging;
 pub mod model;
 mod state_machines;
 mod tags;
@@ -81,6 +83,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(handle))
         .route("/health", get(health))
+        .route("/metrics", get(prometheus))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -89,14 +92,55 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// `GET /metrics`: the Prometheus text exposition (format 0.0.4) of the execution counters and
+/// histograms, the API's requests, store commit latency and open executions.
+async fn prometheus(State(state): State<AppState>) -> Response {
+    let text = state.runtime.observer().prometheus(state.runtime.running());
+    let mut response = (StatusCode::OK, text).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// The operation a request names, for the request counters: one of ours, or `unknown`.
+fn operation_label(headers: &HeaderMap) -> &'static str {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if let Some(operation) = target.strip_prefix(TARGET_PREFIX)
+        && let Some(known) = OPERATIONS.iter().find(|known| **known == operation)
+    {
+        return known;
+    }
+    if let Some(operation) = target.strip_prefix(cloudwatch::TARGET_PREFIX)
+        && let Some(known) = cloudwatch::OPERATIONS
+            .iter()
+            .find(|known| **known == operation)
+    {
+        return known;
+    }
+    "unknown"
+}
+
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let request_id = state.runtime.new_name();
     let (parts, body) = request.into_parts();
-    let result = serve(&state, &parts, body).await;
-    let mut response = match result {
-        Ok(output) => ok(output),
-        Err(error) => error.into_response(),
+    let operation = operation_label(&parts.headers);
+    let mut response = if is_cloudwatch(&parts.headers) {
+        serve_cloudwatch(&state, &parts, body).await
+    } else {
+        match serve(&state, &parts, body).await {
+            Ok(output) => ok(output),
+            Err(error) => error.into_response(),
+        }
     };
+    state
+        .runtime
+        .observer()
+        .request(operation, response.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", value);
     }
@@ -133,6 +177,36 @@ async fn serve(state: &AppState, parts: &http::request::Parts, body: Body) -> Re
     }
     model::model().validate(operation, &input)?;
     dispatch(state, operation, input).await
+}
+
+/// Whether a request is for CloudWatch (`X-Amz-Target: GraniteServiceVersion20100801.*`).
+fn is_cloudwatch(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|target| target.starts_with(cloudwatch::TARGET_PREFIX))
+}
+
+async fn serve_cloudwatch(state: &AppState, parts: &http::request::Parts, body: Body) -> Response {
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return Error::RequestTooLarge(MAX_BODY_BYTES).into_response(),
+    };
+    if let Some(authenticate) = &state.authenticate
+        && let Err(error) = authenticate(parts, &bytes)
+    {
+        return error.into_response();
+    }
+    let operation = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|target| target.strip_prefix(cloudwatch::TARGET_PREFIX))
+        .unwrap_or_default();
+    match cloudwatch::serve(state, operation, &bytes).await {
+        Ok(output) => ok(output),
+        Err(error) => error.into_response(),
+    }
 }
 
 fn operation(headers: &HeaderMap) -> Result<&str, Error> {

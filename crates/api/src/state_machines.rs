@@ -153,6 +153,9 @@ pub async fn create(state: &AppState, input: CreateInput) -> Result<Value, Error
     check_publish(input.publish, input.version_description.as_ref())?;
     let type_name = input.machine_type.as_deref().unwrap_or("STANDARD");
     check_definition(&input.definition, machine_type(Some(type_name)))?;
+    if let Some(configuration) = &input.logging_configuration {
+        crate::logging::check(configuration)?;
+    }
     let tags = input.tags.unwrap_or_default();
     let arn = format!("{}stateMachine:{}", arn_prefix(state), input.name);
     tags::check(&arn, &[], &tags)?;
@@ -255,6 +258,9 @@ pub async fn update(state: &AppState, input: UpdateInput) -> Result<Value, Error
     }
     if let Some(definition) = &input.definition {
         check_definition(definition, machine_type(Some(&record.machine_type)))?;
+    }
+    if let Some(configuration) = &input.logging_configuration {
+        crate::logging::check(configuration)?;
     }
     let logging_configuration = input
         .logging_configuration

@@ -45,6 +45,21 @@ impl Digest {
         }
     }
 
+    /// Adds one value `count` times (as `count` calls of [`Digest::add`] would).
+    pub(crate) fn add_many(&mut self, value: f64, count: u64) {
+        match self {
+            Digest::Exact(values) if values.len() as u64 + count <= EXACT_LIMIT as u64 => {
+                values.extend(std::iter::repeat_n(value, count as usize))
+            }
+            Digest::Exact(values) => {
+                let mut sketch = Sketch::from_values(values);
+                sketch.add(value, count);
+                *self = Digest::Sketch(sketch);
+            }
+            Digest::Sketch(sketch) => sketch.add(value, count),
+        }
+    }
+
     /// Adds everything another digest holds.
     pub(crate) fn merge(&mut self, other: &Digest) {
         match (&mut *self, other) {

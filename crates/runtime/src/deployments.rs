@@ -22,7 +22,8 @@
 //! last shift, so a restart repeats no step and skips none.
 //!
 //! **Alarms** come from an [`AlarmStates`] source the server wires in
-//! ([`Runtime::set_alarm_source`]). Without one, a deployment that names alarms is refused at the
+//! ([`Runtime::set_alarm_source`]; `switchback serve` wires [`StoredAlarms`], the CloudWatch
+//! alarms its evaluator keeps current). Without one, a deployment that names alarms is refused at the
 //! start, and one that is recovered without a source is stopped (rolled back) at its next tick:
 //! nothing pretends that alarms are OK.
 
@@ -45,6 +46,45 @@ pub trait AlarmStates: Send + Sync {
     /// The states of these alarms, now. An alarm that does not exist is left out (it counts as
     /// not in ALARM, as on AWS); an `Err` means the states cannot be read at all.
     async fn states(&self, names: &[String]) -> Result<Vec<AlarmReading>, String>;
+}
+
+/// The alarms of the store (CloudWatch's `PutMetricAlarm` alarms, kept current by the server's
+/// alarm evaluator): what `switchback serve` wires in.
+pub struct StoredAlarms {
+    store: Arc<dyn store::Store>,
+}
+
+impl StoredAlarms {
+    /// Reads the alarms of this store.
+    pub fn new(store: Arc<dyn store::Store>) -> StoredAlarms {
+        StoredAlarms { store }
+    }
+}
+
+#[async_trait]
+impl AlarmStates for StoredAlarms {
+    async fn states(&self, names: &[String]) -> Result<Vec<AlarmReading>, String> {
+        let mut readings = Vec::new();
+        for name in names {
+            let alarm = match self.store.get_alarm(name).await {
+                Ok(alarm) => alarm,
+                // As CloudWatch's DescribeAlarms: an alarm that does not exist is left out.
+                Err(StoreError::NotFound(_)) => continue,
+                Err(error) => return Err(error.to_string()),
+            };
+            let state = match alarm.state_value.as_str() {
+                "OK" => deploy::AlarmState::Ok,
+                "ALARM" => deploy::AlarmState::Alarm,
+                _ => deploy::AlarmState::InsufficientData,
+            };
+            readings.push(AlarmReading {
+                name: name.clone(),
+                state,
+                reason: Some(alarm.state_reason),
+            });
+        }
+        Ok(readings)
+    }
 }
 
 /// What deployment operations fail with. The API maps each to an AWS-style error.

@@ -18,6 +18,8 @@
 //! end, as on AWS.
 
 pub mod deployments;
+pub mod logs;
+pub mod observe;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -30,6 +32,8 @@ use serde_json::Value;
 use store::{ExecutionEnd, ExecutionRecord, JournalEntry, StepCommit, Store, StoredEvent};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
+
+use crate::observe::{ExecutionMeta, Observer, TaskTracker};
 
 /// What the runtime can fail with. The API maps each to AWS's error.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +86,7 @@ impl Default for Config {
 }
 
 /// What a state machine execution starts from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StartRequest {
     /// The state machine's ARN (unqualified).
     pub state_machine_arn: String,
@@ -100,6 +104,8 @@ pub struct StartRequest {
     pub state_machine_version_arn: Option<String>,
     /// The alias it was started through, if any.
     pub state_machine_alias_arn: Option<String>,
+    /// The execution log of the machine (or version) it runs, if it has one.
+    pub logging: Option<Arc<logs::Logging>>,
 }
 
 /// A started execution.
@@ -202,6 +208,8 @@ struct Shared {
     tokens: Mutex<HashMap<String, TokenEntry>>,
     activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
     seeds: Mutex<SeededEntropy>,
+    observer: Observer,
+    logs: logs::Logs,
     /// Built definitions by their text: a start needs the model, not another parse.
     machines: Mutex<HashMap<String, Arc<StateMachine>>>,
     /// The drivers of open deployments.
@@ -308,7 +316,6 @@ impl Runtime {
         Runtime {
             shared: Arc::new(Shared {
                 store,
-                config,
                 running: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
                 activities: Mutex::new(HashMap::new()),
@@ -316,6 +323,9 @@ impl Runtime {
                 machines: Mutex::new(HashMap::new()),
                 deployments: Mutex::new(deployments::Drivers::default()),
                 alarm_source: Mutex::new(None),
+                observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
+                logs: logs::Logs::default(),
+                config,
             }),
         }
     }
@@ -323,6 +333,23 @@ impl Runtime {
     /// The store underneath.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.shared.store
+    }
+
+    /// The metrics of the executions it runs (issue 5).
+    pub fn observer(&self) -> &Observer {
+        &self.shared.observer
+    }
+
+    /// Writes execution logs under this data directory (`logs/<group>.log`); without it,
+    /// nothing is logged. Only the first call counts.
+    pub fn write_logs_to(&self, data_dir: std::path::PathBuf) {
+        self.shared.logs.set_data_dir(data_dir);
+    }
+
+    fn log(&self, meta: &ExecutionMeta, execution_arn: &str, events: &[HistoryEvent]) {
+        if let Some(logging) = &meta.logging {
+            self.shared.logs.write(logging, execution_arn, events);
+        }
     }
 
     /// The settings.
@@ -363,6 +390,18 @@ impl Runtime {
     /// version by weight (the version drawn is recorded with the execution).
     pub fn draw_percent(&self) -> u32 {
         (lock(&self.shared.seeds).next_u64() % 100) as u32
+    }
+
+    fn meta(request: &StartRequest, express: bool, start_ms: i64) -> ExecutionMeta {
+        let mut meta = ExecutionMeta::new(
+            &request.state_machine_arn,
+            request.state_machine_version_arn.as_deref(),
+            request.state_machine_alias_arn.as_deref(),
+            express,
+            start_ms,
+        );
+        meta.logging = request.logging.clone();
+        meta
     }
 
     fn info(&self, request: &StartRequest, arn: &str, name: &str, start_ms: i64) -> ExecutionInfo {
@@ -442,7 +481,11 @@ impl Runtime {
             end: end_of(execution.status(), &step.events, start_ms),
         };
         let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));
+        let commit_started = std::time::Instant::now();
         let created = self.shared.store.create_execution(record, first).await;
+        self.shared
+            .observer
+            .store_commit(commit_started.elapsed().as_secs_f64());
         if created.is_err() && channel.is_some() {
             self.forget(&arn);
         }
@@ -462,6 +505,11 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         }
+        let meta = Self::meta(&request, false, start_ms);
+        self.shared.observer.execution_started(&meta);
+        self.log(&meta, &arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
         if let Some(channel) = channel {
             self.spawn_actor(
                 arn.clone(),
@@ -472,7 +520,13 @@ impl Runtime {
                 step.effects,
                 None,
                 Some(channel),
+                Some(meta),
+                tasks,
             );
+        } else {
+            self.shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), start_ms);
         }
         Ok(Started {
             execution_arn: arn,
@@ -504,8 +558,16 @@ impl Runtime {
             start_ms,
             &mut entropy,
         );
+        let meta = Self::meta(&request, true, start_ms);
+        self.shared.observer.execution_started(&meta);
+        self.log(&meta, &arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
         // Most express workflows end within their first step: answer without a task switch.
         let (status, output, stop_ms) = if execution.is_finished() {
+            self.shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), start_ms);
             let end = end_of(execution.status(), &step.events, start_ms);
             (
                 execution.status().clone(),
@@ -523,6 +585,8 @@ impl Runtime {
                 step.effects,
                 Some(done_tx),
                 None,
+                Some(meta),
+                tasks,
             );
             let (status, output) = done_rx.await.unwrap_or((
                 Status::Failed {
@@ -567,7 +631,16 @@ impl Runtime {
             start_ms,
             &mut entropy,
         );
-        if !execution.is_finished() {
+        let meta = Self::meta(&request, true, start_ms);
+        self.shared.observer.execution_started(&meta);
+        self.log(&meta, &arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
+        if execution.is_finished() {
+            self.shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), start_ms);
+        } else {
             self.spawn_actor(
                 arn.clone(),
                 execution,
@@ -577,6 +650,8 @@ impl Runtime {
                 step.effects,
                 None,
                 None,
+                Some(meta),
+                tasks,
             );
         }
         Ok(Started {
@@ -838,6 +913,13 @@ impl Runtime {
             )));
         }
         let effects = execution.outstanding();
+        let meta = ExecutionMeta::new(
+            &record.state_machine_arn,
+            record.state_machine_version_arn.as_deref(),
+            record.state_machine_alias_arn.as_deref(),
+            false,
+            record.start_ms,
+        );
         self.spawn_actor(
             record.arn.clone(),
             execution,
@@ -847,6 +929,8 @@ impl Runtime {
             effects,
             None,
             None,
+            Some(meta),
+            TaskTracker::default(),
         );
         Ok(())
     }
@@ -889,6 +973,8 @@ impl Runtime {
         effects: Vec<Effect>,
         done: Option<oneshot::Sender<(Status, Option<String>)>>,
         prepared: Option<Channel>,
+        meta: Option<ExecutionMeta>,
+        tasks: TaskTracker,
     ) {
         let (sender, receiver) = match prepared {
             Some(channel) => channel,
@@ -905,6 +991,8 @@ impl Runtime {
             timers: HashMap::new(),
             done,
             last_output: None,
+            meta,
+            tasks,
         };
         tokio::spawn(async move {
             actor.perform(effects);
@@ -933,6 +1021,10 @@ struct Actor {
     timers: HashMap<u64, JoinHandle<()>>,
     done: Option<oneshot::Sender<(Status, Option<String>)>>,
     last_output: Option<String>,
+    /// What its metrics are recorded under.
+    meta: Option<ExecutionMeta>,
+    /// Its open tasks, for the task metrics.
+    tasks: TaskTracker,
 }
 
 impl Actor {
@@ -1007,8 +1099,10 @@ impl Actor {
         // Tokens are known before the step is visible in the store, so a client that reads a
         // token from the history can use it at once.
         self.register_tokens(&step.effects);
+        let closed = end.as_ref().map(|end| (end.status.clone(), end.stop_ms));
         if let Some(journal) = journal {
             self.seq += 1;
+            let commit_started = std::time::Instant::now();
             self.runtime
                 .shared
                 .store
@@ -1023,6 +1117,23 @@ impl Actor {
                     end,
                 })
                 .await?;
+            self.runtime
+                .shared
+                .observer
+                .store_commit(commit_started.elapsed().as_secs_f64());
+        }
+        if let Some(meta) = &self.meta {
+            self.runtime.log(meta, &self.arn, &step.events);
+        }
+        self.runtime
+            .shared
+            .observer
+            .task_events(&mut self.tasks, &step.events);
+        if let (Some(meta), Some((status, stop_ms))) = (&self.meta, closed) {
+            self.runtime
+                .shared
+                .observer
+                .execution_closed(meta, &status, stop_ms);
         }
         self.perform(step.effects);
         Ok(true)

@@ -461,3 +461,42 @@ async fn alarms_that_cannot_be_read_stop_the_deployment() {
     );
     assert_eq!(routing(&store).await, vec![(v(1), 100)]);
 }
+
+#[tokio::test]
+async fn stored_alarms_read_the_alarms_of_the_store() {
+    use runtime::deployments::StoredAlarms;
+    use store::{AlarmHistoryRecord, AlarmRecord, Alarms};
+
+    let store = Arc::new(MemStore::new());
+    let record = AlarmRecord {
+        name: "errors".to_owned(),
+        config: "{}".to_owned(),
+        config_updated_ms: 1,
+        state_value: "ALARM".to_owned(),
+        state_reason: "Threshold Crossed".to_owned(),
+        state_reason_data: None,
+        state_updated_ms: 1,
+    };
+    let history = AlarmHistoryRecord {
+        alarm_name: "errors".to_owned(),
+        timestamp_ms: 1,
+        item_type: "ConfigurationUpdate".to_owned(),
+        summary: "Alarm \"errors\" created".to_owned(),
+        data: "{}".to_owned(),
+    };
+    store.put_alarm(record, history).await.unwrap();
+    let alarms = StoredAlarms::new(store);
+    let readings = alarms
+        .states(&["errors".to_owned(), "missing".to_owned()])
+        .await
+        .unwrap();
+    // A missing alarm is left out, as CloudWatch's DescribeAlarms does.
+    assert_eq!(
+        readings,
+        vec![AlarmReading {
+            name: "errors".to_owned(),
+            state: AlarmState::Alarm,
+            reason: Some("Threshold Crossed".to_owned()),
+        }]
+    );
+}

@@ -26,6 +26,7 @@ fn request(definition: &str, name: &str) -> StartRequest {
         input: format!(r#"{{"name": "{name}"}}"#),
         state_machine_version_arn: None,
         state_machine_alias_arn: None,
+        logging: None,
     }
 }
 

@@ -22,6 +22,7 @@ fn request(definition: &str, name: Option<&str>, input: &str) -> StartRequest {
         input: input.to_owned(),
         state_machine_version_arn: None,
         state_machine_alias_arn: None,
+        logging: None,
     }
 }
 

@@ -23,6 +23,7 @@
 
 mod deployments;
 mod migrate;
+mod observe;
 mod read;
 mod versions;
 mod writer;
@@ -43,7 +44,9 @@ use store::{
 
 pub use migrate::SCHEMA_VERSION;
 
+use observe::ObserveWrite;
 use read::Pool;
+use store::{AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow};
 use versions::VersionWrite;
 use writer::{Write, Writer};
 
@@ -523,6 +526,81 @@ impl Executions for SqliteStore {
 
     async fn open_executions(&self) -> store::Result<Vec<ExecutionRecord>> {
         self.readers.run(read::open_executions).await
+    }
+}
+
+#[async_trait]
+impl MetricData for SqliteStore {
+    async fn put_metric_rows(
+        &self,
+        rows: Vec<MetricRow>,
+        prune_before_ms: i64,
+    ) -> store::Result<()> {
+        self.writer
+            .write(Write::Observed(ObserveWrite::MetricRows(
+                rows,
+                prune_before_ms,
+            )))
+            .await
+    }
+
+    async fn metric_rows(&self, since_ms: i64) -> store::Result<Vec<MetricRow>> {
+        self.readers
+            .run(move |connection| observe::metric_rows(connection, since_ms))
+            .await
+    }
+}
+
+#[async_trait]
+impl Alarms for SqliteStore {
+    async fn put_alarm(
+        &self,
+        record: AlarmRecord,
+        history: AlarmHistoryRecord,
+    ) -> store::Result<bool> {
+        match self
+            .writer
+            .write_for(Write::Observed(ObserveWrite::PutAlarm(
+                Box::new(record),
+                history,
+            )))
+            .await?
+        {
+            versions::Outcome::Existed(existed) => Ok(existed),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn get_alarm(&self, name: &str) -> store::Result<AlarmRecord> {
+        let name = name.to_owned();
+        self.readers
+            .run(move |connection| observe::get_alarm(connection, &name))
+            .await
+    }
+
+    async fn list_alarms(&self) -> store::Result<Vec<AlarmRecord>> {
+        self.readers.run(observe::list_alarms).await
+    }
+
+    async fn delete_alarms(&self, names: Vec<String>) -> store::Result<()> {
+        self.writer
+            .write(Write::Observed(ObserveWrite::DeleteAlarms(names)))
+            .await
+    }
+
+    async fn set_alarm_state(&self, change: AlarmStateChange) -> store::Result<()> {
+        self.writer
+            .write(Write::Observed(ObserveWrite::SetAlarmState(Box::new(
+                change,
+            ))))
+            .await
+    }
+
+    async fn alarm_history(&self, name: Option<&str>) -> store::Result<Vec<AlarmHistoryRecord>> {
+        let name = name.map(str::to_owned);
+        self.readers
+            .run(move |connection| observe::alarm_history(connection, name.as_deref()))
+            .await
     }
 }
 

@@ -30,12 +30,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        sql: include_str!("../migrations/0003_deployments.sql"),
+        sql: include_str!("../migrations/0003_observability.sql"),
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/0004_deployments.sql"),
     },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The version a database is at: 0 for a new one.
 pub(crate) fn version(connection: &Connection) -> store::Result<i64> {

@@ -27,6 +27,8 @@ pub(crate) enum Outcome {
     Published(Box<Published>),
     AliasCreated(Box<AliasCreated>),
     Alias(Box<AliasRecord>),
+    /// Whether the record written existed before (`put_alarm`).
+    Existed(bool),
 }
 
 pub(crate) fn apply(connection: &Connection, write: &VersionWrite) -> store::Result<Outcome> {

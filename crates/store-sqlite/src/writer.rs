@@ -15,6 +15,7 @@ use store::{ActivityRecord, Error, ExecutionRecord, StateMachineRecord, StepComm
 use tokio::sync::{mpsc, oneshot};
 
 use crate::deployments::{self, DeploymentWrite};
+use crate::observe::{self, ObserveWrite};
 use crate::versions::{self, Outcome, VersionWrite};
 use crate::{MachineCache, OrBackend, prepare, to_i64};
 
@@ -32,6 +33,7 @@ pub(crate) enum Write {
     Untag(String, Vec<String>),
     Versioned(VersionWrite),
     Deployment(Box<DeploymentWrite>),
+    Observed(ObserveWrite),
 }
 
 struct Request {
@@ -166,6 +168,7 @@ fn apply_isolated(connection: &Connection, write: &Write) -> store::Result<Outco
         .or_backend()?;
     let result = match write {
         Write::Versioned(write) => versions::apply(connection, write),
+        Write::Observed(write) => observe::apply(connection, write),
         other => apply(connection, other).map(|()| Outcome::Done),
     };
     if result.is_err() {
@@ -264,6 +267,7 @@ fn apply(connection: &Connection, write: &Write) -> store::Result<()> {
         }
         Write::Versioned(write) => versions::apply(connection, write).map(|_| ()),
         Write::Deployment(write) => deployments::apply(connection, write),
+        Write::Observed(write) => observe::apply(connection, write).map(|_| ()),
     }
 }
 

@@ -14,6 +14,7 @@
 
 pub mod deployments;
 pub mod mem;
+pub mod observe;
 pub mod suite;
 
 pub use deployments::{
@@ -21,6 +22,10 @@ pub use deployments::{
 };
 
 use async_trait::async_trait;
+
+pub use crate::observe::{
+    AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow,
+};
 
 /// What a backend can fail with. Not-found and already-exists are answers the API turns into
 /// AWS errors; `Backend` means the store itself failed.
@@ -421,11 +426,28 @@ pub trait Tags: Send + Sync {
 
 /// Everything a backend provides.
 pub trait Store:
-    StateMachines + Versions + Aliases + Activities + Executions + Tags + Deployments
+    StateMachines
+    + Versions
+    + Aliases
+    + Activities
+    + Executions
+    + Tags
+    + MetricData
+    + Alarms
+    + Deployments
 {
 }
 
-impl<T: StateMachines + Versions + Aliases + Activities + Executions + Tags + Deployments> Store
-    for T
+impl<
+    T: StateMachines
+        + Versions
+        + Aliases
+        + Activities
+        + Executions
+        + Tags
+        + MetricData
+        + Alarms
+        + Deployments,
+> Store for T
 {
 }

@@ -13,6 +13,7 @@ use crate::{
     RoutingChange, StateMachineRecord, StateMachines, StepCommit, StoredEvent, Tags, VersionRecord,
     Versions,
 };
+use crate::{AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow};
 
 #[derive(Debug)]
 struct ExecutionData {
@@ -54,6 +55,21 @@ impl Data {
 #[derive(Debug, Default)]
 pub struct MemStore {
     data: Mutex<Data>,
+    observed: Mutex<Observed>,
+}
+
+/// A metric row's key: bucket (first, so rows iterate oldest first), namespace, name,
+/// dimensions.
+type MetricRowKey = (i64, String, String, Vec<(String, String)>);
+
+/// Metric rows and alarms (issue 5), apart from the workflow data.
+#[derive(Debug, Default)]
+struct Observed {
+    /// Rows by (bucket, namespace, name, dimensions): oldest first.
+    metric_rows: BTreeMap<MetricRowKey, MetricRow>,
+    alarms: BTreeMap<String, AlarmRecord>,
+    /// In order of recording.
+    history: Vec<AlarmHistoryRecord>,
 }
 
 impl MemStore {
@@ -715,6 +731,122 @@ impl Deployments for MemStore {
             .collect();
         open.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
         Ok(open)
+    }
+}
+
+impl MemStore {
+    fn observed(&self) -> std::sync::MutexGuard<'_, Observed> {
+        self.observed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl MetricData for MemStore {
+    async fn put_metric_rows(&self, rows: Vec<MetricRow>, prune_before_ms: i64) -> Result<()> {
+        let mut observed = self.observed();
+        for row in rows {
+            let key = (
+                row.bucket_ms,
+                row.namespace.clone(),
+                row.name.clone(),
+                row.dimensions.clone(),
+            );
+            match observed.metric_rows.get_mut(&key) {
+                Some(existing) => {
+                    existing.unit = row.unit;
+                    crate::observe::merge_values(&mut existing.values, &row.values);
+                }
+                None => {
+                    observed.metric_rows.insert(key, row);
+                }
+            }
+        }
+        observed
+            .metric_rows
+            .retain(|(bucket_ms, ..), _| *bucket_ms >= prune_before_ms);
+        Ok(())
+    }
+
+    async fn metric_rows(&self, since_ms: i64) -> Result<Vec<MetricRow>> {
+        Ok(self
+            .observed()
+            .metric_rows
+            .values()
+            .filter(|row| row.bucket_ms >= since_ms)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Alarms for MemStore {
+    async fn put_alarm(&self, record: AlarmRecord, history: AlarmHistoryRecord) -> Result<bool> {
+        let mut observed = self.observed();
+        let existed = match observed.alarms.get_mut(&record.name) {
+            Some(existing) => {
+                existing.config = record.config;
+                existing.config_updated_ms = record.config_updated_ms;
+                true
+            }
+            None => {
+                observed.alarms.insert(record.name.clone(), record);
+                false
+            }
+        };
+        observed.history.push(history);
+        Ok(existed)
+    }
+
+    async fn get_alarm(&self, name: &str) -> Result<AlarmRecord> {
+        self.observed()
+            .alarms
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(name.to_owned()))
+    }
+
+    async fn list_alarms(&self) -> Result<Vec<AlarmRecord>> {
+        Ok(self.observed().alarms.values().cloned().collect())
+    }
+
+    async fn delete_alarms(&self, names: Vec<String>) -> Result<()> {
+        let mut observed = self.observed();
+        for name in &names {
+            observed.alarms.remove(name);
+        }
+        observed
+            .history
+            .retain(|item| !names.contains(&item.alarm_name));
+        Ok(())
+    }
+
+    async fn set_alarm_state(&self, change: AlarmStateChange) -> Result<()> {
+        let mut observed = self.observed();
+        let alarm = observed
+            .alarms
+            .get_mut(&change.name)
+            .ok_or_else(|| Error::NotFound(change.name.clone()))?;
+        alarm.state_value = change.state_value;
+        alarm.state_reason = change.state_reason;
+        alarm.state_reason_data = change.state_reason_data;
+        alarm.state_updated_ms = change.state_updated_ms;
+        if let Some(history) = change.history {
+            observed.history.push(history);
+        }
+        Ok(())
+    }
+
+    async fn alarm_history(&self, name: Option<&str>) -> Result<Vec<AlarmHistoryRecord>> {
+        Ok(self
+            .observed()
+            .history
+            .iter()
+            .rev()
+            .filter(|item| name.is_none_or(|name| item.alarm_name == name))
+            .cloned()
+            .collect())
     }
 }
 

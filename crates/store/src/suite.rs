@@ -135,6 +135,8 @@ pub async fn run_all(store: &dyn Store) {
     deleting_a_machine_deletes_versions_and_aliases(store).await;
     executions_filter_by_version_and_alias(store).await;
     deployments::run_all(store).await;
+    metric_rows_merge_and_prune(store).await;
+    alarms_round_trip(store).await;
 }
 
 /// Polls every future at once (the suite cannot spawn tasks: it has no runtime of its own),
@@ -1557,4 +1559,186 @@ async fn executions_filter_by_version_and_alias(store: &dyn Store) {
             .len(),
         6
     );
+}
+
+fn metric_row(name: &str, bucket_ms: i64, values: Vec<(f64, u64)>) -> crate::MetricRow {
+    crate::MetricRow {
+        namespace: "AWS/States".to_owned(),
+        name: name.to_owned(),
+        dimensions: vec![(
+            "StateMachineArn".to_owned(),
+            format!("{ACCOUNT}:stateMachine:m"),
+        )],
+        unit: "Count".to_owned(),
+        bucket_ms,
+        values,
+    }
+}
+
+async fn metric_rows_merge_and_prune(store: &dyn Store) {
+    let mine = |rows: Vec<crate::MetricRow>| -> Vec<crate::MetricRow> {
+        rows.into_iter()
+            .filter(|row| row.name.starts_with("SuiteMetric"))
+            .collect()
+    };
+    store
+        .put_metric_rows(
+            vec![
+                metric_row("SuiteMetricA", 1_000, vec![(1.0, 2), (0.0, 1)]),
+                metric_row("SuiteMetricA", 2_000, vec![(1.0, 1)]),
+                metric_row("SuiteMetricB", 1_000, vec![(42.5, 1)]),
+            ],
+            0,
+        )
+        .await
+        .unwrap();
+    // The same metric and bucket again: the values merge.
+    store
+        .put_metric_rows(
+            vec![metric_row("SuiteMetricA", 1_000, vec![(1.0, 3), (7.0, 1)])],
+            0,
+        )
+        .await
+        .unwrap();
+    let rows = mine(store.metric_rows(0).await.unwrap());
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let merged = rows
+        .iter()
+        .find(|row| row.name == "SuiteMetricA" && row.bucket_ms == 1_000)
+        .unwrap();
+    let mut values = merged.values.clone();
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(values, vec![(0.0, 1), (1.0, 5), (7.0, 1)]);
+    assert!(
+        rows.windows(2)
+            .all(|pair| pair[0].bucket_ms <= pair[1].bucket_ms)
+    );
+    assert_eq!(mine(store.metric_rows(1_500).await.unwrap()).len(), 1);
+    // Pruning drops whole buckets before the horizon.
+    store.put_metric_rows(Vec::new(), 1_500).await.unwrap();
+    let rows = mine(store.metric_rows(0).await.unwrap());
+    assert_eq!(
+        rows,
+        vec![metric_row("SuiteMetricA", 2_000, vec![(1.0, 1)])]
+    );
+}
+
+async fn alarms_round_trip(store: &dyn Store) {
+    let record = |name: &str, config: &str| crate::AlarmRecord {
+        name: name.to_owned(),
+        config: config.to_owned(),
+        config_updated_ms: 1_000,
+        state_value: "INSUFFICIENT_DATA".to_owned(),
+        state_reason: "Unchecked: Initial alarm creation".to_owned(),
+        state_reason_data: None,
+        state_updated_ms: 1_000,
+    };
+    let history = |name: &str, at: i64, item_type: &str| crate::AlarmHistoryRecord {
+        alarm_name: name.to_owned(),
+        timestamp_ms: at,
+        item_type: item_type.to_owned(),
+        summary: format!("{item_type} at {at}"),
+        data: "{}".to_owned(),
+    };
+    assert!(
+        !store
+            .put_alarm(
+                record("suite-b", "{\"v\":1}"),
+                history("suite-b", 1_000, "ConfigurationUpdate")
+            )
+            .await
+            .unwrap()
+    );
+    store
+        .put_alarm(
+            record("suite-a", "{}"),
+            history("suite-a", 1_000, "ConfigurationUpdate"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get_alarm("suite-none").await,
+        Err(Error::NotFound(_))
+    ));
+    store
+        .set_alarm_state(crate::AlarmStateChange {
+            name: "suite-b".to_owned(),
+            state_value: "ALARM".to_owned(),
+            state_reason: "Threshold Crossed".to_owned(),
+            state_reason_data: Some("{\"version\":\"1.0\"}".to_owned()),
+            state_updated_ms: 2_000,
+            history: Some(history("suite-b", 2_000, "StateUpdate")),
+        })
+        .await
+        .unwrap();
+    // A new configuration keeps the state.
+    let mut updated = record("suite-b", "{\"v\":2}");
+    updated.config_updated_ms = 3_000;
+    assert!(
+        store
+            .put_alarm(updated, history("suite-b", 3_000, "ConfigurationUpdate"))
+            .await
+            .unwrap()
+    );
+    let alarm = store.get_alarm("suite-b").await.unwrap();
+    assert_eq!(alarm.config, "{\"v\":2}");
+    assert_eq!(alarm.config_updated_ms, 3_000);
+    assert_eq!(alarm.state_value, "ALARM");
+    assert_eq!(
+        alarm.state_reason_data.as_deref(),
+        Some("{\"version\":\"1.0\"}")
+    );
+    assert_eq!(alarm.state_updated_ms, 2_000);
+    let names: Vec<String> = store
+        .list_alarms()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|alarm| alarm.name)
+        .filter(|name| name.starts_with("suite-"))
+        .collect();
+    assert_eq!(names, ["suite-a", "suite-b"]);
+    let items: Vec<(i64, String)> = store
+        .alarm_history(Some("suite-b"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|item| (item.timestamp_ms, item.item_type))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (3_000, "ConfigurationUpdate".to_owned()),
+            (2_000, "StateUpdate".to_owned()),
+            (1_000, "ConfigurationUpdate".to_owned())
+        ]
+    );
+    store
+        .delete_alarms(vec!["suite-b".to_owned(), "suite-none".to_owned()])
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get_alarm("suite-b").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(
+        store
+            .alarm_history(Some("suite-b"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let change = crate::AlarmStateChange {
+        name: "suite-b".to_owned(),
+        state_value: "OK".to_owned(),
+        state_reason: "gone".to_owned(),
+        state_reason_data: None,
+        state_updated_ms: 4_000,
+        history: None,
+    };
+    assert!(matches!(
+        store.set_alarm_state(change).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(store.alarm_history(Some("suite-a")).await.unwrap().len(), 1);
 }

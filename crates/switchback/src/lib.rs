@@ -12,5 +12,6 @@ pub mod conformance;
 pub mod deployments;
 pub mod local;
 pub mod locate;
+pub mod logs;
 pub mod serve;
 pub mod versions;

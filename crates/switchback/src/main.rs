@@ -101,6 +101,11 @@ enum Command {
         #[arg(long, global = true, env = "SWITCHBACK_ENDPOINT_URL", default_value = switchback::deployments::DEFAULT_ENDPOINT)]
         endpoint_url: String,
     },
+    /// Read execution logs (a state machine's loggingConfiguration) from the data directory.
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
     /// Replay a LocalStack-format corpus (manifest.json, templates, snapshots) through the engine.
     Conformance {
         /// The corpus folder (the one holding manifest.json).
@@ -126,6 +131,21 @@ enum DeploymentsCommand {
     Watch {
         /// The deployment id.
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogsCommand {
+    /// Print a log group's records (JSON lines), and with --follow what is written next.
+    Tail {
+        /// The log group: its name (`/aws/vendedlogs/states/Orders`) or ARN.
+        group: String,
+        /// Keep printing records as they are written.
+        #[arg(long, short)]
+        follow: bool,
+        /// The server's data directory.
+        #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
+        data_dir: PathBuf,
     },
 }
 
@@ -180,6 +200,15 @@ fn main() -> ExitCode {
             command,
             endpoint_url,
         } => deployments_command(command, &endpoint_url),
+        Command::Logs {
+            command:
+                LogsCommand::Tail {
+                    group,
+                    follow,
+                    data_dir,
+                },
+        } => switchback::logs::tail(&data_dir, &group, follow, &mut std::io::stdout().lock())
+            .map(|()| ExitCode::SUCCESS),
         Command::Conformance { corpus, ports } => conformance_command(&corpus, ports.as_deref()),
         Command::Versions {
             state_machine,

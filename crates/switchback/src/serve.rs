@@ -96,20 +96,31 @@ pub async fn serve(options: Options) -> Result<()> {
             time_scale: options.time_scale,
         },
     );
+    runtime.write_logs_to(options.data_dir.clone());
+    let loaded = runtime
+        .observer()
+        .load(runtime.store().as_ref())
+        .await
+        .context("cannot load the stored metrics")?;
+    tracing::debug!(rows = loaded, "metrics loaded");
+    let flusher = tokio::spawn(flush_metrics_every_second(runtime.clone()));
     let resumed = runtime
         .recover()
         .await
         .context("cannot resume open executions")?;
-    // No alarm source is wired yet: a deployment that names alarms is refused at its start,
-    // and a recovered one that names alarms rolls back at its next check (never "alarms OK").
+    // Deployments read the CloudWatch alarms the evaluator below keeps current.
+    runtime.set_alarm_source(Arc::new(runtime::deployments::StoredAlarms::new(
+        Arc::clone(runtime.store()),
+    )));
     let deployments = runtime
         .recover_deployments()
         .await
         .context("cannot resume open deployments")?;
-    let mut state = api::AppState::new(runtime);
+    let mut state = api::AppState::new(runtime.clone());
     if let Some(pairs) = credentials {
         state = state.with_credentials(pairs);
     }
+    let evaluator = api::cloudwatch::spawn_evaluator(state.clone());
     let router = api::router(state);
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
@@ -126,6 +137,11 @@ pub async fn serve(options: Options) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server failed")?;
+    flusher.abort();
+    evaluator.abort();
+    if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
+        tracing::error!(%error, "cannot store the last metrics");
+    }
     tracing::info!("switchback stopped");
     Ok(())
 }
@@ -150,4 +166,16 @@ async fn shutdown_signal() {
         _ = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Writes the metrics recorded since the last flush, every second (see `runtime::observe`).
+async fn flush_metrics_every_second(runtime: Runtime) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
+            tracing::error!(%error, "cannot store metrics");
+        }
+    }
 }

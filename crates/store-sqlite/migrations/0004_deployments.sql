@@ -1,4 +1,4 @@
--- Version 3: gradual deployments of aliases (issue 6). `state` is the rollout reducer's whole
+-- Version 4: gradual deployments of aliases (issue 6). `state` is the rollout reducer's whole
 -- state (its versioned JSON); the other columns are copied out of it for listing and recovery.
 CREATE TABLE deployments (
     id TEXT PRIMARY KEY,
