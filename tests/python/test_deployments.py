@@ -132,6 +132,11 @@ def test_the_seed_faulty_version_2_sets_off_the_alarm_and_rolls_back(sfn, cloudw
     assert {version for version, _ in ran} <= {v1, v2}
     assert any(version == v2 for version, _ in ran), ran
     assert all(status == ("FAILED" if version == v2 else "SUCCEEDED") for version, status in ran)
+    # The deployment counts them per version (from the metrics: EXPRESS executions are not kept).
+    counted = {e["stateMachineVersionArn"]: (e["executions"], e["failed"])
+               for e in describe(server, started["deploymentId"])["executions"]}
+    on_v2 = sum(1 for version, _ in ran if version == v2)
+    assert counted == {v1: (len(ran) - on_v2, 0), v2: (on_v2, on_v2)}, (counted, ran)
     assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "ALARM"
     # After the rollback, `main` runs version 1 only.
     client.start_sync_execution(stateMachineArn=alias, input='{"type": "B"}')

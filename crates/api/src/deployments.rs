@@ -5,7 +5,7 @@
 //!   (`type` CANARY | LINEAR | ALL_AT_ONCE, `interval` minutes, `percentage`, `alarms`,
 //!   `bakeMinutes`); answers the deployment as `DescribeDeployment` does.
 //! * `DescribeDeployment` — `deploymentId`: status, weights, next step, alarms, timeline,
-//!   executions per version.
+//!   executions and failures per version (from the `AWS/States` metrics).
 //! * `ListDeployments` — optional `stateMachineArn` / `stateMachineAliasArn`, `maxResults`,
 //!   `nextToken`; newest first.
 //! * `StopDeployment` — `deploymentId`, optional `cause`: routes back to the origin, STOPPED.
@@ -20,7 +20,7 @@ use deploy::{Deployment, Event, Kind, Preference};
 use runtime::deployments::{DeploymentError, DeploymentRequest};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use store::{DeploymentFilter, DeploymentRecord, ExecutionFilter, PageRequest};
+use store::{DeploymentFilter, DeploymentRecord};
 
 use crate::AppState;
 use crate::error::Error;
@@ -243,56 +243,57 @@ fn preference_json(preference: &Preference) -> Value {
     Value::Object(output)
 }
 
-/// Executions started through the alias since the deployment began, and how many failed, per
-/// version (at most the newest 1,000 per version are counted).
-async fn executions_per_version(
+/// Executions of each version since the deployment began, and how many failed, timed out or
+/// were aborted: from the `AWS/States` metrics of `{StateMachineArn, Version}` (so EXPRESS
+/// executions, which are not kept, count too), on the metric clock.
+fn executions_per_version(
     state: &AppState,
     record: &DeploymentRecord,
     versions: &[String],
-) -> Result<Vec<Value>, Error> {
-    let mut output = Vec::new();
-    for version in versions {
-        let page = state
-            .runtime
-            .store()
-            .list_executions(
-                ExecutionFilter {
-                    version_arn: Some(version.clone()),
-                    alias_arn: Some(record.alias_arn.clone()),
-                    ..ExecutionFilter::default()
-                },
-                PageRequest {
-                    limit: 1000,
-                    token: None,
-                },
-            )
-            .await?;
-        let since: Vec<_> = page
-            .items
+) -> Vec<Value> {
+    let observer = state.runtime.observer();
+    let metric_now = observer.now_ms();
+    let elapsed =
+        ((runtime::now_ms() - record.created_ms).max(0) as f64 * observer.time_scale()) as i64;
+    // From the start of the metric second the deployment began in.
+    let start_ms = (metric_now - elapsed).div_euclid(1000) * 1000;
+    let end_ms = metric_now + 1000;
+    let sum = |series: &metrics::Series, name: &str, version: &str| -> f64 {
+        let Ok(dimensions) = metrics::Dimensions::new([
+            ("StateMachineArn", record.state_machine_arn.as_str()),
+            ("Version", version),
+        ]) else {
+            return 0.0;
+        };
+        let metric = metrics::MetricId::new("AWS/States", name, dimensions);
+        series
+            .datapoints(&metric, start_ms, end_ms, end_ms - start_ms, false)
             .iter()
-            .filter(|execution| execution.start_ms >= record.created_ms)
-            .collect();
-        let failed = since
+            .map(|datapoint| datapoint.aggregate.sum())
+            .sum()
+    };
+    observer.with_series(|series| {
+        versions
             .iter()
-            .filter(|execution| {
-                matches!(
-                    execution.status.as_str(),
-                    "FAILED" | "TIMED_OUT" | "ABORTED"
-                )
+            .map(|version_arn| {
+                let number = version_arn.rsplit(':').next().unwrap_or_default();
+                let started = sum(series, "ExecutionsStarted", number);
+                let failed = [
+                    "ExecutionsFailed",
+                    "ExecutionsTimedOut",
+                    "ExecutionsAborted",
+                ]
+                .iter()
+                .map(|name| sum(series, name, number))
+                .sum::<f64>();
+                json!({
+                    "stateMachineVersionArn": version_arn,
+                    "executions": started.round() as u64,
+                    "failed": failed.round() as u64,
+                })
             })
-            .count();
-        let running = since
-            .iter()
-            .filter(|execution| execution.status == "RUNNING")
-            .count();
-        output.push(json!({
-            "stateMachineVersionArn": version,
-            "executions": since.len(),
-            "running": running,
-            "failed": failed,
-        }));
-    }
-    Ok(output)
+            .collect()
+    })
 }
 
 /// The whole deployment, as `DescribeDeployment` answers it.
@@ -420,7 +421,7 @@ async fn render(state: &AppState, record: &DeploymentRecord) -> Result<Value, Er
     }
     output.insert(
         "executions".to_owned(),
-        Value::Array(executions_per_version(state, record, &versions).await?),
+        Value::Array(executions_per_version(state, record, &versions)),
     );
     Ok(Value::Object(output))
 }
