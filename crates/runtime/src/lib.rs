@@ -228,6 +228,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// An EXPRESS execution after its first step (see `Runtime::begin_express`).
+struct ExpressStart {
+    arn: String,
+    name: String,
+    start_ms: i64,
+    execution: Execution,
+    entropy: SeededEntropy,
+    step: engine::Step,
+    meta: ExecutionMeta,
+    tasks: TaskTracker,
+}
+
 /// The runtime. Cheap to clone: clones share everything.
 #[derive(Clone)]
 pub struct Runtime {
@@ -534,8 +546,9 @@ impl Runtime {
         })
     }
 
-    /// Runs an EXPRESS execution to its end and returns how it ended (`StartSyncExecution`).
-    pub async fn start_sync_execution(&self, request: StartRequest) -> Result<SyncOutcome, Error> {
+    /// Starts an EXPRESS execution in memory: names it, applies its first step and records its
+    /// start (metrics, logs). Both ways of starting one go through here.
+    fn begin_express(&self, request: &StartRequest) -> Result<ExpressStart, Error> {
         let machine = self.machine(&request.definition)?;
         let name = request.name.clone().unwrap_or_else(|| self.new_name());
         let arn = format!(
@@ -547,7 +560,7 @@ impl Runtime {
         );
         let start_ms = now_ms();
         let mut entropy = SeededEntropy::new(self.next_seed());
-        let mut execution = Execution::new(machine, self.info(&request, &arn, &name, start_ms));
+        let mut execution = Execution::new(machine, self.info(request, &arn, &name, start_ms));
         let input_value: Value = serde_json::from_str(&request.input)
             .map_err(|error| Error::InvalidOutput(error.to_string()))?;
         let step = execution.apply(
@@ -558,11 +571,35 @@ impl Runtime {
             start_ms,
             &mut entropy,
         );
-        let meta = Self::meta(&request, true, start_ms);
+        let meta = Self::meta(request, true, start_ms);
         self.shared.observer.execution_started(&meta);
         self.log(&meta, &arn, &step.events);
         let mut tasks = TaskTracker::default();
         self.shared.observer.task_events(&mut tasks, &step.events);
+        Ok(ExpressStart {
+            arn,
+            name,
+            start_ms,
+            execution,
+            entropy,
+            step,
+            meta,
+            tasks,
+        })
+    }
+
+    /// Runs an EXPRESS execution to its end and returns how it ended (`StartSyncExecution`).
+    pub async fn start_sync_execution(&self, request: StartRequest) -> Result<SyncOutcome, Error> {
+        let ExpressStart {
+            arn,
+            name,
+            start_ms,
+            execution,
+            entropy,
+            step,
+            meta,
+            tasks,
+        } = self.begin_express(&request)?;
         // Most express workflows end within their first step: answer without a task switch.
         let (status, output, stop_ms) = if execution.is_finished() {
             self.shared
@@ -609,33 +646,16 @@ impl Runtime {
 
     /// Starts an EXPRESS execution asynchronously (`StartExecution` on an EXPRESS machine).
     pub async fn start_express_execution(&self, request: StartRequest) -> Result<Started, Error> {
-        let machine = self.machine(&request.definition)?;
-        let name = request.name.clone().unwrap_or_else(|| self.new_name());
-        let arn = format!(
-            "arn:aws:states:{}:{}:express:{}:{name}:{}",
-            self.shared.config.region,
-            self.shared.config.account_id,
-            request.state_machine_name,
-            self.new_name()
-        );
-        let start_ms = now_ms();
-        let mut entropy = SeededEntropy::new(self.next_seed());
-        let mut execution = Execution::new(machine, self.info(&request, &arn, &name, start_ms));
-        let input_value: Value = serde_json::from_str(&request.input)
-            .map_err(|error| Error::InvalidOutput(error.to_string()))?;
-        let step = execution.apply(
-            Input::Start {
-                input: input_value,
-                text: Some(request.input.clone()),
-            },
+        let ExpressStart {
+            arn,
             start_ms,
-            &mut entropy,
-        );
-        let meta = Self::meta(&request, true, start_ms);
-        self.shared.observer.execution_started(&meta);
-        self.log(&meta, &arn, &step.events);
-        let mut tasks = TaskTracker::default();
-        self.shared.observer.task_events(&mut tasks, &step.events);
+            execution,
+            entropy,
+            step,
+            meta,
+            tasks,
+            ..
+        } = self.begin_express(&request)?;
         if execution.is_finished() {
             self.shared
                 .observer
