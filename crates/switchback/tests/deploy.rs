@@ -196,3 +196,44 @@ fn the_seed_deploys_redeploys_unchanged_and_rolls_back_a_faulty_revision() {
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes to deploy"), "{stdout}");
 }
+
+#[test]
+fn errors_point_at_the_template_and_a_preview_changes_nothing() {
+    let data = TempDir::new().unwrap();
+    let server = Server::start(data.path(), &[]);
+    let folder = TempDir::new().unwrap();
+    copy_dir(&shared("examples/seed"), folder.path());
+    let template = folder.path().join("template.yaml");
+    let good = std::fs::read_to_string(&template).unwrap();
+
+    std::fs::write(
+        &template,
+        good.replace("!Ref AliasStateMachineFailureAlarm", "!Ref Nowhere"),
+    )
+    .unwrap();
+    let (output, stdout, stderr) = deploy(&server, &template);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("template.yaml:41:13: error"), "{stderr}");
+    assert!(
+        stderr.contains("Nowhere") && stderr.contains("nothing deployed"),
+        "{stderr}"
+    );
+
+    std::fs::write(&template, &good).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_switchback"))
+        .arg("deploy")
+        .arg("--template-file")
+        .arg(&template)
+        .args(["--stack-name", "seed", "--no-execute-changeset"])
+        .args(["--endpoint-url", &server.endpoint])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("create") && stdout.contains("nothing applied"),
+        "{stdout}"
+    );
+    let listed = sfn(&server, "ListStateMachines", json!({}));
+    assert_eq!(listed["stateMachines"], json!([]), "{listed}");
+}
