@@ -5,10 +5,12 @@
 //! - [`conformance`] replays a LocalStack-format corpus recorded against AWS;
 //! - [`locate`] maps a JSON pointer to the bytes of a definition, to underline problems;
 //! - [`serve`] runs the Step Functions API server on the embedded SQLite store;
+//! - [`deploy`] applies a SAM/CloudFormation template to a running server (`switchback deploy`);
 //! - [`deployments`] is the client of a server's deployment operations (`switchback deployments`);
 //! - [`versions`] prints a state machine's versions and aliases as tables.
 
 pub mod conformance;
+pub mod deploy;
 pub mod deployments;
 pub mod local;
 pub mod locate;

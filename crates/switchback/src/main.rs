@@ -101,6 +101,33 @@ enum Command {
         #[arg(long, global = true, env = "SWITCHBACK_ENDPOINT_URL", default_value = switchback::deployments::DEFAULT_ENDPOINT)]
         endpoint_url: String,
     },
+    /// Apply a SAM or CloudFormation template to a running server, as `sam deploy` does: create
+    /// or update the state machines, publish versions, put the alarms, and move the aliases
+    /// (gradually, with a DeploymentPreference). Stacks stored on the server (`switchback
+    /// stacks ...`) are not built yet: the current state is read from the resources themselves.
+    Deploy {
+        /// The template (YAML or JSON); `DefinitionUri`s are relative to its folder.
+        #[arg(long)]
+        template_file: PathBuf,
+        /// The stack's name (part of generated names).
+        #[arg(long)]
+        stack_name: String,
+        /// Parameter values: `Key=Value` or `ParameterKey=Key,ParameterValue=Value`.
+        #[arg(long, num_args = 1..)]
+        parameter_overrides: Vec<String>,
+        /// The server.
+        #[arg(long, env = "SWITCHBACK_ENDPOINT_URL", default_value = switchback::deployments::DEFAULT_ENDPOINT)]
+        endpoint_url: String,
+        /// Print the change preview and stop.
+        #[arg(long)]
+        no_execute_changeset: bool,
+        /// The region in ARNs (the server's --region).
+        #[arg(long, env = "SWITCHBACK_REGION", default_value = "us-east-1")]
+        region: String,
+        /// The account in ARNs (the server's --account-id).
+        #[arg(long, env = "SWITCHBACK_ACCOUNT_ID", default_value = "123456789012")]
+        account_id: String,
+    },
     /// Read execution logs (a state machine's loggingConfiguration) from the data directory.
     Logs {
         #[command(subcommand)]
@@ -200,6 +227,23 @@ fn main() -> ExitCode {
             command,
             endpoint_url,
         } => deployments_command(command, &endpoint_url),
+        Command::Deploy {
+            template_file,
+            stack_name,
+            parameter_overrides,
+            endpoint_url,
+            no_execute_changeset,
+            region,
+            account_id,
+        } => deploy_command(&switchback::deploy::Options {
+            template_file,
+            stack_name,
+            parameter_overrides,
+            endpoint: endpoint_url,
+            no_execute: no_execute_changeset,
+            region,
+            account_id,
+        }),
         Command::Logs {
             command:
                 LogsCommand::Tail {
@@ -243,6 +287,23 @@ fn deployments_command(command: DeploymentsCommand, endpoint: &str) -> Result<Ex
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn deploy_command(options: &switchback::deploy::Options) -> Result<ExitCode> {
+    use switchback::deploy::{Outcome, deploy};
+    let outcome = deploy(
+        options,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )?;
+    Ok(match outcome {
+        Outcome::Succeeded => ExitCode::SUCCESS,
+        Outcome::Invalid => ExitCode::from(1),
+        Outcome::RolledBack(reason) => {
+            eprintln!("error: the deployment rolled back: {reason}");
+            ExitCode::from(1)
+        }
+    })
 }
 
 fn serve_command(options: switchback::serve::Options) -> Result<ExitCode> {
