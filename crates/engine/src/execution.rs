@@ -1453,21 +1453,44 @@ impl Execution {
         })();
         match output {
             Ok(output) => {
-                self.exit_state(thread, state.kind.type_name(), &output);
+                let text = self.output_text(thread, &output);
+                if text.len() > MAX_PAYLOAD_BYTES {
+                    // A state's output is held to the same 256 KiB as task results.
+                    let failure = Failure::new(
+                        "States.DataLimitExceeded",
+                        format!(
+                            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                            state.name
+                        ),
+                    );
+                    return self.handle_failure(thread, failure, entropy);
+                }
+                self.exit_state_with_text(thread, state.kind.type_name(), text);
                 self.transition(thread, state.transition, output);
             }
             Err(failure) => self.fail_state(thread, failure, entropy),
         }
     }
 
-    fn exit_state(&mut self, thread: usize, type_name: &str, output: &Value) {
+    /// The text of a state's output: the text it came with when it is unchanged, else compact
+    /// JSON.
+    fn output_text(&self, thread: usize, output: &Value) -> Arc<str> {
         let t = &self.threads[thread];
-        let name = t.machine.states[t.state].name.clone();
-        let text: Arc<str> = match (&t.input_text, &t.result_text) {
+        match (&t.input_text, &t.result_text) {
             (_, Some(text)) if t.output_is_result => text.clone(),
             (Some(text), _) if *output == t.input => text.clone(),
             _ => json_text(output).into(),
-        };
+        }
+    }
+
+    fn exit_state(&mut self, thread: usize, type_name: &str, output: &Value) {
+        let text = self.output_text(thread, output);
+        self.exit_state_with_text(thread, type_name, text);
+    }
+
+    fn exit_state_with_text(&mut self, thread: usize, type_name: &str, text: Arc<str>) {
+        let t = &self.threads[thread];
+        let name = t.machine.states[t.state].name.clone();
         self.emit(
             thread,
             state_event(type_name, "StateExited"),

@@ -59,3 +59,42 @@ fn choice_loop_that_never_blocks_hung_apply() {
         Status::Failed { error: Some(error), .. } if error == "States.Runtime"
     ));
 }
+
+/// A state's output over 256 KiB fails the state with `States.DataLimitExceeded`, as task results
+/// do, instead of flowing on.
+#[test]
+fn an_oversized_state_output_is_a_data_limit_failure() {
+    let definition = serde_json::json!({
+        "StartAt": "Big",
+        "States": {
+            "Big": {"Type": "Pass", "Result": "x".repeat(300_000), "End": true}
+        }
+    });
+    let machine = std::sync::Arc::new(asl::model::StateMachine::from_value(&definition).unwrap());
+    let info = engine::ExecutionInfo {
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+        name: "e".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+        state_machine_name: "m".into(),
+        role_arn: "arn:aws:iam::123456789012:role/r".into(),
+        region: "us-east-1".into(),
+        start_time_ms: 0,
+    };
+    let mut execution = engine::Execution::new(machine, info);
+    let mut entropy = asl::SeededEntropy::new(1);
+    execution.apply(
+        engine::Input::Start {
+            input: serde_json::json!({}),
+            text: None,
+        },
+        0,
+        &mut entropy,
+    );
+    match execution.status() {
+        engine::Status::Failed { error, cause } => {
+            assert_eq!(error.as_deref(), Some("States.DataLimitExceeded"));
+            assert!(cause.as_deref().unwrap_or_default().contains("'Big'"));
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
