@@ -9,10 +9,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use runtime::{Config, Error, Runtime, StartRequest};
+use runtime::{Error, Runtime, StartRequest};
 use serde_json::{Value, json};
 use store::mem::MemStore;
 use store::{Activities, ActivityRecord, ExecutionRecord, Executions, JournalEntry, StepCommit};
+
+mod common;
+
+use common::{event_types, events, runtime, wait_for_end};
 
 const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
 
@@ -28,16 +32,6 @@ fn request(definition: &str, name: &str) -> StartRequest {
         state_machine_alias_arn: None,
         logging: None,
     }
-}
-
-fn runtime(store: Arc<MemStore>, time_scale: f64) -> Runtime {
-    Runtime::new(
-        store,
-        Config {
-            time_scale,
-            ..Config::default()
-        },
-    )
 }
 
 async fn store_with_activity() -> Arc<MemStore> {
@@ -72,36 +66,6 @@ where
     })
     .join()
     .unwrap()
-}
-
-async fn wait_for_end(store: &MemStore, arn: &str) -> store::ExecutionRecord {
-    for _ in 0..500 {
-        let record = store.get_execution(arn).await.unwrap();
-        if record.end.is_some() {
-            return record;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not end");
-}
-
-async fn events(store: &MemStore, arn: &str) -> Vec<Value> {
-    store
-        .history(arn, false, Default::default())
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(|event| serde_json::from_str(&event.json).unwrap())
-        .collect()
-}
-
-async fn event_types(store: &MemStore, arn: &str) -> Vec<String> {
-    events(store, arn)
-        .await
-        .iter()
-        .map(|event| event["type"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn arn(name: &str) -> String {

@@ -5,10 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use runtime::{Config, Error, Runtime, StartRequest};
+use runtime::{Error, StartRequest};
 use serde_json::Value;
 use store::mem::MemStore;
 use store::{Activities, ActivityRecord, Executions};
+
+mod common;
+
+use common::{event_types, runtime, wait_for_end};
 
 const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
 
@@ -24,41 +28,6 @@ fn request(definition: &str, name: Option<&str>, input: &str) -> StartRequest {
         state_machine_alias_arn: None,
         logging: None,
     }
-}
-
-fn runtime(store: Arc<MemStore>, time_scale: f64) -> Runtime {
-    Runtime::new(
-        store,
-        Config {
-            time_scale,
-            ..Config::default()
-        },
-    )
-}
-
-async fn wait_for_end(store: &MemStore, arn: &str) -> store::ExecutionRecord {
-    for _ in 0..500 {
-        let record = store.get_execution(arn).await.unwrap();
-        if record.end.is_some() {
-            return record;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not end");
-}
-
-async fn event_types(store: &MemStore, arn: &str) -> Vec<String> {
-    store
-        .history(arn, false, Default::default())
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(|event| {
-            let json: Value = serde_json::from_str(&event.json).unwrap();
-            json["type"].as_str().unwrap().to_owned()
-        })
-        .collect()
 }
 
 const WAIT: &str = r#"{"StartAt": "W", "States": {
