@@ -58,7 +58,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== build (release)"
-cargo build --release --quiet -p switchback -p api --example bare
+# Two commands: with `--example`, cargo builds only the example, not the binaries.
+cargo build --release --quiet -p switchback
+cargo build --release --quiet -p api --example bare
 # SWITCHBACK_BIN runs another build (an older one, to compare) instead of the one just built.
 BIN=${SWITCHBACK_BIN:-$ROOT/target/release/switchback}
 {
