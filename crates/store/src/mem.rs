@@ -145,23 +145,30 @@ fn apply_step(data: &mut ExecutionData, step: StepCommit) -> Result<()> {
     Ok(())
 }
 
+/// Inserts a record under a key that must not be taken yet (`AlreadyExists` otherwise).
+fn insert_new<T>(map: &mut BTreeMap<String, T>, key: String, record: T) -> Result<()> {
+    if map.contains_key(&key) {
+        return Err(Error::AlreadyExists(key));
+    }
+    map.insert(key, record);
+    Ok(())
+}
+
+/// A copy of the record under `key` (`NotFound` otherwise).
+fn get_cloned<T: Clone>(map: &BTreeMap<String, T>, key: &str) -> Result<T> {
+    map.get(key)
+        .cloned()
+        .ok_or_else(|| Error::NotFound(key.to_owned()))
+}
+
 #[async_trait]
 impl StateMachines for MemStore {
     async fn create_state_machine(&self, record: StateMachineRecord) -> Result<()> {
-        let mut data = self.lock();
-        if data.state_machines.contains_key(&record.arn) {
-            return Err(Error::AlreadyExists(record.arn));
-        }
-        data.state_machines.insert(record.arn.clone(), record);
-        Ok(())
+        insert_new(&mut self.lock().state_machines, record.arn.clone(), record)
     }
 
     async fn get_state_machine(&self, arn: &str) -> Result<StateMachineRecord> {
-        self.lock()
-            .state_machines
-            .get(arn)
-            .cloned()
-            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+        get_cloned(&self.lock().state_machines, arn)
     }
 
     async fn update_state_machine(&self, record: StateMachineRecord) -> Result<()> {
@@ -250,11 +257,7 @@ impl Versions for MemStore {
     }
 
     async fn get_version(&self, arn: &str) -> Result<VersionRecord> {
-        self.lock()
-            .versions
-            .get(arn)
-            .cloned()
-            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+        get_cloned(&self.lock().versions, arn)
     }
 
     async fn list_versions(
@@ -333,11 +336,7 @@ impl Aliases for MemStore {
     }
 
     async fn get_alias(&self, arn: &str) -> Result<AliasRecord> {
-        self.lock()
-            .aliases
-            .get(arn)
-            .cloned()
-            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+        get_cloned(&self.lock().aliases, arn)
     }
 
     async fn update_alias(&self, update: AliasUpdate) -> Result<AliasRecord> {
@@ -399,20 +398,11 @@ impl Aliases for MemStore {
 #[async_trait]
 impl Activities for MemStore {
     async fn create_activity(&self, record: ActivityRecord) -> Result<()> {
-        let mut data = self.lock();
-        if data.activities.contains_key(&record.arn) {
-            return Err(Error::AlreadyExists(record.arn));
-        }
-        data.activities.insert(record.arn.clone(), record);
-        Ok(())
+        insert_new(&mut self.lock().activities, record.arn.clone(), record)
     }
 
     async fn get_activity(&self, arn: &str) -> Result<ActivityRecord> {
-        self.lock()
-            .activities
-            .get(arn)
-            .cloned()
-            .ok_or_else(|| Error::NotFound(arn.to_owned()))
+        get_cloned(&self.lock().activities, arn)
     }
 
     async fn delete_activity(&self, arn: &str) -> Result<()> {
