@@ -18,19 +18,11 @@ const ONE_DESTINATION: &str =
 const VALID_ARN: &str = "Invalid Logging Configuration: Must set valid CloudWatch Log Group ARN.";
 
 fn level(configuration: &Value) -> LogLevel {
-    match configuration.get("level").and_then(Value::as_str) {
-        Some("ALL") => LogLevel::All,
-        Some("ERROR") => LogLevel::Error,
-        Some("FATAL") => LogLevel::Fatal,
-        _ => LogLevel::Off,
-    }
+    LogLevel::of(configuration)
 }
 
 fn log_group_arn(destination: &Value) -> Option<&str> {
-    destination
-        .get("cloudWatchLogsLogGroup")?
-        .get("logGroupArn")?
-        .as_str()
+    runtime::logs::log_group_arn(destination)
 }
 
 /// Whether a log group ARN has CloudWatch Logs' form, ending in `:*`.
@@ -73,24 +65,7 @@ pub(crate) fn check(configuration: &Value) -> Result<(), Error> {
 
 /// What the runtime logs for a stored configuration: `None` when it logs nothing.
 pub(crate) fn runtime_logging(configuration: Option<&str>) -> Option<Arc<Logging>> {
-    let configuration: Value = serde_json::from_str(configuration?).ok()?;
-    let level = level(&configuration);
-    if level == LogLevel::Off {
-        return None;
-    }
-    let arn = configuration
-        .get("destinations")?
-        .as_array()?
-        .first()
-        .and_then(log_group_arn)?;
-    Some(Arc::new(Logging {
-        level,
-        include_execution_data: configuration
-            .get("includeExecutionData")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        log_group: runtime::logs::log_group_name(arn).to_owned(),
-    }))
+    Logging::from_configuration(configuration?).map(Arc::new)
 }
 
 #[cfg(test)]

@@ -933,13 +933,14 @@ impl Runtime {
             )));
         }
         let effects = execution.outstanding();
-        let meta = ExecutionMeta::new(
+        let mut meta = ExecutionMeta::new(
             &record.state_machine_arn,
             record.state_machine_version_arn.as_deref(),
             record.state_machine_alias_arn.as_deref(),
             false,
             record.start_ms,
         );
+        meta.logging = self.stored_logging(record).await;
         self.spawn_actor(
             record.arn.clone(),
             execution,
@@ -953,6 +954,30 @@ impl Runtime {
             TaskTracker::default(),
         );
         Ok(())
+    }
+
+    /// The logging configuration of what a resumed execution runs: its version's, else its
+    /// state machine's. Nothing when that is gone (the machine was deleted while it ran).
+    async fn stored_logging(&self, record: &ExecutionRecord) -> Option<Arc<logs::Logging>> {
+        let configuration = match &record.state_machine_version_arn {
+            Some(version) => {
+                self.shared
+                    .store
+                    .get_version(version)
+                    .await
+                    .ok()?
+                    .logging_configuration
+            }
+            None => {
+                self.shared
+                    .store
+                    .get_state_machine(&record.state_machine_arn)
+                    .await
+                    .ok()?
+                    .logging_configuration
+            }
+        };
+        logs::Logging::from_configuration(&configuration?).map(Arc::new)
     }
 
     /// Makes an execution reachable (its channel and its task tokens) before its first step is
@@ -1107,6 +1132,7 @@ impl Actor {
         }
         let now = now_ms();
         let journal = self.durable.then(|| input.to_json().to_string());
+        self.tasks.heartbeat_timeout = matches!(input, Input::TaskHeartbeatTimedOut { .. });
         let step = self.execution.apply(input, now, &mut self.entropy);
         if step.events.is_empty() && step.effects.is_empty() {
             // The input changed nothing (a duplicate or late report): nothing to keep.

@@ -14,8 +14,9 @@
 //! the records leave out inputs, outputs, parameters and results.
 //!
 //! A record is written (one `write` of one line, in append mode) after its step is committed.
-//! STANDARD executions resumed after a restart log again only once they are started anew: the
-//! configuration travels with the start request, not the journal.
+//! The configuration travels with the start request; a STANDARD execution resumed after a
+//! restart logs with the configuration stored with what it runs (its version's, else its state
+//! machine's current one), so its log goes on in the same group.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -40,6 +41,16 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// The `level` of a `loggingConfiguration` (`OFF` when absent or unknown).
+    pub fn of(configuration: &Value) -> LogLevel {
+        match configuration.get("level").and_then(Value::as_str) {
+            Some("ALL") => LogLevel::All,
+            Some("ERROR") => LogLevel::Error,
+            Some("FATAL") => LogLevel::Fatal,
+            _ => LogLevel::Off,
+        }
+    }
+
     /// Whether an event of this type is logged at this level.
     pub fn logs(self, event_type: &str) -> bool {
         match self {
@@ -75,6 +86,39 @@ pub struct Logging {
     pub include_execution_data: bool,
     /// The log group's name (`/aws/vendedlogs/states/Orders`).
     pub log_group: String,
+}
+
+/// The log group ARN of one of a `loggingConfiguration`'s `destinations`.
+pub fn log_group_arn(destination: &Value) -> Option<&str> {
+    destination
+        .get("cloudWatchLogsLogGroup")?
+        .get("logGroupArn")?
+        .as_str()
+}
+
+impl Logging {
+    /// What a stored `loggingConfiguration` (JSON text, already checked) logs: `None` when it
+    /// logs nothing (level `OFF`, no destination, not JSON).
+    pub fn from_configuration(configuration: &str) -> Option<Logging> {
+        let configuration: Value = serde_json::from_str(configuration).ok()?;
+        let level = LogLevel::of(&configuration);
+        if level == LogLevel::Off {
+            return None;
+        }
+        let arn = configuration
+            .get("destinations")?
+            .as_array()?
+            .first()
+            .and_then(log_group_arn)?;
+        Some(Logging {
+            level,
+            include_execution_data: configuration
+                .get("includeExecutionData")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            log_group: log_group_name(arn).to_owned(),
+        })
+    }
 }
 
 /// The detail members that carry execution data.

@@ -117,6 +117,10 @@ struct OpenTask {
 pub struct TaskTracker {
     /// By the id of the task's latest event.
     open: HashMap<u64, OpenTask>,
+    /// The step being recorded was a missed heartbeat: its `…TimedOut` event counts as
+    /// `ActivitiesHeartbeatTimedOut` (the history records `States.Timeout` either way, as AWS
+    /// does, so only the runtime knows).
+    pub heartbeat_timeout: bool,
 }
 
 fn resource<'a>(kind: &'static str, arn: &'a str) -> stepfunctions::TaskResource<'a> {
@@ -478,6 +482,9 @@ impl Observer {
                     let outcome = match what {
                         "Succeeded" => stepfunctions::TaskOutcome::Succeeded,
                         "Failed" => stepfunctions::TaskOutcome::Failed,
+                        _ if tracker.heartbeat_timeout => {
+                            stepfunctions::TaskOutcome::HeartbeatTimedOut
+                        }
                         _ => stepfunctions::TaskOutcome::TimedOut,
                     };
                     // A task scheduled before a restart is not tracked: it closes unseen.

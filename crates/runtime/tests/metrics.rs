@@ -128,3 +128,69 @@ async fn an_activity_execution_records_execution_and_activity_metrics() {
         0.0
     );
 }
+
+#[tokio::test]
+async fn a_missed_heartbeat_counts_as_activities_heartbeat_timed_out() {
+    let store = Arc::new(MemStore::new());
+    store
+        .create_activity(ActivityRecord {
+            arn: ACTIVITY.to_owned(),
+            name: "work".to_owned(),
+            created_ms: 0,
+        })
+        .await
+        .unwrap();
+    // At 100x, a heartbeat of 1 s is missed after 10 ms; the task's own timeout is far off.
+    let runtime = Runtime::new(
+        store.clone(),
+        Config {
+            time_scale: 100.0,
+            ..Config::default()
+        },
+    );
+    let definition = format!(
+        r#"{{"StartAt":"Work","States":{{"Work":{{"Type":"Task","Resource":"{ACTIVITY}","HeartbeatSeconds":1,"TimeoutSeconds":3600,"End":true}}}}}}"#
+    );
+    let started = runtime
+        .start_execution(StartRequest {
+            state_machine_arn: MACHINE.to_owned(),
+            state_machine_name: "m".to_owned(),
+            definition,
+            role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
+            input: "{}".to_owned(),
+            ..StartRequest::default()
+        })
+        .await
+        .unwrap();
+    runtime
+        .get_activity_task(ACTIVITY, None, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("a task");
+    for _ in 0..500 {
+        if store
+            .get_execution(&started.execution_arn)
+            .await
+            .unwrap()
+            .end
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let activity = || Dimensions::new([("ActivityArn", ACTIVITY)]).unwrap();
+    assert_eq!(
+        sum(
+            &runtime,
+            "ActivitiesHeartbeatTimedOut",
+            activity(),
+            Statistic::Sum
+        ),
+        1.0
+    );
+    assert_eq!(
+        sum(&runtime, "ActivitiesTimedOut", activity(), Statistic::Sum),
+        0.0
+    );
+}

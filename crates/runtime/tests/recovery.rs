@@ -368,3 +368,73 @@ async fn a_journal_that_replays_to_an_unrecorded_end_is_not_resumed() {
     assert_eq!(runtime.recover().await.unwrap(), 0);
     assert_eq!(runtime.running(), 0);
 }
+
+#[tokio::test]
+async fn a_resumed_execution_logs_on_with_the_configuration_of_its_machine() {
+    use store::{StateMachineRecord, StateMachines};
+
+    let store = Arc::new(MemStore::new());
+    let group = "/aws/vendedlogs/states/resumed";
+    let configuration = json!({
+        "level": "ALL",
+        "includeExecutionData": false,
+        "destinations": [{"cloudWatchLogsLogGroup": {
+            "logGroupArn": format!("arn:aws:logs:us-east-1:123456789012:log-group:{group}:*")}}],
+    })
+    .to_string();
+    let definition =
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 2, "End": true}}}"#;
+    store
+        .create_state_machine(StateMachineRecord {
+            arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".to_owned(),
+            name: "m".to_owned(),
+            machine_type: "STANDARD".to_owned(),
+            definition: definition.to_owned(),
+            role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
+            created_ms: 0,
+            updated_ms: 0,
+            revision_id: "r1".to_owned(),
+            description: None,
+            logging_configuration: Some(configuration.clone()),
+            tracing_configuration: None,
+        })
+        .await
+        .unwrap();
+    let data_dir = std::env::temp_dir().join(format!("switchback-logs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let first_dir = data_dir.clone();
+    before_crash(store.clone(), move |first| async move {
+        first.write_logs_to(first_dir);
+        let mut start = request(definition, "logged");
+        start.logging = runtime::logs::Logging::from_configuration(&configuration).map(Arc::new);
+        first.start_execution(start).await.unwrap();
+    });
+    let second = runtime(store.clone(), 100.0);
+    second.write_logs_to(data_dir.clone());
+    assert_eq!(second.recover().await.unwrap(), 1);
+    assert_eq!(
+        wait_for_end(&store, &arn("logged")).await.status,
+        "SUCCEEDED"
+    );
+    let text = std::fs::read_to_string(runtime::logs::path(&data_dir, group)).unwrap();
+    let types: Vec<String> = text
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    // Before the crash: the start and the Wait entered; after it, the rest, in the same file.
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
