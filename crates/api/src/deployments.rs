@@ -11,6 +11,8 @@
 //! * `StopDeployment` — `deploymentId`, optional `cause`: routes back to the origin, STOPPED.
 //! * `PromoteDeployment` — `deploymentId`: 100 % to the target at once, SUCCEEDED.
 //!
+//! The stack operations of `switchback deploy` share the prefix (`crate::stacks`).
+//!
 //! Times in a deployment's state run on its own clock, `timeScale` times faster than the wall
 //! clock from its creation (`runtime::deployments`): `nextStepInSeconds` is in those seconds.
 
@@ -47,9 +49,12 @@ pub async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<
         "ListDeployments" => list(state, input(body)?).await,
         "StopDeployment" => stop(state, input(body)?).await,
         "PromoteDeployment" => promote(state, input(body)?).await,
-        other => Err(Error::UnknownOperation(format!(
-            "Unknown operation: {TARGET_PREFIX}{other}"
-        ))),
+        other => match crate::stacks::dispatch(state, other, body).await {
+            Some(result) => result,
+            None => Err(Error::UnknownOperation(format!(
+                "Unknown operation: {TARGET_PREFIX}{other}"
+            ))),
+        },
     }
 }
 

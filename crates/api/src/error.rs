@@ -104,6 +104,10 @@ pub enum Error {
     /// A request the caller may not make (for the `authenticate` hook).
     #[error("{0}")]
     AccessDenied(String),
+    /// CloudFormation's `ValidationError`: a bad stack request, a missing stack, a stack
+    /// another deploy holds (Switchback's stack operations).
+    #[error("{0}")]
+    StackValidation(String),
     /// No deployment with this id (Switchback's own operations).
     #[error("Deployment Does Not Exist: '{0}'")]
     DeploymentDoesNotExist(String),
@@ -145,6 +149,7 @@ impl Error {
             Error::UnrecognizedClient(_) => "UnrecognizedClientException",
             Error::AccessDenied(_) => "AccessDeniedException",
             Error::DeploymentDoesNotExist(_) => "DeploymentDoesNotExist",
+            Error::StackValidation(_) => "ValidationError",
             Error::Internal(_) => "InternalFailure",
         }
     }

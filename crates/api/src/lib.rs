@@ -23,6 +23,7 @@ mod error;
 mod executions;
 mod logging;
 pub mod model;
+pub mod stacks;
 mod state_machines;
 mod tags;
 pub mod versions;

@@ -25,6 +25,7 @@ mod deployments;
 mod migrate;
 mod observe;
 mod read;
+mod stacks;
 mod versions;
 mod writer;
 
@@ -47,6 +48,7 @@ pub use migrate::SCHEMA_VERSION;
 use observe::ObserveWrite;
 use read::Pool;
 use store::{AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow};
+use store::{StackEventRecord, StackPut, StackRecord, Stacks};
 use versions::VersionWrite;
 use writer::{Write, Writer};
 
@@ -443,6 +445,41 @@ impl Deployments for SqliteStore {
 
     async fn open_deployments(&self) -> store::Result<Vec<DeploymentRecord>> {
         self.readers.run(deployments::open).await
+    }
+}
+
+#[async_trait]
+impl Stacks for SqliteStore {
+    async fn put_stack(&self, put: StackPut) -> store::Result<()> {
+        self.writer.write(Write::Stack(Box::new(put))).await
+    }
+
+    async fn get_stack(&self, name: &str) -> store::Result<StackRecord> {
+        let name = name.to_owned();
+        self.readers
+            .run(move |connection| stacks::get(connection, &name))
+            .await
+    }
+
+    async fn list_stacks(&self, page: PageRequest) -> store::Result<Page<StackRecord>> {
+        self.readers
+            .run(move |connection| stacks::list(connection, &page))
+            .await
+    }
+
+    async fn delete_stack(&self, name: &str) -> store::Result<()> {
+        self.writer.write(Write::DeleteStack(name.to_owned())).await
+    }
+
+    async fn stack_events(
+        &self,
+        name: &str,
+        page: PageRequest,
+    ) -> store::Result<Page<StackEventRecord>> {
+        let name = name.to_owned();
+        self.readers
+            .run(move |connection| stacks::events(connection, &name, &page))
+            .await
     }
 }
 

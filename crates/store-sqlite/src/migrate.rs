@@ -36,10 +36,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/0004_deployments.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/0005_stacks.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The version a database is at: 0 for a new one.
 pub(crate) fn version(connection: &Connection) -> store::Result<i64> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use store::{ActivityRecord, Error, ExecutionRecord, StateMachineRecord, StepCommit};
+use store::{ActivityRecord, Error, ExecutionRecord, StackPut, StateMachineRecord, StepCommit};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::deployments::{self, DeploymentWrite};
@@ -33,6 +33,8 @@ pub(crate) enum Write {
     Untag(String, Vec<String>),
     Versioned(VersionWrite),
     Deployment(Box<DeploymentWrite>),
+    Stack(Box<StackPut>),
+    DeleteStack(String),
     Observed(ObserveWrite),
 }
 
@@ -267,6 +269,8 @@ fn apply(connection: &Connection, write: &Write) -> store::Result<()> {
         }
         Write::Versioned(write) => versions::apply(connection, write).map(|_| ()),
         Write::Deployment(write) => deployments::apply(connection, write),
+        Write::Stack(put) => crate::stacks::put(connection, put),
+        Write::DeleteStack(name) => crate::stacks::delete(connection, name),
         Write::Observed(write) => observe::apply(connection, write).map(|_| ()),
     }
 }

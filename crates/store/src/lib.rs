@@ -15,6 +15,7 @@
 pub mod deployments;
 pub mod mem;
 pub mod observe;
+pub mod stacks;
 pub mod suite;
 
 pub use deployments::{
@@ -22,6 +23,8 @@ pub use deployments::{
 };
 
 use async_trait::async_trait;
+
+pub use stacks::{StackEventRecord, StackPut, StackRecord, Stacks};
 
 pub use crate::observe::{
     AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow,
@@ -435,6 +438,7 @@ pub trait Store:
     + MetricData
     + Alarms
     + Deployments
+    + Stacks
 {
 }
 
@@ -447,7 +451,8 @@ impl<
         + Tags
         + MetricData
         + Alarms
-        + Deployments,
+        + Deployments
+        + Stacks,
 > Store for T
 {
 }

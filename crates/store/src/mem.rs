@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::deployments::same_routing;
+use crate::stacks::check_revision;
 use crate::{
     Activities, ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Aliases, DeploymentCommit,
     DeploymentFilter, DeploymentRecord, Deployments, Error, ExecutionFilter, ExecutionRecord,
@@ -14,6 +15,7 @@ use crate::{
     Versions,
 };
 use crate::{AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms, MetricData, MetricRow};
+use crate::{StackEventRecord, StackPut, StackRecord, Stacks};
 
 #[derive(Debug)]
 struct ExecutionData {
@@ -36,6 +38,8 @@ struct Data {
     aliases: BTreeMap<String, AliasRecord>,
     /// Deployments by id.
     deployments: BTreeMap<String, DeploymentRecord>,
+    /// Stacks by name, with their events oldest first.
+    stacks: BTreeMap<String, (StackRecord, Vec<StackEventRecord>)>,
 }
 
 impl Data {
@@ -847,5 +851,69 @@ mod tests {
     #[tokio::test]
     async fn passes_the_suite() {
         crate::suite::run_all(&MemStore::new()).await;
+    }
+}
+
+#[async_trait]
+impl Stacks for MemStore {
+    async fn put_stack(&self, put: StackPut) -> Result<()> {
+        let mut data = self.lock();
+        let name = put.record.name.clone();
+        let stored = data
+            .stacks
+            .get(&name)
+            .map_or(0, |(record, _)| record.revision);
+        check_revision(&name, stored, put.record.revision)?;
+        let entry = data
+            .stacks
+            .entry(name)
+            .or_insert_with(|| (put.record.clone(), Vec::new()));
+        entry.0 = put.record;
+        entry.1.extend(put.events);
+        Ok(())
+    }
+
+    async fn get_stack(&self, name: &str) -> Result<StackRecord> {
+        self.lock()
+            .stacks
+            .get(name)
+            .map(|(record, _)| record.clone())
+            .ok_or_else(|| Error::NotFound(name.to_owned()))
+    }
+
+    async fn list_stacks(&self, page: PageRequest) -> Result<Page<StackRecord>> {
+        let data = self.lock();
+        Ok(paginate(
+            data.stacks
+                .iter()
+                .map(|(name, (record, _))| (name.clone(), record.clone())),
+            &page,
+        ))
+    }
+
+    async fn delete_stack(&self, name: &str) -> Result<()> {
+        self.lock()
+            .stacks
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| Error::NotFound(name.to_owned()))
+    }
+
+    async fn stack_events(&self, name: &str, page: PageRequest) -> Result<Page<StackEventRecord>> {
+        let data = self.lock();
+        let (_, events) = data
+            .stacks
+            .get(name)
+            .ok_or_else(|| Error::NotFound(name.to_owned()))?;
+        // Newest first: the key grows as the position falls, so a page token stays valid while
+        // events are appended.
+        Ok(paginate(
+            events
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(index, event)| (format!("{:020}", u64::MAX - index as u64), event.clone())),
+            &page,
+        ))
     }
 }

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 mod deployments;
+mod stacks;
 
 use crate::{
     ActivityRecord, AliasCreated, AliasRecord, AliasUpdate, Error, ExecutionEnd, ExecutionFilter,
@@ -135,6 +136,7 @@ pub async fn run_all(store: &dyn Store) {
     deleting_a_machine_deletes_versions_and_aliases(store).await;
     executions_filter_by_version_and_alias(store).await;
     deployments::run_all(store).await;
+    stacks::run_all(store).await;
     metric_rows_merge_and_prune(store).await;
     alarms_round_trip(store).await;
 }

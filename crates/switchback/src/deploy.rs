@@ -20,12 +20,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use template::plan::{
-    Alarm, Alias, DeploymentType, Logging, Placeholder, Plan, Routing, Spec, StateMachine, Tag,
-    Version,
+    Alarm, Alias, DeploymentType, Logging, Placeholder, Plan, Resource, Routing, Spec,
+    StateMachine, Tag, Version,
 };
 use template::{Diagnostic, Severity};
 
 use crate::deployments::{self, call};
+use crate::stacks::{self, Recorder, StackResource};
 
 /// What `switchback deploy` was asked.
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ pub struct Options {
     pub endpoint: String,
     /// `--no-execute-changeset`: print the preview and stop.
     pub no_execute: bool,
+    /// `--no-wait`: start a gradual deployment and return without following it.
+    pub no_wait: bool,
     /// The region in ARNs (the server's `--region`).
     pub region: String,
     /// The account in ARNs (the server's `--account-id`).
@@ -135,8 +138,11 @@ fn type_name(machine: &StateMachine) -> &'static str {
 
 fn machine_changes(machine: &StateMachine, current: &Value) -> Result<Vec<&'static str>> {
     if current["type"].as_str() != Some(type_name(machine)) {
+        // CloudFormation replaces a state machine whose type changes, and refuses to when the
+        // machine has a fixed name (as every machine Switchback names has).
         bail!(
-            "{}: changing Type replaces the state machine, which `switchback deploy` does not do yet",
+            "CloudFormation cannot update a stack when a custom-named resource requires \
+             replacing. Rename {} and update the stack again.",
             machine.name
         );
     }
@@ -397,7 +403,7 @@ pub fn deploy(options: &Options, out: &mut impl Write, err: &mut impl Write) -> 
         writeln!(err, "{file}: {errors} error(s); nothing deployed")?;
         return Ok(Outcome::Invalid);
     };
-    apply(&plan, options, out)
+    apply(&plan, options, &text, out)
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic], err: &mut impl Write) -> Result<()> {
@@ -407,17 +413,371 @@ fn print_diagnostics(diagnostics: &[Diagnostic], err: &mut impl Write) -> Result
     Ok(())
 }
 
-fn apply(plan: &Plan, options: &Options, out: &mut impl Write) -> Result<Outcome> {
-    let endpoint = options.endpoint.as_str();
-    // Placeholder text -> value, as resources are read or created.
-    let mut values: HashMap<String, String> = HashMap::new();
-    // Current state of each state machine (to roll back), by logical id.
-    let mut current_machines: HashMap<String, Value> = HashMap::new();
-    let mut decisions: Vec<Decision> = Vec::new();
+/// What the deploy knows as it goes: placeholder values, and the state of what it changed
+/// before the change (to roll back).
+#[derive(Debug, Default)]
+struct Known {
+    /// Placeholder text -> value, as resources are read or created.
+    values: HashMap<String, String>,
+    /// The state machines as they were, by logical id.
+    machines: HashMap<String, Value>,
+    /// The aliases as they were, by logical id.
+    aliases: HashMap<String, Value>,
+}
 
-    // 1. Read the server's state and decide.
+/// How applying one resource went.
+enum Applied {
+    Done,
+    /// A gradual deployment rolled back (or stopped), with the reason.
+    RolledBack(String),
+    /// A gradual deployment goes on without the command (`--no-wait`).
+    Detached(String),
+}
+
+/// The CloudFormation statuses of a create or an update.
+struct Statuses {
+    progress: &'static str,
+    complete: &'static str,
+    rollback_progress: &'static str,
+    rollback_complete: &'static str,
+    rollback_failed: &'static str,
+}
+
+const CREATE: Statuses = Statuses {
+    progress: "CREATE_IN_PROGRESS",
+    complete: "CREATE_COMPLETE",
+    rollback_progress: "ROLLBACK_IN_PROGRESS",
+    rollback_complete: "ROLLBACK_COMPLETE",
+    rollback_failed: "ROLLBACK_FAILED",
+};
+
+const UPDATE: Statuses = Statuses {
+    progress: "UPDATE_IN_PROGRESS",
+    complete: "UPDATE_COMPLETE",
+    rollback_progress: "UPDATE_ROLLBACK_IN_PROGRESS",
+    rollback_complete: "UPDATE_ROLLBACK_COMPLETE",
+    rollback_failed: "UPDATE_ROLLBACK_FAILED",
+};
+
+/// The physical id of an applied resource: its ARN, or an alarm's or log group's name.
+fn physical_id(resource: &Resource, values: &HashMap<String, String>) -> Option<String> {
+    match &resource.spec {
+        Spec::StateMachine(machine) => Some(machine.arn.clone()),
+        Spec::Version(_) => values
+            .get(&Placeholder::new(&resource.logical_id, "Arn").text())
+            .cloned(),
+        Spec::Alias(alias) => Some(alias.arn.clone()),
+        Spec::Activity(activity) => Some(activity.arn.clone()),
+        Spec::Alarm(alarm) => Some(alarm.name.clone()),
+        Spec::LogGroup(group) => Some(group.name.clone()),
+    }
+}
+
+fn changes(decision: &Decision) -> bool {
+    !matches!(
+        decision,
+        Decision::Unchanged | Decision::Existing(_) | Decision::Local
+    )
+}
+
+/// `CREATE_…` for what is new on the server, `UPDATE_…` for what changes.
+fn resource_verb(decision: &Decision) -> &'static str {
+    match decision {
+        Decision::Create | Decision::Publish => "CREATE",
+        _ => "UPDATE",
+    }
+}
+
+fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Result<Outcome> {
+    let endpoint = options.endpoint.as_str();
+    stacks::finish_pending(endpoint, &plan.stack_name, out)?;
+    let stored = stacks::read(endpoint, &plan.stack_name)?;
+    if let Some(stack) = &stored
+        && matches!(
+            stack.status.as_str(),
+            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED"
+        )
+    {
+        bail!(
+            "Stack:{} is in {} state and can not be updated. Delete it (`switchback stacks \
+             delete {}`) and deploy again.",
+            stack.stack_id,
+            stack.status,
+            plan.stack_name
+        );
+    }
+    let mut known = Known::default();
+    let decisions = decide(plan, endpoint, &mut known)?;
+    // What the stack had that the template no longer names.
+    let removed: Vec<StackResource> = stored
+        .iter()
+        .flat_map(|stack| &stack.resources)
+        .filter(|resource| {
+            plan.resource(&resource.logical_id).is_none()
+                && !plan
+                    .unmanaged
+                    .iter()
+                    .any(|unmanaged| unmanaged.logical_id == resource.logical_id)
+        })
+        .cloned()
+        .collect();
+
+    // The preview.
+    writeln!(
+        out,
+        "Changes for stack {} ({}):",
+        plan.stack_name,
+        options.template_file.display()
+    )?;
+    for (resource, decision) in plan.resources.iter().zip(&decisions) {
+        writeln!(
+            out,
+            "  {:<34} {:<40} {}",
+            resource.logical_id,
+            resource.spec.resource_type(),
+            action_text(decision)
+        )?;
+    }
+    for resource in &removed {
+        writeln!(
+            out,
+            "  {:<34} {:<40} {}",
+            resource.logical_id,
+            resource.resource_type,
+            if resource.retain {
+                "dropped from the stack, retained (DeletionPolicy Retain)"
+            } else {
+                "delete"
+            }
+        )?;
+    }
+    for unmanaged in &plan.unmanaged {
+        writeln!(
+            out,
+            "  {:<34} {:<40} not managed (referenced as {})",
+            unmanaged.logical_id, unmanaged.resource_type, unmanaged.reference
+        )?;
+    }
+    let changing = decisions.iter().any(changes) || !removed.is_empty();
+    if !changing && stored.is_some() {
+        writeln!(
+            out,
+            "No changes to deploy: stack {} is up to date.",
+            plan.stack_name
+        )?;
+        print_outputs(plan, &known.values, out)?;
+        return Ok(Outcome::Succeeded);
+    }
+    if options.no_execute {
+        writeln!(out, "--no-execute-changeset: nothing applied.")?;
+        return Ok(Outcome::Succeeded);
+    }
+
+    let statuses = if stored.is_some() { &UPDATE } else { &CREATE };
+    let recorder = Recorder::new(endpoint, &plan.stack_name);
+    recorder
+        .put(
+            statuses.progress,
+            Some("User Initiated"),
+            Vec::new(),
+            json!({}),
+        )
+        .map_err(|error| anyhow::anyhow!("{error:#}"))?;
+    let mut created: Vec<StackResource> = Vec::new();
+    let mut applied: Vec<StackResource> = Vec::new();
+    // `--no-wait`: the deployment that goes on without the command, and its alias.
+    let mut pending: Option<(String, String)> = None;
+    for (resource, decision) in plan.resources.iter().zip(&decisions) {
+        let resource_type = resource.spec.resource_type();
+        let id = &resource.logical_id;
+        if changes(decision) {
+            recorder.events(
+                statuses.progress,
+                vec![stacks::event(
+                    id,
+                    resource_type,
+                    physical_id(resource, &known.values).as_deref(),
+                    &format!("{}_IN_PROGRESS", resource_verb(decision)),
+                    None,
+                )],
+            )?;
+        }
+        let result = apply_one(plan, resource, decision, options, &mut known, out);
+        let physical = physical_id(resource, &known.values);
+        let failure = match result {
+            Ok(Applied::Done) => None,
+            Ok(Applied::RolledBack(reason)) => Some(reason),
+            Ok(Applied::Detached(deployment)) => {
+                pending = Some((deployment, id.clone()));
+                None
+            }
+            Err(error) => Some(format!("{error:#}")),
+        };
+        if let Some(reason) = failure {
+            recorder.events(
+                statuses.progress,
+                vec![stacks::event(
+                    id,
+                    resource_type,
+                    physical.as_deref(),
+                    &format!("{}_FAILED", resource_verb(decision)),
+                    Some(&reason),
+                )],
+            )?;
+            let rolled_back = roll_back(
+                plan,
+                &decisions,
+                &known,
+                &created,
+                stored.as_ref(),
+                &recorder,
+                statuses,
+                &reason,
+                endpoint,
+                out,
+            );
+            if let Err(error) = rolled_back {
+                let message = format!("{error:#}");
+                recorder.put(
+                    statuses.rollback_failed,
+                    Some(&message),
+                    Vec::new(),
+                    json!({}),
+                )?;
+                return Err(
+                    error.context(format!("the rollback of stack {} failed", plan.stack_name))
+                );
+            }
+            writeln!(out, "Stack {} rolled back: {reason}", plan.stack_name)?;
+            return Ok(Outcome::RolledBack(reason));
+        }
+        let status = if pending.as_ref().is_some_and(|(_, alias)| alias == id) {
+            "UPDATE_IN_PROGRESS".to_owned()
+        } else if changes(decision) {
+            let status = format!("{}_COMPLETE", resource_verb(decision));
+            recorder.events(
+                statuses.progress,
+                vec![stacks::event(
+                    id,
+                    resource_type,
+                    physical.as_deref(),
+                    &status,
+                    None,
+                )],
+            )?;
+            status
+        } else {
+            stored
+                .iter()
+                .flat_map(|stack| &stack.resources)
+                .find(|stored| stored.logical_id == *id)
+                .map_or_else(
+                    || "CREATE_COMPLETE".to_owned(),
+                    |stored| stored.status.clone(),
+                )
+        };
+        let entry = StackResource {
+            logical_id: id.clone(),
+            physical_id: physical,
+            resource_type: resource_type.to_owned(),
+            status,
+            retain: resource.retain,
+        };
+        if matches!(decision, Decision::Create | Decision::Publish) {
+            created.push(entry.clone());
+        }
+        applied.push(entry);
+    }
+    if !removed.is_empty() {
+        let cleanup = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
+        recorder.put(cleanup, None, Vec::new(), json!({}))?;
+        stacks::delete_resources(endpoint, &recorder, cleanup, &removed, out)?;
+    }
+    let outputs: Vec<Value> = plan
+        .outputs
+        .iter()
+        .map(|output| {
+            let mut value = json!({
+                "OutputKey": output.name,
+                "OutputValue": fill_with(&known.values, &output.value),
+            });
+            if let Some(description) = &output.description {
+                value["Description"] = json!(description);
+            }
+            value
+        })
+        .collect();
+    let parameters: Vec<Value> = plan
+        .parameters
+        .iter()
+        .map(|(key, value)| json!({"ParameterKey": key, "ParameterValue": value}))
+        .collect();
+    let complete = json!({
+        "TemplateBody": text,
+        "Parameters": parameters,
+        "Outputs": outputs,
+        "Resources": applied.iter().map(StackResource::to_json).collect::<Vec<_>>(),
+    });
+    if let Some((deployment, alias)) = pending {
+        // The stack stays in progress under this deploy's token; the next `switchback deploy`
+        // or `switchback stacks describe` after the deployment ended finishes it, from this.
+        let previous: Vec<Value> = stored
+            .iter()
+            .flat_map(|stack| &stack.resources)
+            .map(StackResource::to_json)
+            .collect();
+        let reason = format!(
+            "deployment {deployment} of {alias} is in progress (--no-wait); follow it with \
+             `switchback deployments watch {deployment}`"
+        );
+        let mut resources = complete["Resources"].clone();
+        if let Some(resources) = resources.as_array_mut() {
+            for resource in resources {
+                if resource["LogicalResourceId"] == json!(alias) {
+                    resource["ResourceStatus"] = json!("UPDATE_COMPLETE");
+                }
+            }
+        }
+        let mut finished = complete.clone();
+        finished["Resources"] = resources;
+        let record = json!({
+            "DeploymentId": deployment,
+            "LogicalResourceId": alias,
+            "ClientRequestToken": recorder.token(),
+            "Statuses": [statuses.complete, statuses.rollback_progress, statuses.rollback_complete],
+            "Restore": restore_calls(plan, &decisions, &known),
+            "Delete": rollback_deletes(&created).iter().map(StackResource::to_json).collect::<Vec<_>>(),
+            "Previous": previous,
+            "Complete": finished,
+        });
+        recorder.put(
+            statuses.progress,
+            Some(&reason),
+            Vec::new(),
+            json!({"PendingDeployment": record}),
+        )?;
+        writeln!(out, "Stack {}: {reason}.", plan.stack_name)?;
+        return Ok(Outcome::Succeeded);
+    }
+    recorder.put(statuses.complete, None, Vec::new(), complete)?;
+    if changing {
+        writeln!(out, "Stack {} deployed.", plan.stack_name)?;
+    } else {
+        writeln!(
+            out,
+            "Stack {} recorded: its resources were in place already.",
+            plan.stack_name
+        )?;
+    }
+    print_outputs(plan, &known.values, out)?;
+    Ok(Outcome::Succeeded)
+}
+
+/// Reads the server's state of each resource and decides what to do with it.
+fn decide(plan: &Plan, endpoint: &str, known: &mut Known) -> Result<Vec<Decision>> {
+    let mut decisions: Vec<Decision> = Vec::new();
     for resource in &plan.resources {
-        let fill = |text: &str| fill_with(&values, text);
+        let values = &mut known.values;
         let decision = match &resource.spec {
             Spec::StateMachine(machine) => {
                 match describe(
@@ -435,7 +795,7 @@ fn apply(plan: &Plan, options: &Options, out: &mut impl Write) -> Result<Outcome
                                 revision.to_owned(),
                             );
                         }
-                        current_machines.insert(resource.logical_id.clone(), current);
+                        known.machines.insert(resource.logical_id.clone(), current);
                         if changed.is_empty() {
                             Decision::Unchanged
                         } else {
@@ -449,7 +809,7 @@ fn apply(plan: &Plan, options: &Options, out: &mut impl Write) -> Result<Outcome
                 let exists = version
                     .state_machine
                     .as_ref()
-                    .is_none_or(|id| current_machines.contains_key(id));
+                    .is_none_or(|id| known.machines.contains_key(id));
                 match (exists, definition) {
                     (true, Some(definition)) => {
                         match matching_version(endpoint, &version.state_machine_arn, &definition)? {
@@ -467,6 +827,7 @@ fn apply(plan: &Plan, options: &Options, out: &mut impl Write) -> Result<Outcome
                 }
             }
             Spec::Alarm(alarm) => {
+                let fill = |text: &str| fill_with(values, text);
                 let desired = alarm_json(alarm, &fill);
                 match describe_alarm(endpoint, &alarm.name)? {
                     None => Decision::Create,
@@ -488,17 +849,20 @@ fn apply(plan: &Plan, options: &Options, out: &mut impl Write) -> Result<Outcome
                 )? {
                     None => Decision::Create,
                     Some(current) => {
+                        let fill = |text: &str| fill_with(values, text);
                         let desired = desired_routing(alias, &fill);
                         let unknown = desired
                             .iter()
                             .any(|(arn, _)| Placeholder::find(arn).next().is_some());
-                        if !unknown && desired == routing_of(&current) {
+                        let decision = if !unknown && desired == routing_of(&current) {
                             Decision::Unchanged
                         } else if matches!(alias.routing, Routing::Deployment(_)) {
                             Decision::Deploy
                         } else {
                             Decision::Update(vec!["RoutingConfiguration"])
-                        }
+                        };
+                        known.aliases.insert(resource.logical_id.clone(), current);
+                        decision
                     }
                 }
             }
@@ -516,290 +880,312 @@ fn apply(plan: &Plan, options: &Options, out: &mut impl Write) -> Result<Outcome
         };
         decisions.push(decision);
     }
-
-    // 2. The preview.
-    writeln!(
-        out,
-        "Changes for stack {} ({}):",
-        plan.stack_name,
-        options.template_file.display()
-    )?;
-    for (resource, decision) in plan.resources.iter().zip(&decisions) {
-        writeln!(
-            out,
-            "  {:<34} {:<40} {}",
-            resource.logical_id,
-            resource.spec.resource_type(),
-            action_text(decision)
-        )?;
-    }
-    for unmanaged in &plan.unmanaged {
-        writeln!(
-            out,
-            "  {:<34} {:<40} not managed (referenced as {})",
-            unmanaged.logical_id, unmanaged.resource_type, unmanaged.reference
-        )?;
-    }
-    let changing = decisions.iter().any(|decision| {
-        !matches!(
-            decision,
-            Decision::Unchanged | Decision::Existing(_) | Decision::Local
-        )
-    });
-    if !changing {
-        writeln!(
-            out,
-            "No changes to deploy: stack {} is up to date.",
-            plan.stack_name
-        )?;
-        print_outputs(plan, &values, out)?;
-        return Ok(Outcome::Succeeded);
-    }
-    if options.no_execute {
-        writeln!(out, "--no-execute-changeset: nothing applied.")?;
-        return Ok(Outcome::Succeeded);
-    }
-
-    // 3. Apply, in plan order.
-    for (resource, decision) in plan.resources.iter().zip(&decisions) {
-        let id = &resource.logical_id;
-        let fill = |text: &str| fill_with(&values, text);
-        match (&resource.spec, decision) {
-            (Spec::StateMachine(machine), Decision::Create) => {
-                let mut body = json!({
-                    "name": machine.name,
-                    "definition": machine.definition,
-                    "roleArn": machine.role_arn,
-                    "type": type_name(machine),
-                });
-                if let Some(logging) = logging_json(machine.logging.as_ref()) {
-                    body["loggingConfiguration"] = logging;
-                }
-                if let Some(tracing) = &machine.tracing {
-                    body["tracingConfiguration"] = json!({"enabled": tracing.enabled});
-                }
-                if !machine.tags.is_empty() {
-                    body["tags"] = tags_json(&machine.tags);
-                }
-                let created = sfn(endpoint, "CreateStateMachine", &body)?;
-                remember_revision(&mut values, endpoint, id, &machine.arn, &created)?;
-                writeln!(out, "{id}: created {}", machine.arn)?;
-            }
-            (Spec::StateMachine(machine), Decision::Update(properties)) => {
-                let mut body = json!({
-                    "stateMachineArn": machine.arn,
-                    "definition": machine.definition,
-                    "roleArn": machine.role_arn,
-                });
-                body["loggingConfiguration"] = logging_json(machine.logging.as_ref())
-                    .unwrap_or_else(|| json!({"level": "OFF"}));
-                if let Some(tracing) = &machine.tracing {
-                    body["tracingConfiguration"] = json!({"enabled": tracing.enabled});
-                }
-                let updated = sfn(endpoint, "UpdateStateMachine", &body)?;
-                remember_revision(&mut values, endpoint, id, &machine.arn, &updated)?;
-                writeln!(out, "{id}: updated {}", properties.join(", "))?;
-            }
-            (Spec::Version(version), Decision::Publish) => {
-                // Another version may hold the new definition already (a deploy of it that
-                // rolled back): reuse it rather than publish a copy.
-                let definition = version_definition(plan, version);
-                let existing = match &definition {
-                    Some(definition) => {
-                        matching_version(endpoint, &version.state_machine_arn, definition)?
-                    }
-                    None => None,
-                };
-                let arn = match existing {
-                    Some(arn) => {
-                        writeln!(
-                            out,
-                            "{id}: version {} holds this definition already",
-                            short(&arn)
-                        )?;
-                        arn
-                    }
-                    None => {
-                        let mut body = json!({"stateMachineArn": version.state_machine_arn});
-                        if let Some(revision) = &version.revision_id {
-                            let revision = fill(revision);
-                            if Placeholder::find(&revision).next().is_none() {
-                                body["revisionId"] = json!(revision);
-                            }
-                        }
-                        if let Some(description) = &version.description {
-                            body["description"] = json!(fill(description));
-                        }
-                        let answer = sfn(endpoint, "PublishStateMachineVersion", &body)?;
-                        let arn = answer["stateMachineVersionArn"]
-                            .as_str()
-                            .context("PublishStateMachineVersion answered no ARN")?
-                            .to_owned();
-                        writeln!(out, "{id}: published version {}", short(&arn))?;
-                        arn
-                    }
-                };
-                values.insert(Placeholder::new(id, "Arn").text(), arn);
-            }
-            (Spec::Alarm(alarm), Decision::Create | Decision::Update(_)) => {
-                let body = alarm_json(alarm, &fill);
-                call(
-                    endpoint,
-                    "GraniteServiceVersion20100801.PutMetricAlarm",
-                    &body,
-                )
-                .context("PutMetricAlarm failed")?;
-                let verb = if *decision == Decision::Create {
-                    "created"
-                } else {
-                    "updated"
-                };
-                writeln!(out, "{id}: {verb} alarm {}", alarm.name)?;
-            }
-            (Spec::Alias(alias), Decision::Create) => {
-                let routes = desired_routing(alias, &fill);
-                let mut body = json!({
-                    "name": alias.name,
-                    "routingConfiguration": routing_json(&routes),
-                });
-                if let Some(description) = &alias.description {
-                    body["description"] = json!(description);
-                }
-                sfn(endpoint, "CreateStateMachineAlias", &body)?;
-                writeln!(
-                    out,
-                    "{id}: created alias {} ({})",
-                    alias.name,
-                    routes_text(&routes)
-                )?;
-            }
-            (Spec::Alias(alias), Decision::Update(_)) => {
-                let routes = desired_routing(alias, &fill);
-                sfn(
-                    endpoint,
-                    "UpdateStateMachineAlias",
-                    &json!({"stateMachineAliasArn": alias.arn, "routingConfiguration": routing_json(&routes)}),
-                )?;
-                writeln!(
-                    out,
-                    "{id}: alias {} now routes {}",
-                    alias.name,
-                    routes_text(&routes)
-                )?;
-            }
-            (Spec::Alias(alias), Decision::Deploy) => {
-                let Routing::Deployment(preference) = &alias.routing else {
-                    unreachable!("Deploy is decided for DeploymentPreference aliases only")
-                };
-                let target = fill(&preference.version_arn);
-                let mut body = json!({
-                    "stateMachineAliasArn": alias.arn,
-                    "targetVersionArn": target,
-                    "deploymentPreference": {
-                        "type": match preference.deployment_type {
-                            DeploymentType::Linear => "LINEAR",
-                            DeploymentType::Canary => "CANARY",
-                            DeploymentType::AllAtOnce => "ALL_AT_ONCE",
-                        },
-                    },
-                });
-                if let Some(percentage) = preference.percentage {
-                    body["deploymentPreference"]["percentage"] = json!(percentage);
-                }
-                if let Some(interval) = preference.interval {
-                    body["deploymentPreference"]["interval"] = json!(interval);
-                }
-                if !preference.alarms.is_empty() {
-                    body["deploymentPreference"]["alarms"] = json!(
-                        preference
-                            .alarms
-                            .iter()
-                            .map(|alarm| fill(alarm))
-                            .collect::<Vec<_>>()
-                    );
-                }
-                let started = call(endpoint, "Switchback.StartDeployment", &body)
-                    .context("StartDeployment failed")?;
-                let deployment = started["deploymentId"]
-                    .as_str()
-                    .context("StartDeployment answered no deploymentId")?
-                    .to_owned();
-                writeln!(
-                    out,
-                    "{id}: deployment {deployment} of alias {} to version {} started",
-                    alias.name,
-                    short(&target)
-                )?;
-                out.flush()?;
-                let succeeded = deployments::watch(endpoint, &deployment, out)?;
-                if !succeeded {
-                    let described = call(
-                        endpoint,
-                        "Switchback.DescribeDeployment",
-                        &json!({"deploymentId": deployment}),
-                    )?;
-                    let reason = format!(
-                        "deployment {deployment} {}: {}",
-                        described["status"].as_str().unwrap_or("failed"),
-                        described["statusMessage"]
-                            .as_str()
-                            .unwrap_or("no reason given")
-                    );
-                    roll_back(plan, &decisions, &current_machines, endpoint, out)?;
-                    writeln!(out, "Stack {} rolled back: {reason}", plan.stack_name)?;
-                    return Ok(Outcome::RolledBack(reason));
-                }
-                writeln!(
-                    out,
-                    "{id}: alias {} now routes version {} 100%",
-                    alias.name,
-                    short(&target)
-                )?;
-            }
-            (Spec::Activity(activity), Decision::Create) => {
-                let mut body = json!({"name": activity.name});
-                if !activity.tags.is_empty() {
-                    body["tags"] = tags_json(&activity.tags);
-                }
-                sfn(endpoint, "CreateActivity", &body)?;
-                writeln!(out, "{id}: created activity {}", activity.arn)?;
-            }
-            _ => {}
-        }
-    }
-    writeln!(out, "Stack {} deployed.", plan.stack_name)?;
-    print_outputs(plan, &values, out)?;
-    Ok(Outcome::Succeeded)
+    Ok(decisions)
 }
 
-/// Puts back the previous definition, role and logging of each state machine this deploy
-/// updated, as CloudFormation's rollback does (the versions published stay, unrouted).
+/// Applies one resource's decision.
+fn apply_one(
+    plan: &Plan,
+    resource: &Resource,
+    decision: &Decision,
+    options: &Options,
+    known: &mut Known,
+    out: &mut impl Write,
+) -> Result<Applied> {
+    let endpoint = options.endpoint.as_str();
+    let id = &resource.logical_id;
+    let values = &mut known.values;
+    let fill = |values: &HashMap<String, String>, text: &str| fill_with(values, text);
+    match (&resource.spec, decision) {
+        (Spec::StateMachine(machine), Decision::Create) => {
+            let mut body = json!({
+                "name": machine.name,
+                "definition": machine.definition,
+                "roleArn": machine.role_arn,
+                "type": type_name(machine),
+            });
+            if let Some(logging) = logging_json(machine.logging.as_ref()) {
+                body["loggingConfiguration"] = logging;
+            }
+            if let Some(tracing) = &machine.tracing {
+                body["tracingConfiguration"] = json!({"enabled": tracing.enabled});
+            }
+            if !machine.tags.is_empty() {
+                body["tags"] = tags_json(&machine.tags);
+            }
+            let created = sfn(endpoint, "CreateStateMachine", &body)?;
+            remember_revision(values, endpoint, id, &machine.arn, &created)?;
+            writeln!(out, "{id}: created {}", machine.arn)?;
+        }
+        (Spec::StateMachine(machine), Decision::Update(properties)) => {
+            let mut body = json!({
+                "stateMachineArn": machine.arn,
+                "definition": machine.definition,
+                "roleArn": machine.role_arn,
+            });
+            body["loggingConfiguration"] =
+                logging_json(machine.logging.as_ref()).unwrap_or_else(|| json!({"level": "OFF"}));
+            if let Some(tracing) = &machine.tracing {
+                body["tracingConfiguration"] = json!({"enabled": tracing.enabled});
+            }
+            let updated = sfn(endpoint, "UpdateStateMachine", &body)?;
+            remember_revision(values, endpoint, id, &machine.arn, &updated)?;
+            writeln!(out, "{id}: updated {}", properties.join(", "))?;
+        }
+        (Spec::Version(version), Decision::Publish) => {
+            // Another version may hold the new definition already (a deploy of it that
+            // rolled back): reuse it rather than publish a copy.
+            let definition = version_definition(plan, version);
+            let existing = match &definition {
+                Some(definition) => {
+                    matching_version(endpoint, &version.state_machine_arn, definition)?
+                }
+                None => None,
+            };
+            let arn = match existing {
+                Some(arn) => {
+                    writeln!(
+                        out,
+                        "{id}: version {} holds this definition already",
+                        short(&arn)
+                    )?;
+                    arn
+                }
+                None => {
+                    let mut body = json!({"stateMachineArn": version.state_machine_arn});
+                    if let Some(revision) = &version.revision_id {
+                        let revision = fill(values, revision);
+                        if Placeholder::find(&revision).next().is_none() {
+                            body["revisionId"] = json!(revision);
+                        }
+                    }
+                    if let Some(description) = &version.description {
+                        body["description"] = json!(fill(values, description));
+                    }
+                    let answer = sfn(endpoint, "PublishStateMachineVersion", &body)?;
+                    let arn = answer["stateMachineVersionArn"]
+                        .as_str()
+                        .context("PublishStateMachineVersion answered no ARN")?
+                        .to_owned();
+                    writeln!(out, "{id}: published version {}", short(&arn))?;
+                    arn
+                }
+            };
+            values.insert(Placeholder::new(id, "Arn").text(), arn);
+        }
+        (Spec::Alarm(alarm), Decision::Create | Decision::Update(_)) => {
+            let body = alarm_json(alarm, &|text| fill(values, text));
+            call(
+                endpoint,
+                "GraniteServiceVersion20100801.PutMetricAlarm",
+                &body,
+            )
+            .context("PutMetricAlarm failed")?;
+            let verb = if *decision == Decision::Create {
+                "created"
+            } else {
+                "updated"
+            };
+            writeln!(out, "{id}: {verb} alarm {}", alarm.name)?;
+        }
+        (Spec::Alias(alias), Decision::Create) => {
+            let routes = desired_routing(alias, &|text| fill(values, text));
+            let mut body = json!({
+                "name": alias.name,
+                "routingConfiguration": routing_json(&routes),
+            });
+            if let Some(description) = &alias.description {
+                body["description"] = json!(description);
+            }
+            sfn(endpoint, "CreateStateMachineAlias", &body)?;
+            writeln!(
+                out,
+                "{id}: created alias {} ({})",
+                alias.name,
+                routes_text(&routes)
+            )?;
+        }
+        (Spec::Alias(alias), Decision::Update(_)) => {
+            let routes = desired_routing(alias, &|text| fill(values, text));
+            sfn(
+                endpoint,
+                "UpdateStateMachineAlias",
+                &json!({"stateMachineAliasArn": alias.arn, "routingConfiguration": routing_json(&routes)}),
+            )?;
+            writeln!(
+                out,
+                "{id}: alias {} now routes {}",
+                alias.name,
+                routes_text(&routes)
+            )?;
+        }
+        (Spec::Alias(alias), Decision::Deploy) => {
+            let Routing::Deployment(preference) = &alias.routing else {
+                unreachable!("Deploy is decided for DeploymentPreference aliases only")
+            };
+            let target = fill(values, &preference.version_arn);
+            let mut body = json!({
+                "stateMachineAliasArn": alias.arn,
+                "targetVersionArn": target,
+                "deploymentPreference": {
+                    "type": match preference.deployment_type {
+                        DeploymentType::Linear => "LINEAR",
+                        DeploymentType::Canary => "CANARY",
+                        DeploymentType::AllAtOnce => "ALL_AT_ONCE",
+                    },
+                },
+            });
+            if let Some(percentage) = preference.percentage {
+                body["deploymentPreference"]["percentage"] = json!(percentage);
+            }
+            if let Some(interval) = preference.interval {
+                body["deploymentPreference"]["interval"] = json!(interval);
+            }
+            if !preference.alarms.is_empty() {
+                body["deploymentPreference"]["alarms"] = json!(
+                    preference
+                        .alarms
+                        .iter()
+                        .map(|alarm| fill(values, alarm))
+                        .collect::<Vec<_>>()
+                );
+            }
+            let started = call(endpoint, "Switchback.StartDeployment", &body)
+                .context("StartDeployment failed")?;
+            let deployment = started["deploymentId"]
+                .as_str()
+                .context("StartDeployment answered no deploymentId")?
+                .to_owned();
+            writeln!(
+                out,
+                "{id}: deployment {deployment} of alias {} to version {} started",
+                alias.name,
+                short(&target)
+            )?;
+            out.flush()?;
+            if options.no_wait {
+                return Ok(Applied::Detached(deployment));
+            }
+            let succeeded = deployments::watch(endpoint, &deployment, out)?;
+            if !succeeded {
+                let described = call(
+                    endpoint,
+                    "Switchback.DescribeDeployment",
+                    &json!({"deploymentId": deployment}),
+                )?;
+                return Ok(Applied::RolledBack(format!(
+                    "deployment {deployment} {}: {}",
+                    described["status"].as_str().unwrap_or("failed"),
+                    described["statusMessage"]
+                        .as_str()
+                        .unwrap_or("no reason given")
+                )));
+            }
+            writeln!(
+                out,
+                "{id}: alias {} now routes version {} 100%",
+                alias.name,
+                short(&target)
+            )?;
+        }
+        (Spec::Activity(activity), Decision::Create) => {
+            let mut body = json!({"name": activity.name});
+            if !activity.tags.is_empty() {
+                body["tags"] = tags_json(&activity.tags);
+            }
+            sfn(endpoint, "CreateActivity", &body)?;
+            writeln!(out, "{id}: created activity {}", activity.arn)?;
+        }
+        _ => {}
+    }
+    Ok(Applied::Done)
+}
+
+/// The calls that put back what a deploy changed in place: the previous definition, role and
+/// logging of each state machine it updated and the previous routing of each alias it moved at
+/// once, dependents first. Each is `{Operation, Body, LogicalResourceId, ResourceType}`.
+fn restore_calls(plan: &Plan, decisions: &[Decision], known: &Known) -> Vec<Value> {
+    let mut calls = Vec::new();
+    for (resource, decision) in plan.resources.iter().zip(decisions).rev() {
+        let id = &resource.logical_id;
+        let (operation, body) = match (&resource.spec, decision) {
+            (Spec::StateMachine(machine), Decision::Update(_)) => {
+                let Some(before) = known.machines.get(id) else {
+                    continue;
+                };
+                let mut body = json!({
+                    "stateMachineArn": machine.arn,
+                    "definition": before["definition"],
+                    "roleArn": before["roleArn"],
+                });
+                if before["loggingConfiguration"].is_object() {
+                    body["loggingConfiguration"] = before["loggingConfiguration"].clone();
+                }
+                ("UpdateStateMachine", body)
+            }
+            (Spec::Alias(alias), Decision::Update(_)) => {
+                let Some(before) = known.aliases.get(id) else {
+                    continue;
+                };
+                (
+                    "UpdateStateMachineAlias",
+                    json!({"stateMachineAliasArn": alias.arn,
+                           "routingConfiguration": before["routingConfiguration"]}),
+                )
+            }
+            _ => continue,
+        };
+        calls.push(json!({
+            "Operation": operation,
+            "Body": body,
+            "LogicalResourceId": id,
+            "ResourceType": resource.spec.resource_type(),
+        }));
+    }
+    calls
+}
+
+/// The resources a rollback deletes: what the deploy created, but the versions (SAM retains
+/// them: they stay, unrouted).
+fn rollback_deletes(created: &[StackResource]) -> Vec<StackResource> {
+    created
+        .iter()
+        .filter(|resource| resource.resource_type != "AWS::StepFunctions::StateMachineVersion")
+        .cloned()
+        .collect()
+}
+
+/// Rolls a failed deploy back, as CloudFormation does: the calls of [`restore_calls`], then the
+/// deletion of what it created ([`rollback_deletes`]). Records each step on the stack and ends
+/// it in the rollback's final status, with the resources it had before.
+#[allow(clippy::too_many_arguments)] // One call site; the pieces are the deploy's own.
 fn roll_back(
     plan: &Plan,
     decisions: &[Decision],
-    previous: &HashMap<String, Value>,
+    known: &Known,
+    created: &[StackResource],
+    stored: Option<&stacks::StoredStack>,
+    recorder: &Recorder,
+    statuses: &Statuses,
+    reason: &str,
     endpoint: &str,
     out: &mut impl Write,
 ) -> Result<()> {
-    for (resource, decision) in plan.resources.iter().zip(decisions) {
-        let (Spec::StateMachine(machine), Decision::Update(_)) = (&resource.spec, decision) else {
-            continue;
-        };
-        let Some(before) = previous.get(&resource.logical_id) else {
-            continue;
-        };
-        let mut body = json!({
-            "stateMachineArn": machine.arn,
-            "definition": before["definition"],
-            "roleArn": before["roleArn"],
-        });
-        if before["loggingConfiguration"].is_object() {
-            body["loggingConfiguration"] = before["loggingConfiguration"].clone();
-        }
-        sfn(endpoint, "UpdateStateMachine", &body)?;
-        writeln!(out, "{}: previous definition restored", resource.logical_id)?;
-    }
-    Ok(())
+    let previous: Vec<Value> = stored
+        .iter()
+        .flat_map(|stack| &stack.resources)
+        .map(StackResource::to_json)
+        .collect();
+    stacks::roll_back(
+        endpoint,
+        recorder,
+        [statuses.rollback_progress, statuses.rollback_complete],
+        reason,
+        &restore_calls(plan, decisions, known),
+        &rollback_deletes(created),
+        &previous,
+        out,
+    )
 }
 
 fn remember_revision(

@@ -7,6 +7,7 @@
 //! - [`serve`] runs the Step Functions API server on the embedded SQLite store;
 //! - [`deploy`] applies a SAM/CloudFormation template to a running server (`switchback deploy`);
 //! - [`deployments`] is the client of a server's deployment operations (`switchback deployments`);
+//! - [`stacks`] records stacks on the server and deletes them (`switchback stacks`);
 //! - [`versions`] prints a state machine's versions and aliases as tables.
 
 pub mod conformance;
@@ -16,4 +17,5 @@ pub mod local;
 pub mod locate;
 pub mod logs;
 pub mod serve;
+pub mod stacks;
 pub mod versions;

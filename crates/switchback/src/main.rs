@@ -102,9 +102,9 @@ enum Command {
         endpoint_url: String,
     },
     /// Apply a SAM or CloudFormation template to a running server, as `sam deploy` does: create
-    /// or update the state machines, publish versions, put the alarms, and move the aliases
-    /// (gradually, with a DeploymentPreference). Stacks stored on the server (`switchback
-    /// stacks ...`) are not built yet: the current state is read from the resources themselves.
+    /// or update the state machines, publish versions, put the alarms, move the aliases
+    /// (gradually, with a DeploymentPreference) and delete what the template dropped. The
+    /// stack is recorded on the server (`switchback stacks ...`); a failed deploy rolls it back.
     Deploy {
         /// The template (YAML or JSON); `DefinitionUri`s are relative to its folder.
         #[arg(long)]
@@ -121,12 +121,24 @@ enum Command {
         /// Print the change preview and stop.
         #[arg(long)]
         no_execute_changeset: bool,
+        /// Start a gradual deployment and return without following it; the stack stays
+        /// UPDATE_IN_PROGRESS until the next deploy or `stacks describe` after it ended.
+        #[arg(long)]
+        no_wait: bool,
         /// The region in ARNs (the server's --region).
         #[arg(long, env = "SWITCHBACK_REGION", default_value = "us-east-1")]
         region: String,
         /// The account in ARNs (the server's --account-id).
         #[arg(long, env = "SWITCHBACK_ACCOUNT_ID", default_value = "123456789012")]
         account_id: String,
+    },
+    /// The stacks `switchback deploy` recorded on a running server.
+    Stacks {
+        #[command(subcommand)]
+        command: StacksCommand,
+        /// The server.
+        #[arg(long, global = true, env = "SWITCHBACK_ENDPOINT_URL", default_value = switchback::deployments::DEFAULT_ENDPOINT)]
+        endpoint_url: String,
     },
     /// Read execution logs (a state machine's loggingConfiguration) from the data directory.
     Logs {
@@ -146,6 +158,25 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum StacksCommand {
+    /// Every stack, by name: status, last update, reason.
+    List,
+    /// One stack: status, parameters, outputs, resources with their physical ids, events.
+    Describe {
+        /// The stack's name.
+        name: String,
+        /// How many of the newest events to show.
+        #[arg(long, default_value_t = 20)]
+        events: usize,
+    },
+    /// Delete a stack's resources (those with DeletionPolicy Retain stay) and the stack.
+    Delete {
+        /// The stack's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum DeploymentsCommand {
     /// Every deployment, newest first.
     List,
@@ -233,6 +264,7 @@ fn main() -> ExitCode {
             parameter_overrides,
             endpoint_url,
             no_execute_changeset,
+            no_wait,
             region,
             account_id,
         } => deploy_command(&switchback::deploy::Options {
@@ -241,9 +273,14 @@ fn main() -> ExitCode {
             parameter_overrides,
             endpoint: endpoint_url,
             no_execute: no_execute_changeset,
+            no_wait,
             region,
             account_id,
         }),
+        Command::Stacks {
+            command,
+            endpoint_url,
+        } => stacks_command(command, &endpoint_url),
         Command::Logs {
             command:
                 LogsCommand::Tail {
@@ -285,6 +322,18 @@ fn deployments_command(command: DeploymentsCommand, endpoint: &str) -> Result<Ex
                 ExitCode::from(1)
             });
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stacks_command(command: StacksCommand, endpoint: &str) -> Result<ExitCode> {
+    use switchback::stacks;
+    match command {
+        StacksCommand::List => print!("{}", stacks::list(endpoint)?),
+        StacksCommand::Describe { name, events } => {
+            print!("{}", stacks::describe(endpoint, &name, events)?);
+        }
+        StacksCommand::Delete { name } => stacks::delete(endpoint, &name, &mut std::io::stdout())?,
     }
     Ok(ExitCode::SUCCESS)
 }
