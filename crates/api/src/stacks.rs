@@ -327,23 +327,29 @@ async fn put(state: &AppState, input: PutInput) -> Result<Value, Error> {
     for resource in input.events.unwrap_or_default() {
         event(resource);
     }
-    let status_changed = stored.as_ref().is_none_or(|stored| {
-        stored.status != status || stored.status_reason != input.stack_status_reason
-    });
+    // Without a reason, a put that keeps the status keeps the stored reason too (a deploy
+    // appending events); a new status starts without one.
+    let reason = match (&stored, input.stack_status_reason) {
+        (Some(stored), None) if stored.status == status => stored.status_reason.clone(),
+        (_, reason) => reason,
+    };
+    let status_changed = stored
+        .as_ref()
+        .is_none_or(|stored| stored.status != status || stored.status_reason != reason);
     if status_changed {
         event(json!({
             "LogicalResourceId": name,
             "PhysicalResourceId": stack_id,
             "ResourceType": "AWS::CloudFormation::Stack",
             "ResourceStatus": status,
-            "ResourceStatusReason": input.stack_status_reason,
+            "ResourceStatusReason": reason,
         }));
     }
     let record = StackRecord {
         name: name.clone(),
         stack_id: stack_id.clone(),
         status,
-        status_reason: input.stack_status_reason,
+        status_reason: reason,
         client_request_token: Some(token),
         created_ms,
         updated_ms: now_ms,

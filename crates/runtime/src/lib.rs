@@ -360,7 +360,25 @@ impl Runtime {
 
     fn log(&self, meta: &ExecutionMeta, execution_arn: &str, events: &[HistoryEvent]) {
         if let Some(logging) = &meta.logging {
-            self.shared.logs.write(logging, execution_arn, events);
+            let mut qualifiers = Vec::new();
+            let starts = events
+                .iter()
+                .any(|event| event.event_type == "ExecutionStarted");
+            if let Some(alias) = meta.alias.as_ref().filter(|_| starts) {
+                qualifiers.push((
+                    "stateMachineAliasArn",
+                    format!("{}:{alias}", meta.state_machine_arn),
+                ));
+            }
+            if let Some(version) = meta.version.as_ref().filter(|_| starts) {
+                qualifiers.push((
+                    "stateMachineVersionArn",
+                    format!("{}:{version}", meta.state_machine_arn),
+                ));
+            }
+            self.shared
+                .logs
+                .write(logging, execution_arn, events, &qualifiers);
         }
     }
 

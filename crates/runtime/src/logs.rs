@@ -202,8 +202,16 @@ impl Logs {
         let _ = self.data_dir.set(data_dir);
     }
 
-    /// Appends the records of the events `logging` selects.
-    pub(crate) fn write(&self, logging: &Logging, execution_arn: &str, events: &[HistoryEvent]) {
+    /// Appends the records of the events `logging` selects. `qualifiers` (the alias and
+    /// version ARNs an execution was started through, as `(member, ARN)`) join the details of
+    /// its `ExecutionStarted`, as in its history.
+    pub(crate) fn write(
+        &self,
+        logging: &Logging,
+        execution_arn: &str,
+        events: &[HistoryEvent],
+        qualifiers: &[(&str, String)],
+    ) {
         let Some(data_dir) = self.data_dir.get() else {
             return;
         };
@@ -212,9 +220,15 @@ impl Logs {
             .iter()
             .filter(|event| logging.level.logs(event.event_type))
         {
-            text.push_str(
-                &record(execution_arn, event, logging.include_execution_data).to_string(),
-            );
+            let mut record = record(execution_arn, event, logging.include_execution_data);
+            if event.event_type == "ExecutionStarted"
+                && let Some(details) = record["details"].as_object_mut()
+            {
+                for (member, arn) in qualifiers {
+                    details.insert((*member).to_owned(), json!(arn));
+                }
+            }
+            text.push_str(&record.to_string());
             text.push('\n');
         }
         if text.is_empty() {

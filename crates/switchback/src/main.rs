@@ -349,7 +349,7 @@ fn deploy_command(options: &switchback::deploy::Options) -> Result<ExitCode> {
         Outcome::Succeeded => ExitCode::SUCCESS,
         Outcome::Invalid => ExitCode::from(1),
         Outcome::RolledBack(reason) => {
-            eprintln!("error: the deployment rolled back: {reason}");
+            eprintln!("error: stack rolled back: {reason}");
             ExitCode::from(1)
         }
     })

@@ -41,6 +41,59 @@ fn deploy(server: &Server, template: &Path) -> (Output, String, String) {
     (output, stdout, stderr)
 }
 
+fn stack(server: &Server) -> Value {
+    call(
+        &server.endpoint,
+        "Switchback.DescribeStacks",
+        &json!({"StackName": "seed"}),
+    )
+    .unwrap()["Stacks"][0]
+        .clone()
+}
+
+/// The stack's resources as (logical id, physical id).
+fn stack_resources(server: &Server) -> Vec<(String, String)> {
+    call(
+        &server.endpoint,
+        "Switchback.DescribeStackResources",
+        &json!({"StackName": "seed"}),
+    )
+    .unwrap()["StackResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|resource| {
+            (
+                resource["LogicalResourceId"].as_str().unwrap().to_owned(),
+                resource["PhysicalResourceId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn stack_event_statuses(server: &Server) -> Vec<String> {
+    call(
+        &server.endpoint,
+        "Switchback.DescribeStackEvents",
+        &json!({"StackName": "seed"}),
+    )
+    .unwrap()["StackEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            format!(
+                "{} {}",
+                event["LogicalResourceId"].as_str().unwrap(),
+                event["ResourceStatus"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 fn routing(server: &Server) -> Value {
     sfn(
         server,
@@ -117,6 +170,21 @@ fn the_seed_deploys_redeploys_unchanged_and_rolls_back_a_faulty_revision() {
     let alarm = &alarms["MetricAlarms"][0];
     assert_eq!(alarm["MetricName"], "ExecutionsFailed", "{alarms}");
     assert_ne!(alarm["StateValue"], "ALARM", "{alarms}");
+    // The stack is recorded with each resource's physical id.
+    assert_eq!(stack(&server)["StackStatus"], "CREATE_COMPLETE");
+    let resources = stack_resources(&server);
+    for expected in [
+        ("AliasStateMachine", MACHINE.to_owned()),
+        ("AliasStateMachineVersion", v1.clone()),
+        ("AliasStateMachineAliasmain", format!("{MACHINE}:main")),
+    ] {
+        assert!(
+            resources
+                .iter()
+                .any(|(id, physical)| (id.as_str(), physical) == (expected.0, &expected.1)),
+            "{resources:?}"
+        );
+    }
     // Type B succeeds on version 1.
     let ran = run_b(&server.endpoint);
     assert_eq!(ran["status"], "SUCCEEDED", "{ran}");
@@ -151,6 +219,7 @@ fn the_seed_deploys_redeploys_unchanged_and_rolls_back_a_faulty_revision() {
                         .unwrap_or("")
                         .to_owned(),
                     result["status"].as_str().unwrap_or("").to_owned(),
+                    result["executionArn"].as_str().unwrap_or("").to_owned(),
                 ));
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
@@ -177,8 +246,8 @@ fn the_seed_deploys_redeploys_unchanged_and_rolls_back_a_faulty_revision() {
         json!([{"stateMachineVersionArn": v1, "weight": 100}])
     );
     // Every execution ran one of the two versions; version 2's failed, version 1's succeeded.
-    assert!(ran.iter().any(|(version, _)| *version == v2), "{ran:?}");
-    for (version, status) in &ran {
+    assert!(ran.iter().any(|(version, _, _)| *version == v2), "{ran:?}");
+    for (version, status, _) in &ran {
         assert!(*version == v1 || *version == v2, "{ran:?}");
         let expected = if *version == v2 {
             "FAILED"
@@ -186,6 +255,80 @@ fn the_seed_deploys_redeploys_unchanged_and_rolls_back_a_faulty_revision() {
             "SUCCEEDED"
         };
         assert_eq!(status, expected, "{ran:?}");
+    }
+
+    // The stack rolled back as CloudFormation's does: its status and reason, the alias's
+    // failure in its events, its resources and template as before.
+    let rolled_back = stack(&server);
+    assert_eq!(rolled_back["StackStatus"], "UPDATE_ROLLBACK_COMPLETE");
+    assert!(
+        rolled_back["StackStatusReason"]
+            .as_str()
+            .unwrap()
+            .contains("The following CloudWatch alarms are in an 'ALARM' state"),
+        "{rolled_back}"
+    );
+    let events = stack_event_statuses(&server);
+    for expected in [
+        "seed UPDATE_ROLLBACK_COMPLETE",
+        "AliasStateMachine UPDATE_COMPLETE",
+        "seed UPDATE_ROLLBACK_IN_PROGRESS",
+        "AliasStateMachineAliasmain UPDATE_FAILED",
+        "AliasStateMachineAliasmain UPDATE_IN_PROGRESS",
+        "seed UPDATE_IN_PROGRESS",
+        "seed CREATE_COMPLETE",
+    ] {
+        assert!(
+            events.iter().any(|event| event == expected),
+            "{expected}: {events:?}"
+        );
+    }
+    assert_eq!(events[0], "seed UPDATE_ROLLBACK_COMPLETE", "{events:?}");
+    assert_eq!(stack_resources(&server), resources);
+    let kept = call(
+        &server.endpoint,
+        "Switchback.GetTemplate",
+        &json!({"StackName": "seed"}),
+    )
+    .unwrap();
+    assert!(
+        !kept["TemplateBody"]
+            .as_str()
+            .unwrap()
+            .contains("alias-defect"),
+        "{kept}"
+    );
+
+    // Every execution started is recorded, with its version and outcome, in the execution log
+    // the template configures (EXPRESS executions are kept nowhere else, as on AWS).
+    let log = std::fs::read_to_string(
+        data.path()
+            .join("logs/%2Faws%2Fvendedlogs%2Fstates%2FSampleAliasMachine.log"),
+    )
+    .unwrap();
+    let mut logged: std::collections::HashMap<String, (String, String)> = Default::default();
+    for line in log.lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let arn = record["execution_arn"].as_str().unwrap().to_owned();
+        let entry = logged.entry(arn).or_default();
+        match record["type"].as_str().unwrap() {
+            "ExecutionStarted" => {
+                entry.0 = record["details"]["stateMachineVersionArn"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+            }
+            "ExecutionSucceeded" => entry.1 = "SUCCEEDED".to_owned(),
+            "ExecutionFailed" => entry.1 = "FAILED".to_owned(),
+            _ => {}
+        }
+    }
+    for (version, status, arn) in &ran {
+        assert_eq!(
+            logged.get(arn),
+            Some(&(version.clone(), status.clone())),
+            "{arn}"
+        );
     }
 
     // 4. `main` runs version 1 again, and the machine has its previous definition back.
