@@ -132,6 +132,11 @@ enum Command {
         #[arg(long, env = "SWITCHBACK_ACCOUNT_ID", default_value = "123456789012")]
         account_id: String,
     },
+    /// A story told against a server started for it: `switchback demo seed`.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// The stacks `switchback deploy` recorded on a running server.
     Stacks {
         #[command(subcommand)]
@@ -157,7 +162,19 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// The seed scenario in a minute: deploy, run, deploy a faulty revision under traffic, watch
+    /// the alarm roll it back, count every execution.
+    Seed {
+        /// Timers and deployment steps run this many times faster (100: a 2-minute step
+        /// lasts 1.2 s).
+        #[arg(long, default_value_t = 100.0)]
+        time_scale: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum StacksCommand {
     /// Every stack, by name: status, last update, reason.
     List,
@@ -281,6 +298,15 @@ fn main() -> ExitCode {
             command,
             endpoint_url,
         } => stacks_command(command, &endpoint_url),
+        Command::Demo {
+            command: DemoCommand::Seed { time_scale },
+        } => switchback::demo::seed(time_scale, &mut std::io::stdout()).map(|told| {
+            if told {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }),
         Command::Logs {
             command:
                 LogsCommand::Tail {

@@ -67,6 +67,16 @@ pub fn read_credentials(path: &Path) -> Result<Vec<(String, String)>> {
 
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(options: Options) -> Result<()> {
+    serve_until(options, |_| {}, shutdown_signal()).await
+}
+
+/// Runs the server until `shutdown` completes; `ready` hears the address it listens on (the
+/// port the system chose, for a bind to port 0) once it accepts requests.
+pub async fn serve_until(
+    options: Options,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let credentials = options
         .credentials
         .as_deref()
@@ -133,8 +143,9 @@ pub async fn serve(options: Options) -> Result<()> {
         time_scale = options.time_scale,
         "switchback is serving the Step Functions API"
     );
+    ready(listener.local_addr()?);
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .context("the server failed")?;
     flusher.abort();

@@ -380,3 +380,27 @@ fn errors_point_at_the_template_and_a_preview_changes_nothing() {
     let listed = sfn(&server, "ListStateMachines", json!({}));
     assert_eq!(listed["stateMachines"], json!([]), "{listed}");
 }
+
+#[test]
+fn the_demo_tells_the_seed_story_to_its_end() {
+    let output = Command::new(env!("CARGO_BIN_EXE_switchback"))
+        .args(["demo", "seed"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    for expected in [
+        "SUCCEEDED on version 1",
+        "published version 2",
+        "ROLLED_BACK",
+        "on version 2: FAILED",
+        "all of",
+        "alias main routes version 1 100%",
+        "one more {\"type\": \"B\"} through main: SUCCEEDED on version 1",
+        "stack seed is UPDATE_ROLLBACK_COMPLETE",
+        "Done:",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
+}
