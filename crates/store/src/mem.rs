@@ -844,16 +844,6 @@ impl Alarms for MemStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::MemStore;
-
-    #[tokio::test]
-    async fn passes_the_suite() {
-        crate::suite::run_all(&MemStore::new()).await;
-    }
-}
-
 #[async_trait]
 impl Stacks for MemStore {
     async fn put_stack(&self, put: StackPut) -> Result<()> {
@@ -915,5 +905,15 @@ impl Stacks for MemStore {
                 .map(|(index, event)| (format!("{:020}", u64::MAX - index as u64), event.clone())),
             &page,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemStore;
+
+    #[tokio::test]
+    async fn passes_the_suite() {
+        crate::suite::run_all(&MemStore::new()).await;
     }
 }

@@ -7,11 +7,12 @@
 //! unchanged template changes nothing. Then, in plan order: create or update the state machine,
 //! publish a version when no version holds the desired definition, put the alarms, and create
 //! the alias, move it at once, or — with a `DeploymentPreference` — start a gradual deployment
-//! and follow it as `deployments watch` does. A rolled-back deployment puts the state machine's
-//! previous definition back and fails the command with the deployment's reason.
-//!
-//! Stacks stored on the server (`switchback stacks ...`: resources, events, deletion) are not
-//! built yet: nothing is recorded beyond the resources themselves.
+//! and follow it as `deployments watch` does; last, delete what the stored stack had and the
+//! template dropped. Each step is recorded on the stack ([`stacks`](crate::stacks)), which ends
+//! `CREATE_COMPLETE` or `UPDATE_COMPLETE` with the template, parameters, outputs and resources.
+//! A step that fails, or a gradual deployment that rolls back, rolls the stack back as
+//! CloudFormation does (previous definitions and routings put back, what was created deleted
+//! but versions) and fails the command with the reason.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -413,6 +414,9 @@ fn print_diagnostics(diagnostics: &[Diagnostic], err: &mut impl Write) -> Result
     Ok(())
 }
 
+/// How often a deploy following a gradual deployment tells the server it is still there.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What the deploy knows as it goes: placeholder values, and the state of what it changed
 /// before the change (to roll back).
 #[derive(Debug, Default)]
@@ -602,7 +606,16 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
                 )],
             )?;
         }
-        let result = apply_one(plan, resource, decision, options, &mut known, out);
+        let result = apply_one(
+            plan,
+            resource,
+            decision,
+            options,
+            &mut known,
+            &recorder,
+            statuses.progress,
+            out,
+        );
         let physical = physical_id(resource, &known.values);
         let failure = match result {
             Ok(Applied::Done) => None,
@@ -884,12 +897,15 @@ fn decide(plan: &Plan, endpoint: &str, known: &mut Known) -> Result<Vec<Decision
 }
 
 /// Applies one resource's decision.
+#[allow(clippy::too_many_arguments)] // One call site; the pieces are the deploy's own.
 fn apply_one(
     plan: &Plan,
     resource: &Resource,
     decision: &Decision,
     options: &Options,
     known: &mut Known,
+    recorder: &Recorder,
+    progress: &str,
     out: &mut impl Write,
 ) -> Result<Applied> {
     let endpoint = options.endpoint.as_str();
@@ -1066,7 +1082,16 @@ fn apply_one(
             if options.no_wait {
                 return Ok(Applied::Detached(deployment));
             }
-            let succeeded = deployments::watch(endpoint, &deployment, out)?;
+            // A long deployment renews the deploy's hold on the stack, so that it never
+            // looks abandoned (`api::stacks::STALE_AFTER_MS`) while it is followed.
+            let mut renewed = std::time::Instant::now();
+            let succeeded = deployments::watch_with(endpoint, &deployment, out, || {
+                if renewed.elapsed() >= RENEW_EVERY {
+                    recorder.events(progress, Vec::new())?;
+                    renewed = std::time::Instant::now();
+                }
+                Ok(())
+            })?;
             if !succeeded {
                 let described = call(
                     endpoint,

@@ -157,6 +157,17 @@ pub fn describe(endpoint: &str, id: &str) -> Result<String> {
 
 /// `deployments watch`: redraws until the deployment ends; answers whether it succeeded.
 pub fn watch(endpoint: &str, id: &str, out: &mut impl Write) -> Result<bool> {
+    watch_with(endpoint, id, out, || Ok(()))
+}
+
+/// [`watch`], calling `on_poll` after each look at the deployment (a deploy renews its hold
+/// on the stack there).
+pub fn watch_with(
+    endpoint: &str,
+    id: &str,
+    out: &mut impl Write,
+    mut on_poll: impl FnMut() -> Result<()>,
+) -> Result<bool> {
     let terminal = std::io::stdout().is_terminal();
     let mut last = String::new();
     loop {
@@ -173,6 +184,7 @@ pub fn watch(endpoint: &str, id: &str, out: &mut impl Write) -> Result<bool> {
             out.flush()?;
             last = frame;
         }
+        on_poll()?;
         match described["status"].as_str() {
             Some("IN_PROGRESS" | "PENDING") => std::thread::sleep(Duration::from_millis(500)),
             Some("SUCCEEDED") => return Ok(true),
