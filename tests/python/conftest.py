@@ -3,6 +3,7 @@
 The server binary comes from SWITCHBACK_BIN (scripts/test builds it); each test session gets its
 own data directory and a free port on 127.0.0.1.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -70,13 +71,22 @@ def binary():
     return path
 
 
+@contextlib.contextmanager
+def running_server(binary, prefix, extra=("--time-scale", "100")):
+    """A server with a data directory of its own, stopped and removed afterwards."""
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    srv = Server(binary, data_dir, free_port(), extra).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def server(binary):
-    data_dir = tempfile.mkdtemp(prefix="switchback-py-")
-    srv = Server(binary, data_dir, free_port(), ["--time-scale", "100"]).start()
-    yield srv
-    srv.stop()
-    shutil.rmtree(data_dir, ignore_errors=True)
+    with running_server(binary, "switchback-py-") as srv:
+        yield srv
 
 
 def make_client(endpoint):

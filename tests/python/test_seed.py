@@ -7,13 +7,12 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import Server, free_port, make_client
+from conftest import make_client, running_server
 
 SEED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "examples", "seed")
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:SampleAliasMachine"
@@ -22,11 +21,9 @@ LOG = os.path.join("logs", "%2Faws%2Fvendedlogs%2Fstates%2FSampleAliasMachine.lo
 
 @pytest.fixture()
 def seed_server(binary):
-    data_dir = tempfile.mkdtemp(prefix="switchback-seed-")
-    srv = Server(binary, data_dir, free_port(), ["--time-scale", "100"]).start()
-    yield srv
-    srv.stop()
-    shutil.rmtree(data_dir, ignore_errors=True)
+    # A server of its own: the seed's names must not meet another test's machines.
+    with running_server(binary, "switchback-seed-") as srv:
+        yield srv
 
 
 def deploy(binary, server, template):

@@ -1,15 +1,15 @@
 //! The metrics the runtime records (issue 5): a STANDARD execution's `AWS/States` execution
 //! metrics and the activity metrics of its task, from start to close.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use metrics::{Dimensions, MetricId, Statistic};
 use runtime::{Config, Runtime, StartRequest};
-use store::mem::MemStore;
-use store::{Activities, ActivityRecord, Executions};
 
-const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
+mod common;
+
+use common::{ACTIVITY, store_with_activity, wait_for_end};
+
 const MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
 
 fn sum(runtime: &Runtime, name: &str, dimensions: Dimensions, statistic: Statistic) -> f64 {
@@ -26,15 +26,7 @@ fn sum(runtime: &Runtime, name: &str, dimensions: Dimensions, statistic: Statist
 
 #[tokio::test]
 async fn an_activity_execution_records_execution_and_activity_metrics() {
-    let store = Arc::new(MemStore::new());
-    store
-        .create_activity(ActivityRecord {
-            arn: ACTIVITY.to_owned(),
-            name: "work".to_owned(),
-            created_ms: 0,
-        })
-        .await
-        .unwrap();
+    let store = store_with_activity().await;
     let runtime = Runtime::new(store.clone(), Config::default());
     let definition = format!(
         r#"{{"StartAt":"Work","States":{{"Work":{{"Type":"Task","Resource":"{ACTIVITY}","End":true}}}}}}"#
@@ -60,18 +52,7 @@ async fn an_activity_execution_records_execution_and_activity_metrics() {
         .send_task_failure(&task.task_token, Some("Oops".into()), None)
         .await
         .unwrap();
-    for _ in 0..500 {
-        if store
-            .get_execution(&started.execution_arn)
-            .await
-            .unwrap()
-            .end
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for_end(&store, &started.execution_arn).await;
     let machine = || Dimensions::new([("StateMachineArn", MACHINE)]).unwrap();
     let version = Dimensions::new([("StateMachineArn", MACHINE), ("Version", "4")]).unwrap();
     let activity = || Dimensions::new([("ActivityArn", ACTIVITY)]).unwrap();
@@ -131,23 +112,9 @@ async fn an_activity_execution_records_execution_and_activity_metrics() {
 
 #[tokio::test]
 async fn a_missed_heartbeat_counts_as_activities_heartbeat_timed_out() {
-    let store = Arc::new(MemStore::new());
-    store
-        .create_activity(ActivityRecord {
-            arn: ACTIVITY.to_owned(),
-            name: "work".to_owned(),
-            created_ms: 0,
-        })
-        .await
-        .unwrap();
+    let store = store_with_activity().await;
     // At 100x, a heartbeat of 1 s is missed after 10 ms; the task's own timeout is far off.
-    let runtime = Runtime::new(
-        store.clone(),
-        Config {
-            time_scale: 100.0,
-            ..Config::default()
-        },
-    );
+    let runtime = common::runtime(store.clone(), 100.0);
     let definition = format!(
         r#"{{"StartAt":"Work","States":{{"Work":{{"Type":"Task","Resource":"{ACTIVITY}","HeartbeatSeconds":1,"TimeoutSeconds":3600,"End":true}}}}}}"#
     );
@@ -167,18 +134,7 @@ async fn a_missed_heartbeat_counts_as_activities_heartbeat_timed_out() {
         .await
         .unwrap()
         .expect("a task");
-    for _ in 0..500 {
-        if store
-            .get_execution(&started.execution_arn)
-            .await
-            .unwrap()
-            .end
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for_end(&store, &started.execution_arn).await;
     let activity = || Dimensions::new([("ActivityArn", ACTIVITY)]).unwrap();
     assert_eq!(
         sum(

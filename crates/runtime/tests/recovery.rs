@@ -12,13 +12,11 @@ use std::time::Duration;
 use runtime::{Error, Runtime, StartRequest};
 use serde_json::{Value, json};
 use store::mem::MemStore;
-use store::{Activities, ActivityRecord, ExecutionRecord, Executions, JournalEntry, StepCommit};
+use store::{ExecutionRecord, Executions, JournalEntry, StepCommit};
 
 mod common;
 
-use common::{event_types, events, runtime, wait_for_end};
-
-const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
+use common::{ACTIVITY, event_types, events, runtime, store_with_activity, wait_for_end};
 
 fn request(definition: &str, name: &str) -> StartRequest {
     StartRequest {
@@ -32,19 +30,6 @@ fn request(definition: &str, name: &str) -> StartRequest {
         state_machine_alias_arn: None,
         logging: None,
     }
-}
-
-async fn store_with_activity() -> Arc<MemStore> {
-    let store = Arc::new(MemStore::new());
-    store
-        .create_activity(ActivityRecord {
-            arn: ACTIVITY.to_owned(),
-            name: "work".to_owned(),
-            created_ms: 0,
-        })
-        .await
-        .unwrap();
-    store
 }
 
 /// Runs `body` against a runtime (time scale 1: no timer fires) that then crashes.

@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use runtime::{Error, StartRequest};
 use serde_json::Value;
+use store::Executions;
 use store::mem::MemStore;
-use store::{Activities, ActivityRecord, Executions};
 
 mod common;
 
-use common::{event_types, runtime, wait_for_end};
-
-const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
+use common::{ACTIVITY, event_types, runtime, store_with_activity, wait_for_end};
 
 fn request(definition: &str, name: Option<&str>, input: &str) -> StartRequest {
     StartRequest {
@@ -150,15 +148,7 @@ const ACTIVITY_MACHINE: &str = r#"{"StartAt": "A", "States": {
 
 #[tokio::test]
 async fn an_activity_task_completes_through_its_token() {
-    let store = Arc::new(MemStore::new());
-    store
-        .create_activity(ActivityRecord {
-            arn: ACTIVITY.to_owned(),
-            name: "work".to_owned(),
-            created_ms: 0,
-        })
-        .await
-        .unwrap();
+    let store = store_with_activity().await;
     let runtime = runtime(store.clone(), 1.0);
     let started = runtime
         .start_execution(request(ACTIVITY_MACHINE, None, r#"{"job": 7}"#))
@@ -308,15 +298,7 @@ async fn unsupported_integrations_fail_clearly() {
 
 #[tokio::test]
 async fn a_new_runtime_resumes_open_executions() {
-    let store = Arc::new(MemStore::new());
-    store
-        .create_activity(ActivityRecord {
-            arn: ACTIVITY.to_owned(),
-            name: "work".to_owned(),
-            created_ms: 0,
-        })
-        .await
-        .unwrap();
+    let store = store_with_activity().await;
     let waiting = {
         // A long wait at scale 1 never fires while the first runtime lives.
         let first = runtime(store.clone(), 1.0);

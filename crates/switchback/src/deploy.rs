@@ -595,15 +595,13 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
         let resource_type = resource.spec.resource_type();
         let id = &resource.logical_id;
         if changes(decision) {
-            recorder.events(
+            recorder.resource_event(
                 statuses.progress,
-                vec![stacks::event(
-                    id,
-                    resource_type,
-                    physical_id(resource, &known.values).as_deref(),
-                    &format!("{}_IN_PROGRESS", resource_verb(decision)),
-                    None,
-                )],
+                id,
+                resource_type,
+                physical_id(resource, &known.values).as_deref(),
+                &format!("{}_IN_PROGRESS", resource_verb(decision)),
+                None,
             )?;
         }
         let result = apply_one(
@@ -627,15 +625,13 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
             Err(error) => Some(format!("{error:#}")),
         };
         if let Some(reason) = failure {
-            recorder.events(
+            recorder.resource_event(
                 statuses.progress,
-                vec![stacks::event(
-                    id,
-                    resource_type,
-                    physical.as_deref(),
-                    &format!("{}_FAILED", resource_verb(decision)),
-                    Some(&reason),
-                )],
+                id,
+                resource_type,
+                physical.as_deref(),
+                &format!("{}_FAILED", resource_verb(decision)),
+                Some(&reason),
             )?;
             let rolled_back = roll_back(
                 plan,
@@ -668,15 +664,13 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
             "UPDATE_IN_PROGRESS".to_owned()
         } else if changes(decision) {
             let status = format!("{}_COMPLETE", resource_verb(decision));
-            recorder.events(
+            recorder.resource_event(
                 statuses.progress,
-                vec![stacks::event(
-                    id,
-                    resource_type,
-                    physical.as_deref(),
-                    &status,
-                    None,
-                )],
+                id,
+                resource_type,
+                physical.as_deref(),
+                &status,
+                None,
             )?;
             status
         } else {

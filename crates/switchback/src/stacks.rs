@@ -200,6 +200,20 @@ impl Recorder {
         Ok(())
     }
 
+    /// Appends one resource's event (see [`event`]) without changing the stack's status.
+    pub fn resource_event(
+        &self,
+        stack_status: &str,
+        logical_id: &str,
+        resource_type: &str,
+        physical_id: Option<&str>,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let event = event(logical_id, resource_type, physical_id, status, reason);
+        self.events(stack_status, vec![event])
+    }
+
     /// Appends events without changing the status.
     pub fn events(&self, status: &str, events: Vec<Value>) -> Result<()> {
         self.put(status, None, events, Value::Null)
@@ -278,30 +292,26 @@ pub fn delete_resources(
         let id = &resource.logical_id;
         if resource.retain {
             writeln!(out, "{id}: retained (DeletionPolicy Retain)")?;
-            recorder.events(
+            recorder.resource_event(
                 status,
-                vec![event(
-                    id,
-                    &resource.resource_type,
-                    resource.physical_id.as_deref(),
-                    "DELETE_SKIPPED",
-                    None,
-                )],
+                id,
+                &resource.resource_type,
+                resource.physical_id.as_deref(),
+                "DELETE_SKIPPED",
+                None,
             )?;
             retained.push(resource.clone());
             continue;
         }
         let what = delete_resource(endpoint, resource)?;
         writeln!(out, "{id}: {what}")?;
-        recorder.events(
+        recorder.resource_event(
             status,
-            vec![event(
-                id,
-                &resource.resource_type,
-                resource.physical_id.as_deref(),
-                "DELETE_COMPLETE",
-                None,
-            )],
+            id,
+            &resource.resource_type,
+            resource.physical_id.as_deref(),
+            "DELETE_COMPLETE",
+            None,
         )?;
     }
     retained.reverse();
@@ -339,15 +349,13 @@ pub fn roll_back(
             "previous definition restored"
         };
         writeln!(out, "{id}: {what}")?;
-        recorder.events(
+        recorder.resource_event(
             progress,
-            vec![event(
-                id,
-                restore["ResourceType"].as_str().unwrap_or_default(),
-                None,
-                "UPDATE_COMPLETE",
-                None,
-            )],
+            id,
+            restore["ResourceType"].as_str().unwrap_or_default(),
+            None,
+            "UPDATE_COMPLETE",
+            None,
         )?;
     }
     delete_resources(endpoint, recorder, progress, delete, out)?;
@@ -420,15 +428,13 @@ pub fn finish_pending(endpoint: &str, name: &str, out: &mut impl Write) -> Resul
         "deployment {deployment} {status}: {}",
         state["statusMessage"].as_str().unwrap_or("no reason given")
     );
-    recorder.events(
+    recorder.resource_event(
         rollback_progress,
-        vec![event(
-            alias,
-            "AWS::StepFunctions::StateMachineAlias",
-            None,
-            "UPDATE_FAILED",
-            Some(&reason),
-        )],
+        alias,
+        "AWS::StepFunctions::StateMachineAlias",
+        None,
+        "UPDATE_FAILED",
+        Some(&reason),
     )?;
     let list = |key: &str| pending[key].as_array().cloned().unwrap_or_default();
     let delete: Vec<StackResource> = list("Delete")

@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{Server, shared};
+use common::{Server, copy_dir, shared};
 use serde_json::{Value, json};
 use switchback::deployments::call;
 use tempfile::TempDir;
@@ -125,19 +125,6 @@ fn run_b(endpoint: &str) -> Value {
         &json!({"stateMachineArn": format!("{MACHINE}:main"), "input": r#"{"type": "B"}"#}),
     )
     .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

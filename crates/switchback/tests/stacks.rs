@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{Server, shared};
+use common::{Server, copy_dir, shared};
 use serde_json::{Value, json};
 use switchback::deployments::call;
 use tempfile::TempDir;
@@ -51,6 +51,27 @@ fn stack(server: &Server, name: &str) -> Value {
     )
     .unwrap()["Stacks"][0]
         .clone()
+}
+
+/// The stack's events, newest first, as "LOGICAL_ID STATUS".
+fn events(server: &Server, name: &str) -> Vec<String> {
+    api(
+        server,
+        "Switchback.DescribeStackEvents",
+        json!({"StackName": name}),
+    )
+    .unwrap()["StackEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            format!(
+                "{} {}",
+                event["LogicalResourceId"].as_str().unwrap(),
+                event["ResourceStatus"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 fn logical_ids(server: &Server, name: &str) -> Vec<String> {
@@ -138,29 +159,13 @@ fn a_stack_is_created_loses_a_dropped_resource_and_is_deleted() {
     );
 
     // Unchanged: nothing is written, not even an event.
-    let events_before = api(
-        &server,
-        "Switchback.DescribeStackEvents",
-        json!({"StackName": "life"}),
-    )
-    .unwrap()["StackEvents"]
-        .as_array()
-        .unwrap()
-        .len();
+    let events_before = events(&server, "life").len();
     let (output, stdout, _) = deploy(&server, &file, "life", &[]);
     assert!(
         output.status.success() && stdout.contains("No changes to deploy"),
         "{stdout}"
     );
-    let events_after = api(
-        &server,
-        "Switchback.DescribeStackEvents",
-        json!({"StackName": "life"}),
-    )
-    .unwrap()["StackEvents"]
-        .as_array()
-        .unwrap()
-        .len();
+    let events_after = events(&server, "life").len();
     assert_eq!(events_before, events_after);
 
     // The activity dropped from the template is deleted, after the rest is applied.
@@ -196,6 +201,25 @@ fn a_stack_is_created_loses_a_dropped_resource_and_is_deleted() {
     ] {
         assert!(described.contains(expected), "{expected}: {described}");
     }
+
+    // A new type replaces a state machine, which CloudFormation refuses for a named one; the
+    // stack is left as it was.
+    let express = template(false, 60).replace(
+        r#""StateMachineName":"Lifecycle""#,
+        r#""StateMachineName":"Lifecycle","StateMachineType":"EXPRESS""#,
+    );
+    assert!(express.contains("EXPRESS"), "{express}");
+    std::fs::write(&file, express).unwrap();
+    let (output, _, stderr) = deploy(&server, &file, "life", &[]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "CloudFormation cannot update a stack when a custom-named resource requires \
+             replacing. Rename Lifecycle and update the stack again."
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stack(&server, "life")["StackStatus"], "UPDATE_COMPLETE");
 
     // `stacks delete`: every resource, then the stack.
     let (output, stdout, stderr) = switchback(&server, &["stacks", "delete", "life"]);
@@ -255,24 +279,8 @@ fn a_create_that_fails_rolls_back_and_must_be_deleted_before_another() {
     let failed = stack(&server, "broken");
     assert_eq!(failed["StackStatus"], "ROLLBACK_COMPLETE", "{failed}");
     assert!(logical_ids(&server, "broken").is_empty());
-    let statuses: Vec<String> = api(
-        &server,
-        "Switchback.DescribeStackEvents",
-        json!({"StackName": "broken"}),
-    )
-    .unwrap()["StackEvents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .map(|event| {
-            format!(
-                "{} {}",
-                event["LogicalResourceId"].as_str().unwrap(),
-                event["ResourceStatus"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let mut statuses = events(&server, "broken");
+    statuses.reverse();
     assert_eq!(
         statuses,
         [
@@ -394,19 +402,6 @@ fn another_deploy_may_not_write_a_stack_in_progress() {
         json!({"StackName": "nowhere"}),
     )
     .unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -1,13 +1,32 @@
 //! What the runtime's integration tests share: a runtime over the in-memory store, and waiting for
 //! an execution to end and reading its history.
 
+#![allow(dead_code)] // Each test file uses a different part of this module.
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use runtime::{Config, Runtime};
 use serde_json::Value;
-use store::Executions;
 use store::mem::MemStore;
+use store::{Activities, ActivityRecord, Executions};
+
+/// The activity of [`store_with_activity`].
+pub const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
+
+/// An in-memory store holding the activity `work`.
+pub async fn store_with_activity() -> Arc<MemStore> {
+    let store = Arc::new(MemStore::new());
+    store
+        .create_activity(ActivityRecord {
+            arn: ACTIVITY.to_owned(),
+            name: "work".to_owned(),
+            created_ms: 0,
+        })
+        .await
+        .unwrap();
+    store
+}
 
 /// A runtime over `store` whose timers run `time_scale` times faster.
 pub fn runtime(store: Arc<MemStore>, time_scale: f64) -> Runtime {
