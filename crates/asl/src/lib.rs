@@ -30,6 +30,7 @@
 pub mod choice;
 pub mod dataflow;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod jsonpath;
 pub mod model;
 pub mod validate;
