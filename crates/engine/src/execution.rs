@@ -535,7 +535,7 @@ impl Execution {
         }
         self.input = input.clone();
         let text: Arc<str> = text.unwrap_or_else(|| json_text(&input)).into();
-        self.emit_with_prev(
+        let started = self.emit_with_prev(
             0,
             "ExecutionStarted",
             Details::ExecutionStarted {
@@ -569,6 +569,18 @@ impl Execution {
             output_is_result: false,
             task_token: None,
         });
+        if let Some(feature) = unsupported(&self.machine) {
+            // Run nothing rather than run it wrong: without JSONata and variables the states
+            // would ignore their Output, Arguments and Assign.
+            self.threads[0].last_event = started;
+            self.finish_execution(Err((
+                Some("States.Runtime".to_owned()),
+                Some(format!(
+                    "{feature} is not supported by Switchback yet: this state machine cannot run here"
+                )),
+            )));
+            return;
+        }
         self.queue.push_back(0);
     }
 
@@ -2095,6 +2107,18 @@ impl Execution {
         text.push(']');
         self.threads[parent].result_text = Some(text.into());
         self.finish_work(parent, Value::Array(children.results), entropy);
+    }
+}
+
+/// What a machine uses that the engine does not run yet (the JSONata query language, workflow
+/// variables), if anything.
+fn unsupported(machine: &StateMachine) -> Option<&'static str> {
+    if machine.uses_jsonata() {
+        Some("The JSONata query language (QueryLanguage JSONata)")
+    } else if machine.uses_variables() {
+        Some("Workflow variables (Assign)")
+    } else {
+        None
     }
 }
 

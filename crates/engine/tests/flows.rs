@@ -222,3 +222,44 @@ fn started_execution_records_input_and_role() {
     assert_eq!(started.timestamp_ms, T0);
     assert_eq!(env.status().as_str(), "SUCCEEDED");
 }
+
+/// Until the engine runs JSONata and workflow variables, a machine that uses them fails at once
+/// with a cause that says so, rather than running with its Output, Arguments and Assign
+/// ignored.
+#[test]
+fn jsonata_and_variables_fail_at_once_rather_than_run_wrong() {
+    for (definition, feature) in [
+        (
+            json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+                "P": {"Type": "Pass", "Output": "{% $states.input.a + 1 %}", "End": true}}}),
+            "The JSONata query language (QueryLanguage JSONata)",
+        ),
+        (
+            json!({"StartAt": "P", "States": {
+                "P": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}}),
+            "Workflow variables (Assign)",
+        ),
+    ] {
+        let mut env = TestEnv::new(definition);
+        assert!(env.start(json!({"a": 1})).is_empty());
+        match env.status() {
+            Status::Failed { error, cause } => {
+                assert_eq!(error.as_deref(), Some("States.Runtime"));
+                assert_eq!(
+                    cause.as_deref(),
+                    Some(
+                        format!(
+                            "{feature} is not supported by Switchback yet: this state machine \
+                             cannot run here"
+                        )
+                        .as_str()
+                    )
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let types: Vec<&str> = env.history.iter().map(|event| event.event_type).collect();
+        assert_eq!(types, ["ExecutionStarted", "ExecutionFailed"]);
+        assert_eq!(env.history[1].previous_event_id, 1);
+    }
+}

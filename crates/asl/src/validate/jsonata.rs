@@ -1,7 +1,7 @@
 //! Cheap checks of JSONata expressions (`"{% <expr> %}"`) at definition time.
 //!
-//! A full JSONata parser is a later issue. Until then this module checks what can be checked
-//! without one, and is deliberately lenient everywhere else:
+//! This module's checks give jsonata-js's wording for the common mistakes; the full parser of
+//! [`crate::jsonata`] then refuses whatever else does not parse. Its own checks:
 //! - the surround: exactly `{% ` … ` %}` on one line (AWS's own language-service schema uses
 //!   `^{%(.*)%}$`, whose `.` does not match a line break, and the asl-validator corpus refuses
 //!   `"{% \n10 %}"` and `"{%10%}"`);
@@ -40,10 +40,30 @@ pub(super) fn shape(text: &str) -> Shape<'_> {
     Shape::BadSurround
 }
 
-/// Checks an expression's syntax as far as this module can; `Err` holds JSONata's message.
+/// Checks an expression's syntax; `Err` holds JSONata's message without its `S0xxx` code, as
+/// AWS returns it.
+///
+/// This module's own checks run first, for their wording: they give jsonata-js's messages
+/// (`Syntax error: "2"`), which jsonata-core words differently (`Syntax error: Number(2.0)`).
+/// What they let through is then parsed by the parser the engine evaluates with
+/// ([`crate::jsonata`]), so every expression the engine could not parse is refused here.
 pub(super) fn check_expression(expression: &str) -> Result<(), String> {
     let tokens = tokenize(expression)?;
-    Parser::default().run(&tokens)
+    Parser::default().run(&tokens)?;
+    match crate::jsonata::Expression::parse(expression) {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let message = match &error.code {
+                Some(code) => error
+                    .message
+                    .strip_prefix(code.as_str())
+                    .and_then(|rest| rest.strip_prefix(": "))
+                    .unwrap_or(&error.message),
+                None => &error.message,
+            };
+            Err(message.to_owned())
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -479,6 +499,15 @@ mod tests {
         bad(
             "$match(\"a\", /abc",
             "No terminating / in regular expression",
+        );
+        // Past this module's own checks, the parser refuses what it cannot parse.
+        bad(
+            "[1,2,3]{\"num\": $}[true]",
+            "A predicate cannot follow a grouping expression in a step",
+        );
+        bad(
+            "$.7",
+            "The literal value 7 cannot be used as a step within a path expression",
         );
     }
 }
