@@ -198,7 +198,13 @@ fn threw(error: EvaluatorError) -> EvalError {
     let start = (0..text.len())
         .filter(|start| text.is_char_boundary(*start))
         .find(|start| code_of(&text[*start..]).is_some());
-    let message = start.map_or(text, |start| &text[start..]).to_owned();
+    let mut message = start.map_or(text, |start| &text[start..]).to_owned();
+    // jsonata-core names the function after jsonata-js's text; AWS's causes carry jsonata-js's
+    // text alone.
+    const NON_FUNCTION: &str = "T1006: Attempted to invoke a non-function";
+    if message.starts_with(NON_FUNCTION) {
+        message = NON_FUNCTION.to_owned();
+    }
     EvalError::Threw {
         code: code_of(&message),
         message,
@@ -306,13 +312,13 @@ fn number_arg(args: &[JValue], index: usize, function: &str) -> Result<f64, Eval
     }
 }
 
+/// A function registered with the evaluator.
+type HostFunction = Box<dyn Fn(&[JValue]) -> Result<JValue, EvaluatorError>>;
+
 fn register_functions(evaluator: &mut Evaluator, host: &mut Host<'_>) {
     let now_ms = host.now_ms;
     let draws = Rc::new(RefCell::new(Draws(host.entropy.next_u64())));
-    let overrides: Vec<(
-        &str,
-        Box<dyn Fn(&[JValue]) -> Result<JValue, EvaluatorError>>,
-    )> = vec![
+    let overrides: Vec<(&str, HostFunction)> = vec![
         (
             "millis",
             Box::new(move |_| Ok(JValue::Number(now_ms as f64))),
@@ -349,10 +355,7 @@ fn register_functions(evaluator: &mut Evaluator, host: &mut Host<'_>) {
         // jsonata-core change that the tests of this module catch.
         let _ = evaluator.register_fn_override(name, function);
     }
-    let added: Vec<(
-        &str,
-        Box<dyn Fn(&[JValue]) -> Result<JValue, EvaluatorError>>,
-    )> = vec![
+    let added: Vec<(&str, HostFunction)> = vec![
         ("partition", Box::new(partition)),
         ("range", Box::new(range)),
         ("hash", Box::new(hash)),
@@ -431,6 +434,11 @@ fn range(args: &[JValue]) -> Result<JValue, EvaluatorError> {
         }
         values.push(JValue::Number(value));
         value += step;
+    }
+    // A sequence of one is its item, as JSONata gives sequences out (AWS: `$range(1, 1, 1)`
+    // is `1`).
+    if values.len() == 1 {
+        return Ok(values.remove(0));
     }
     Ok(JValue::array(values))
 }

@@ -200,6 +200,11 @@ pub struct Task {
     pub timeout: Option<Seconds>,
     /// `HeartbeatSeconds` or `HeartbeatSecondsPath`.
     pub heartbeat: Option<Seconds>,
+    /// `Arguments`, as written (JSONata mode).
+    pub arguments: Option<Value>,
+    /// `TimeoutSeconds` or `HeartbeatSeconds` given as JSONata expressions (strings), which
+    /// `timeout` and `heartbeat` leave out.
+    pub seconds_expressions: bool,
     /// `Credentials`, as written.
     pub credentials: Option<Value>,
     /// `Retry`.
@@ -361,8 +366,13 @@ pub enum Wait {
     SecondsPath(Path),
     /// `TimestampPath`.
     TimestampPath(Path),
-    /// JSONata expressions (evaluated later by the JSONata layer).
-    Jsonata(Value),
+    /// JSONata mode: `Seconds` or `Timestamp` (`field`), a literal or an expression.
+    Jsonata {
+        /// `Seconds` or `Timestamp`.
+        field: &'static str,
+        /// The value as written.
+        value: Value,
+    },
 }
 
 /// A Fail state's fields.
@@ -824,6 +834,10 @@ fn build_state(
             result_path: fields.result_path("ResultPath")?,
             timeout: fields.seconds("TimeoutSeconds")?,
             heartbeat: fields.seconds("HeartbeatSeconds")?,
+            arguments: object.get("Arguments").cloned(),
+            seconds_expressions: ["TimeoutSeconds", "HeartbeatSeconds"]
+                .iter()
+                .any(|key| object.get(*key).is_some_and(Value::is_string)),
             credentials: object.get("Credentials").cloned(),
             retry: fields.retriers()?,
             catch: fields.catchers()?,
@@ -975,7 +989,8 @@ fn build_choice(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<Ch
         };
         let condition = match (query_language, object.get("Condition")) {
             (QueryLanguage::Jsonata, Some(Value::String(text))) => Condition::Jsonata(text.clone()),
-            (QueryLanguage::Jsonata, Some(other)) => Condition::Jsonata(other.to_string()),
+            // A constant (`"Condition": true`) is the expression of its JSON text.
+            (QueryLanguage::Jsonata, Some(other)) => Condition::Jsonata(format!("{{% {other} %}}")),
             _ => build_condition(object, &location, 0)?,
         };
         choices.push(ChoiceRule {
@@ -1059,12 +1074,12 @@ fn build_condition(
 
 fn build_wait(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<Wait, Error> {
     if query_language == QueryLanguage::Jsonata {
-        let value = fields
-            .get("Seconds")
-            .or_else(|| fields.get("Timestamp"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        return Ok(Wait::Jsonata(value));
+        let (field, value) = match (fields.get("Seconds"), fields.get("Timestamp")) {
+            (Some(seconds), _) => ("Seconds", seconds.clone()),
+            (None, Some(timestamp)) => ("Timestamp", timestamp.clone()),
+            (None, None) => ("Seconds", Value::Null),
+        };
+        return Ok(Wait::Jsonata { field, value });
     }
     if let Some(seconds) = fields.get("Seconds") {
         return seconds

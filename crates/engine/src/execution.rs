@@ -9,10 +9,14 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
+mod jsonata;
+
+pub use jsonata::unsupported;
+
 use asl::dataflow::{self, Env};
 use asl::model::{
-    Catcher, Kind, MapState, Percentage, ResultPath, Retrier, Seconds, StateMachine, Transition,
-    Wait,
+    Catcher, Kind, MapState, Percentage, QueryLanguage, ResultPath, Retrier, Seconds, StateMachine,
+    Transition, Wait,
 };
 use asl::{Entropy, Failure};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -569,9 +573,8 @@ impl Execution {
             output_is_result: false,
             task_token: None,
         });
-        if let Some(feature) = unsupported(&self.machine) {
-            // Run nothing rather than run it wrong: without JSONata and variables the states
-            // would ignore their Output, Arguments and Assign.
+        if let Some(feature) = jsonata::unsupported(&self.machine) {
+            // Run nothing rather than run part of it wrong.
             self.threads[0].last_event = started;
             self.finish_execution(Err((
                 Some("States.Runtime".to_owned()),
@@ -1049,6 +1052,9 @@ impl Execution {
     fn do_work(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
+        if state.query_language == QueryLanguage::Jsonata {
+            return self.do_work_jsonata(thread, entropy);
+        }
         // Choice and Succeed states without InputPath and OutputPath pass their input on as it
         // is: move the document rather than copy it, and keep its text for the exit event.
         let passes_through = matches!(state.kind, Kind::Choice(_) | Kind::Succeed)
@@ -1324,7 +1330,7 @@ impl Execution {
                         )
                     })
             }
-            Wait::Jsonata(_) => Err(Failure::new(
+            Wait::Jsonata { .. } => Err(Failure::new(
                 "States.Runtime",
                 "JSONata expressions are not supported yet",
             )),
@@ -1334,6 +1340,9 @@ impl Execution {
     fn finish_wait(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
+        if state.query_language == QueryLanguage::Jsonata {
+            return self.finish_wait_jsonata(thread, entropy);
+        }
         let result = self
             .with_env(thread, &self.threads[thread].input, entropy, |env| {
                 dataflow::apply_selector(&state.input_path, env)
@@ -1427,6 +1436,9 @@ impl Execution {
     fn finish_work(&mut self, thread: usize, result: Value, entropy: &mut dyn Entropy) {
         let machine = self.threads[thread].machine.clone();
         let state = &machine.states[self.threads[thread].state];
+        if state.query_language == QueryLanguage::Jsonata {
+            return self.finish_work_jsonata(thread, result, entropy);
+        }
         let (selector, result_path) = match &state.kind {
             Kind::Task(task) => (task.result_selector.as_ref(), &task.result_path),
             Kind::Parallel(parallel) => (parallel.result_selector.as_ref(), &parallel.result_path),
@@ -1615,6 +1627,11 @@ impl Execution {
         let mut error_output = Map::new();
         error_output.insert("Error".to_owned(), Value::String(failure.error));
         error_output.insert("Cause".to_owned(), Value::String(failure.cause));
+        let t = &self.threads[thread];
+        if t.machine.states[t.state].query_language == QueryLanguage::Jsonata {
+            let error_output = Value::Object(error_output);
+            return self.catch_jsonata(thread, catcher, error_output, type_name, entropy);
+        }
         match dataflow::apply_result_path(
             &catcher.result_path,
             &self.threads[thread].input,
@@ -2107,18 +2124,6 @@ impl Execution {
         text.push(']');
         self.threads[parent].result_text = Some(text.into());
         self.finish_work(parent, Value::Array(children.results), entropy);
-    }
-}
-
-/// What a machine uses that the engine does not run yet (the JSONata query language, workflow
-/// variables), if anything.
-fn unsupported(machine: &StateMachine) -> Option<&'static str> {
-    if machine.uses_jsonata() {
-        Some("The JSONata query language (QueryLanguage JSONata)")
-    } else if machine.uses_variables() {
-        Some("Workflow variables (Assign)")
-    } else {
-        None
     }
 }
 

@@ -46,6 +46,7 @@ pub mod execution;
 pub mod history;
 pub mod journal;
 
+pub use execution::unsupported;
 pub use execution::{
     Effect, Execution, ExecutionInfo, Input, MAX_HISTORY_EVENTS, Status, Step, TaskRequest,
     describe_resource,

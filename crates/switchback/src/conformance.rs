@@ -225,11 +225,8 @@ pub fn parse_json5(text: &str) -> Result<Value> {
 
 /// The features a machine needs that are not built yet, named for the skip reason.
 pub fn missing_feature(machine: &StateMachine) -> Option<String> {
-    if machine.uses_jsonata() {
-        return Some("needs JSONata (issue 8)".to_owned());
-    }
-    if machine.uses_variables() {
-        return Some("needs workflow variables (issue 8)".to_owned());
+    if let Some(feature) = engine::unsupported(machine) {
+        return Some(format!("needs {feature} (issue 8)"));
     }
     missing_in_states(machine)
 }

@@ -464,12 +464,9 @@ fn run_command(path: &Path, input: &str, time_scale: f64, history: bool) -> Resu
     let definition: Value = serde_json::from_str(&text)?;
     let machine = StateMachine::from_value(&definition)
         .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-    if machine.uses_jsonata() {
-        anyhow::bail!("{}: JSONata is not supported yet", path.display());
-    }
-    if machine.uses_variables() {
+    if let Some(feature) = engine::unsupported(&machine) {
         anyhow::bail!(
-            "{}: workflow variables (Assign) are not supported yet",
+            "{}: {feature} is not supported by Switchback yet",
             path.display()
         );
     }

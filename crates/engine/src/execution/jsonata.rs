@@ -1,0 +1,472 @@
+//! States written in JSONata (`QueryLanguage: JSONata`, aws-semantics.md §6.7): `Output`,
+//! `Arguments`, `Condition`, `Seconds`/`Timestamp` and `Error`/`Cause` as `{% %}` expressions
+//! over `$states` (`input`, `context`, and `result` or `errorOutput` after a state's work),
+//! evaluated by [`asl::jsonata`].
+//!
+//! A failing expression, or one that gives nothing (`undefined`), fails the state with
+//! `States.QueryEvaluationError` and AWS's cause, after an `EvaluationFailed` event.
+//!
+//! Not run here yet (the execution fails at once and says so, see `unsupported`): workflow
+//! variables, Parallel and Map states in JSONata, and JSONata `TimeoutSeconds` /
+//! `HeartbeatSeconds`.
+
+use std::sync::Arc;
+
+use asl::jsonata::{Expression, Host, Limits};
+use asl::model::{Catcher, Condition, Kind, QueryLanguage, StateMachine, Wait};
+use asl::{Entropy, Failure};
+use serde_json::{Map, Value, json};
+
+use super::{Execution, Phase, Timer, state_failure};
+use crate::history::Details;
+
+/// What a machine uses that the engine does not run yet, if anything: an execution of it
+/// fails at once with `States.Runtime` and a cause that names it.
+pub fn unsupported(machine: &StateMachine) -> Option<&'static str> {
+    if machine.uses_variables() {
+        return Some("Workflow variables (Assign)");
+    }
+    jsonata_unsupported(machine)
+}
+
+fn jsonata_unsupported(machine: &StateMachine) -> Option<&'static str> {
+    for state in &machine.states {
+        if state.query_language == QueryLanguage::Jsonata {
+            match &state.kind {
+                Kind::Parallel(_) | Kind::Map(_) => {
+                    return Some("JSONata in Parallel and Map states");
+                }
+                Kind::Task(task) if task.seconds_expressions => {
+                    return Some("JSONata expressions in TimeoutSeconds and HeartbeatSeconds");
+                }
+                _ => {}
+            }
+        }
+        for sub in state.sub_machines() {
+            if let Some(feature) = jsonata_unsupported(sub) {
+                return Some(feature);
+            }
+        }
+    }
+    None
+}
+
+/// The expression of a `"{% <expression> %}"` string (the surround AWS requires), if it is one.
+fn expression_of(text: &str) -> Option<&str> {
+    text.strip_prefix("{%")?.strip_suffix("%}").map(str::trim)
+}
+
+impl Execution {
+    /// `$states` for the current state of `thread`: its input and the Context object, and
+    /// `extra` (`result` or `errorOutput`) when given.
+    fn states_binding(&self, thread: usize, extra: Option<(&str, &Value)>) -> Value {
+        let mut states = Map::new();
+        states.insert("input".to_owned(), self.threads[thread].input.clone());
+        states.insert("context".to_owned(), self.context(thread));
+        if let Some((key, value)) = extra {
+            states.insert(key.to_owned(), value.clone());
+        }
+        Value::Object(states)
+    }
+
+    /// Evaluates a JSONata-mode field: each `{% %}` string in it, at any depth of objects and
+    /// arrays, is evaluated over `$states`; everything else is taken literally. `field` names
+    /// the place for error causes (`Output`, `Arguments/FunctionName`).
+    fn jsonata_value(
+        &self,
+        template: &Value,
+        field: &str,
+        states: &Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        match template {
+            Value::String(text) => match expression_of(text) {
+                Some(source) => self.evaluate_expression(source, field, states, entropy),
+                None => Ok(template.clone()),
+            },
+            Value::Object(object) => {
+                let mut out = Map::with_capacity(object.len());
+                for (key, value) in object {
+                    let place = format!("{field}/{key}");
+                    out.insert(
+                        key.clone(),
+                        self.jsonata_value(value, &place, states, entropy)?,
+                    );
+                }
+                Ok(Value::Object(out))
+            }
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    self.jsonata_value(item, &format!("{field}/{index}"), states, entropy)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            other => Ok(other.clone()),
+        }
+    }
+
+    fn evaluate_expression(
+        &self,
+        source: &str,
+        field: &str,
+        states: &Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        let threw = |message: &str| {
+            Failure::new(
+                "States.QueryEvaluationError",
+                format!(
+                    "The JSONata expression '{source}' specified for the field '{field}' threw an \
+                     error during evaluation. {message}"
+                ),
+            )
+        };
+        let expression = Expression::parse(source).map_err(|error| threw(&error.message))?;
+        let mut host = Host {
+            now_ms: self.now,
+            entropy,
+            limits: Limits::default(),
+        };
+        match expression.evaluate(None, &[("states", states)], &mut host) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(Failure::new(
+                "States.QueryEvaluationError",
+                format!(
+                    "The JSONata expression '{source}' specified for the field '{field}' returned \
+                     nothing (undefined)."
+                ),
+            )),
+            Err(error) => Err(threw(&error.to_string())),
+        }
+    }
+
+    /// A JSONata expression failed in the current state of `thread`: record
+    /// `EvaluationFailed` and send the failure to Retry and Catch.
+    fn jsonata_failed(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
+        let t = &self.threads[thread];
+        let state = t.machine.states[t.state].name.clone();
+        let failure = state_failure(&state, t.entered_event, failure);
+        let location = failure
+            .cause
+            .split("specified for the field '")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_default()
+            .to_owned();
+        // AWS records it with no previous event; what follows it follows it.
+        let id = self.emit_with_prev(
+            0,
+            "EvaluationFailed",
+            Details::Other(json!({
+                "error": failure.error,
+                "cause": failure.cause,
+                "location": location,
+                "state": &*state,
+            })),
+        );
+        self.threads[thread].last_event = id;
+        self.handle_failure(thread, failure, entropy);
+    }
+
+    /// A state's `Output` over `$states` (with `extra`), or `default` without one.
+    fn jsonata_output(
+        &self,
+        thread: usize,
+        extra: Option<(&str, &Value)>,
+        default: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        let t = &self.threads[thread];
+        match &t.machine.states[t.state].output {
+            Some(output) => {
+                let states = self.states_binding(thread, extra);
+                self.jsonata_value(output, "Output", &states, entropy)
+            }
+            None => Ok(default),
+        }
+    }
+
+    /// Exits the state with `output` and goes on.
+    fn exit_and_go_on(&mut self, thread: usize, output: Value) {
+        let t = &self.threads[thread];
+        let state = &t.machine.states[t.state];
+        let (type_name, transition) = (state.kind.type_name(), state.transition);
+        self.exit_state(thread, type_name, &output);
+        self.transition(thread, transition, output);
+    }
+
+    /// The work of a state written in JSONata.
+    pub(super) fn do_work_jsonata(&mut self, thread: usize, entropy: &mut dyn Entropy) {
+        let machine = Arc::clone(&self.threads[thread].machine);
+        let state = &machine.states[self.threads[thread].state];
+        let input = self.threads[thread].input.clone();
+        match &state.kind {
+            Kind::Pass(_) => match self.jsonata_output(thread, None, input, entropy) {
+                Ok(output) => self.exit_and_go_on(thread, output),
+                Err(failure) => self.jsonata_failed(thread, failure, entropy),
+            },
+            Kind::Succeed => match self.jsonata_output(thread, None, input, entropy) {
+                Ok(output) => {
+                    self.exit_state(thread, "Succeed", &output);
+                    self.finish_thread(thread, Ok(output));
+                }
+                Err(failure) => self.jsonata_failed(thread, failure, entropy),
+            },
+            Kind::Fail(fail) => {
+                let states = self.states_binding(thread, None);
+                let mut text = |value: &Option<String>, field: &str| match value {
+                    None => Ok(None),
+                    Some(text) => self
+                        .jsonata_value(&Value::String(text.clone()), field, &states, entropy)
+                        .map(|value| match value {
+                            Value::String(text) => Some(text),
+                            other => Some(other.to_string()),
+                        }),
+                };
+                let error = text(&fail.error, "Error");
+                let cause = text(&fail.cause, "Cause");
+                match (error, cause) {
+                    (Ok(error), Ok(cause)) => {
+                        self.threads[thread].phase = Phase::Finished;
+                        self.finish_thread(thread, Err((error, cause)));
+                    }
+                    (Err(failure), _) | (_, Err(failure)) => {
+                        self.jsonata_failed(thread, failure, entropy);
+                    }
+                }
+            }
+            Kind::Choice(choice) => {
+                let states = self.states_binding(thread, None);
+                let mut next = None;
+                for (index, rule) in choice.choices.iter().enumerate() {
+                    let Condition::Jsonata(condition) = &rule.condition else {
+                        continue;
+                    };
+                    let field = format!("Choices/{index}/Condition");
+                    let value = self.jsonata_value(
+                        &Value::String(condition.clone()),
+                        &field,
+                        &states,
+                        entropy,
+                    );
+                    match value {
+                        Ok(Value::Bool(true)) => {
+                            next = Some(rule.next);
+                            break;
+                        }
+                        Ok(Value::Bool(false)) => {}
+                        Ok(other) => {
+                            let failure = Failure::new(
+                                "States.QueryEvaluationError",
+                                format!(
+                                    "The JSONata expression '{}' specified for the field \
+                                     '{field}' returned an unexpected result type. Expected \
+                                     'boolean', but was '{}' for value: {other}",
+                                    expression_of(condition).unwrap_or(condition),
+                                    type_name(&other)
+                                ),
+                            );
+                            return self.jsonata_failed(thread, failure, entropy);
+                        }
+                        Err(failure) => return self.jsonata_failed(thread, failure, entropy),
+                    }
+                }
+                let Some(next) = next.or(choice.default) else {
+                    let t = &self.threads[thread];
+                    let failure = Failure::new(
+                        "States.NoChoiceMatched",
+                        format!(
+                            "An error occurred while executing the state '{}' (entered at the \
+                             event id #{}). No Choice Rule matched and no Default specified",
+                            state.name, t.entered_event
+                        ),
+                    );
+                    return self.handle_failure(thread, failure, entropy);
+                };
+                match self.jsonata_output(thread, None, input, entropy) {
+                    Ok(output) => {
+                        self.exit_state(thread, "Choice", &output);
+                        self.go_to(thread, next, output);
+                    }
+                    Err(failure) => self.jsonata_failed(thread, failure, entropy),
+                }
+            }
+            Kind::Wait(Wait::Jsonata { field, value }) => {
+                let states = self.states_binding(thread, None);
+                let fire_at = self
+                    .jsonata_value(value, field, &states, entropy)
+                    .and_then(|value| self.wait_deadline(field, &value));
+                match fire_at {
+                    Ok(fire_at) => {
+                        let timer = self.start_timer(Timer::Wait(thread), fire_at);
+                        self.threads[thread].phase = Phase::Waiting { timer };
+                    }
+                    Err(failure) => self.jsonata_failed(thread, failure, entropy),
+                }
+            }
+            Kind::Task(task) => {
+                let needs_token = task.resource.ends_with(".waitForTaskToken")
+                    || super::describe_resource(&task.resource) == super::ResourceKind::Activity;
+                self.threads[thread].task_token = needs_token.then(|| {
+                    let mut bytes = [0u8; 32];
+                    entropy.fill_bytes(&mut bytes);
+                    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+                });
+                let arguments = match &task.arguments {
+                    Some(arguments) => {
+                        let states = self.states_binding(thread, None);
+                        self.jsonata_value(arguments, "Arguments", &states, entropy)
+                    }
+                    // Without Arguments a task gets the state's input.
+                    None => Ok(input),
+                };
+                let arguments = match arguments {
+                    Ok(arguments) => arguments,
+                    Err(failure) => return self.jsonata_failed(thread, failure, entropy),
+                };
+                let seconds = |seconds: &Option<asl::model::Seconds>| match seconds {
+                    Some(asl::model::Seconds::Fixed(value)) => Some(*value),
+                    _ => None,
+                };
+                let (timeout, heartbeat) = (seconds(&task.timeout), seconds(&task.heartbeat));
+                self.schedule_task(thread, &task.resource, arguments, timeout, heartbeat);
+            }
+            // The other kinds in JSONata are refused before the execution starts (`unsupported`);
+            // a Wait holds `Wait::Jsonata` in JSONata mode.
+            _ => {
+                let failure = Failure::new(
+                    "States.Runtime",
+                    format!(
+                        "{} states in JSONata are not supported by Switchback yet",
+                        state.kind.type_name()
+                    ),
+                );
+                self.handle_failure(thread, failure, entropy);
+            }
+        }
+    }
+
+    /// A Wait state written in JSONata has waited: its `Output` (or its input) goes on.
+    pub(super) fn finish_wait_jsonata(&mut self, thread: usize, entropy: &mut dyn Entropy) {
+        let input = self.threads[thread].input.clone();
+        match self.jsonata_output(thread, None, input, entropy) {
+            Ok(output) => {
+                self.exit_and_go_on(thread, output);
+                self.queue.push_back(thread);
+            }
+            Err(failure) => self.jsonata_failed(thread, failure, entropy),
+        }
+    }
+
+    /// A Task state written in JSONata produced `result`: its `Output` over `$states.result`
+    /// (or the result itself) goes on.
+    pub(super) fn finish_work_jsonata(
+        &mut self,
+        thread: usize,
+        result: Value,
+        entropy: &mut dyn Entropy,
+    ) {
+        let output =
+            self.jsonata_output(thread, Some(("result", &result)), result.clone(), entropy);
+        match output {
+            Ok(output) => {
+                let text = self.output_text(thread, &output);
+                if text.len() > super::MAX_PAYLOAD_BYTES {
+                    let t = &self.threads[thread];
+                    let failure = Failure::new(
+                        "States.DataLimitExceeded",
+                        format!(
+                            "The state/task '{}' returned a result with a size exceeding the \
+                             maximum number of bytes service limit.",
+                            t.machine.states[t.state].name
+                        ),
+                    );
+                    return self.handle_failure(thread, failure, entropy);
+                }
+                let t = &self.threads[thread];
+                let state = &t.machine.states[t.state];
+                let (type_name, transition) = (state.kind.type_name(), state.transition);
+                self.exit_state_with_text(thread, type_name, text);
+                self.transition(thread, transition, output);
+            }
+            Err(failure) => self.jsonata_failed(thread, failure, entropy),
+        }
+    }
+
+    /// A catcher of a state written in JSONata caught `error_output` (`Error`, `Cause`): its
+    /// `Output` over `$states.errorOutput` (or the error output itself) goes to its `Next`.
+    pub(super) fn catch_jsonata(
+        &mut self,
+        thread: usize,
+        catcher: &Catcher,
+        error_output: Value,
+        type_name: &str,
+        entropy: &mut dyn Entropy,
+    ) {
+        let output = match &catcher.output {
+            Some(output) => {
+                let states = self.states_binding(thread, Some(("errorOutput", &error_output)));
+                self.jsonata_value(output, "Output", &states, entropy)
+            }
+            None => Ok(error_output),
+        };
+        match output {
+            Ok(output) => {
+                self.exit_state(thread, type_name, &output);
+                self.go_to(thread, catcher.next, output);
+                self.queue.push_back(thread);
+            }
+            Err(failure) => {
+                // A catcher's own Output failing ends the thread, as a failing ResultPath does.
+                let t = &self.threads[thread];
+                let failure =
+                    state_failure(&t.machine.states[t.state].name, t.entered_event, failure);
+                self.finish_thread(thread, Err((Some(failure.error), Some(failure.cause))));
+            }
+        }
+    }
+
+    /// When a JSONata Wait ends: `Seconds` (a non-negative integer) from now, or `Timestamp`
+    /// (an ISO-8601 string).
+    fn wait_deadline(&self, field: &str, value: &Value) -> Result<i64, Failure> {
+        let unexpected = |expected: &str| {
+            Failure::new(
+                "States.QueryEvaluationError",
+                format!(
+                    "The {field} field returned an unexpected result type. Expected '{expected}', \
+                     but was '{}' for value: {value}",
+                    type_name(value)
+                ),
+            )
+        };
+        if field == "Seconds" {
+            let seconds = value
+                .as_f64()
+                .filter(|seconds| *seconds >= 0.0 && seconds.fract() == 0.0)
+                .ok_or_else(|| unexpected("integer"))?;
+            Ok(self
+                .now
+                .saturating_add((seconds as i64).saturating_mul(1000)))
+        } else {
+            value
+                .as_str()
+                .and_then(asl::choice::parse_timestamp)
+                .map(|at| at.timestamp_millis())
+                .ok_or_else(|| unexpected("timestamp"))
+        }
+    }
+}
+
+/// The JSON type name AWS's causes use.
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
