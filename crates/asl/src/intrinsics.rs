@@ -18,7 +18,7 @@
 //! - Runtime failures are data ([`Failure`] with `States.IntrinsicFailure`), never panics: every
 //!   argument comes from user input.
 
-mod functions;
+pub(crate) mod functions;
 mod parse;
 
 use serde_json::Value;

@@ -446,7 +446,6 @@ fn range(args: &[JValue]) -> Result<JValue, EvaluatorError> {
 /// `$hash(value, algorithm)`: the hex digest of a string (`MD5`, `SHA-1`, `SHA-256`,
 /// `SHA-384`, `SHA-512`).
 fn hash(args: &[JValue]) -> Result<JValue, EvaluatorError> {
-    use sha2::Digest;
     let text = match args.first() {
         Some(JValue::String(text)) => text.to_string(),
         _ => {
@@ -466,24 +465,16 @@ fn hash(args: &[JValue]) -> Result<JValue, EvaluatorError> {
             ));
         }
     };
-    let data = text.as_bytes();
-    let digest = match algorithm.as_str() {
-        "MD5" => md5::Md5::digest(data).to_vec(),
-        "SHA-1" => sha1::Sha1::digest(data).to_vec(),
-        "SHA-256" => sha2::Sha256::digest(data).to_vec(),
-        "SHA-384" => sha2::Sha384::digest(data).to_vec(),
-        "SHA-512" => sha2::Sha512::digest(data).to_vec(),
-        other => {
-            return Err(error(
+    let hex =
+        crate::intrinsics::functions::hex_digest(&algorithm, text.as_bytes()).ok_or_else(|| {
+            error(
                 "D3030",
                 &format!(
-                    "Unsupported hash algorithm '{other}': use MD5, SHA-1, SHA-256, SHA-384 or \
-                     SHA-512"
+                    "Unsupported hash algorithm '{algorithm}': use MD5, SHA-1, SHA-256, SHA-384 \
+                     or SHA-512"
                 ),
-            ));
-        }
-    };
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+            )
+        })?;
     Ok(JValue::from(hex.as_str()))
 }
 

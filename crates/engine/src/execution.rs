@@ -1176,13 +1176,7 @@ impl Execution {
                 self.threads[thread].phase = Phase::Waiting { timer };
             }
             Kind::Task(task) => {
-                let needs_token = task.resource.ends_with(".waitForTaskToken")
-                    || describe_resource(&task.resource) == ResourceKind::Activity;
-                self.threads[thread].task_token = needs_token.then(|| {
-                    let mut bytes = [0u8; 32];
-                    entropy.fill_bytes(&mut bytes);
-                    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-                });
+                self.draw_task_token(thread, &task.resource, entropy);
                 let parameters = match &task.parameters {
                     Some(parameters) => self.with_env(thread, &effective, entropy, |env| {
                         dataflow::evaluate_template(parameters, env)
@@ -1265,6 +1259,18 @@ impl Execution {
             }
             Kind::Map(map) => self.start_map(thread, map, effective, entropy),
         }
+    }
+
+    /// Draws the task token of an activity or `.waitForTaskToken` task from the execution's
+    /// entropy (so a replay draws the same one); other tasks have none.
+    fn draw_task_token(&mut self, thread: usize, resource: &str, entropy: &mut dyn Entropy) {
+        let needs_token = resource.ends_with(".waitForTaskToken")
+            || describe_resource(resource) == ResourceKind::Activity;
+        self.threads[thread].task_token = needs_token.then(|| {
+            let mut bytes = [0u8; 32];
+            entropy.fill_bytes(&mut bytes);
+            bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+        });
     }
 
     fn wait_until(

@@ -424,21 +424,26 @@ fn base64_decode(call: &Args) -> Result<Value, Failure> {
 fn hash(call: &Args) -> Result<Value, Failure> {
     let data = call.limited_string(0)?.as_bytes();
     let algorithm = call.string(1)?;
+    let digest = hex_digest(algorithm, data).ok_or_else(|| {
+        call.fail(format_args!(
+            "the hash algorithm '{algorithm}' is not supported (use MD5, SHA-1, SHA-256, SHA-384 or SHA-512)"
+        ))
+    })?;
+    Ok(Value::String(digest))
+}
+
+/// The lowercase hex digest of `data` by one of the algorithms Step Functions offers (`MD5`,
+/// `SHA-1`, `SHA-256`, `SHA-384`, `SHA-512`), for `States.Hash` and JSONata's `$hash`.
+pub(crate) fn hex_digest(algorithm: &str, data: &[u8]) -> Option<String> {
     let digest: Vec<u8> = match algorithm {
         "MD5" => md5::Md5::digest(data).to_vec(),
         "SHA-1" => sha1::Sha1::digest(data).to_vec(),
         "SHA-256" => sha2::Sha256::digest(data).to_vec(),
         "SHA-384" => sha2::Sha384::digest(data).to_vec(),
         "SHA-512" => sha2::Sha512::digest(data).to_vec(),
-        other => {
-            return Err(call.fail(format_args!(
-                "the hash algorithm '{other}' is not supported (use MD5, SHA-1, SHA-256, SHA-384 or SHA-512)"
-            )));
-        }
+        _ => return None,
     };
-    Ok(Value::String(
-        digest.iter().map(|byte| format!("{byte:02x}")).collect(),
-    ))
+    Some(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 fn json_merge(call: &Args) -> Result<Value, Failure> {

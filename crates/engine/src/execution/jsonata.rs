@@ -307,13 +307,7 @@ impl Execution {
                 }
             }
             Kind::Task(task) => {
-                let needs_token = task.resource.ends_with(".waitForTaskToken")
-                    || super::describe_resource(&task.resource) == super::ResourceKind::Activity;
-                self.threads[thread].task_token = needs_token.then(|| {
-                    let mut bytes = [0u8; 32];
-                    entropy.fill_bytes(&mut bytes);
-                    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-                });
+                self.draw_task_token(thread, &task.resource, entropy);
                 let arguments = match &task.arguments {
                     Some(arguments) => {
                         let states = self.states_binding(thread, None);
