@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 mod jsonata;
+mod variables;
 
 pub use jsonata::unsupported;
 
@@ -300,6 +301,10 @@ struct Thread {
     output_is_result: bool,
     /// The current task's token (`$$.Task.Token`), while a task that has one runs.
     task_token: Option<String>,
+    /// This thread's variable scope (`variables`).
+    variables: Map<String, Value>,
+    /// What the current state assigns, applied when it exits.
+    staged: Option<Map<String, Value>>,
 }
 
 /// One execution of a state machine.
@@ -572,6 +577,8 @@ impl Execution {
             result_text: None,
             output_is_result: false,
             task_token: None,
+            variables: Map::new(),
+            staged: None,
         });
         if let Some(feature) = jsonata::unsupported(&self.machine) {
             // Run nothing rather than run part of it wrong.
@@ -962,6 +969,7 @@ impl Execution {
         t.result_text = None;
         t.output_is_result = false;
         t.task_token = None;
+        t.staged = None;
         t.phase = Phase::Work;
     }
 
@@ -1011,10 +1019,18 @@ impl Execution {
         f: impl FnOnce(&mut Env<'_>) -> R,
     ) -> R {
         let context = || self.context(thread);
+        // Most executions have no variables: no scope list is built for them.
+        let scopes;
+        let variables: &[&Map<String, Value>] = if self.has_variables(thread) {
+            scopes = self.scopes(thread);
+            &scopes
+        } else {
+            &[]
+        };
         let mut env = Env {
             input,
             context: &context,
-            variables: &[],
+            variables,
             entropy,
         };
         f(&mut env)
@@ -1136,12 +1152,14 @@ impl Execution {
             }
             Kind::Choice(choice) => {
                 let mut next = None;
+                let mut chosen = None;
                 for rule in &choice.choices {
                     match self.with_env(thread, &effective, entropy, |env| {
                         asl::choice::evaluate(&rule.condition, env)
                     }) {
                         Ok(true) => {
                             next = Some(rule.next);
+                            chosen = Some(rule);
                             break;
                         }
                         Ok(false) => {}
@@ -1159,6 +1177,16 @@ impl Execution {
                     );
                     return self.handle_failure(thread, failure, entropy);
                 };
+                // The state's Assign, then the chosen rule's, both over the effective input.
+                let rule_assign = chosen.and_then(|rule| rule.assign.as_ref());
+                for assign in [state.assign.as_ref(), rule_assign].into_iter().flatten() {
+                    let staged = self
+                        .evaluate_assign(thread, assign, &effective, None, entropy)
+                        .and_then(|assigned| self.stage_assign(thread, assigned));
+                    if let Err(failure) = staged {
+                        return self.fail_state(thread, failure, entropy);
+                    }
+                }
                 match self.select_owned(thread, &state.output_path, effective, entropy) {
                     Ok(output) => {
                         self.exit_state(thread, "Choice", &output);
@@ -1192,16 +1220,20 @@ impl Execution {
                     Some(Seconds::Fixed(value)) => Ok(Some(*value)),
                     Some(Seconds::Path(path)) => {
                         let t = &this.threads[thread];
-                        let value = path.select(&t.input).ok_or_else(|| {
-                            Failure::new(
-                                "States.Runtime",
-                                format!(
-                                    "Invalid path '{}' : No results for path: {}",
-                                    path.source(),
-                                    dataflow::bracket_form(path.source())
-                                ),
-                            )
-                        })?;
+                        let value = this
+                            .with_env(thread, &t.input, &mut asl::SeededEntropy::new(0), |env| {
+                                env.select(path)
+                            })
+                            .ok_or_else(|| {
+                                Failure::new(
+                                    "States.Runtime",
+                                    format!(
+                                        "Invalid path '{}' : No results for path: {}",
+                                        path.source(),
+                                        dataflow::bracket_form(path.source())
+                                    ),
+                                )
+                            })?;
                         value.as_u64().map(Some).ok_or_else(|| {
                             Failure::new(
                                 "States.Runtime",
@@ -1354,7 +1386,18 @@ impl Execution {
                 dataflow::apply_selector(&state.input_path, env)
             })
             .and_then(|effective| {
-                self.select_owned(thread, &state.output_path, effective, entropy)
+                let assigned = match &state.assign {
+                    Some(assign) => {
+                        Some(self.evaluate_assign(thread, assign, &effective, None, entropy)?)
+                    }
+                    None => None,
+                };
+                let output = self.select_owned(thread, &state.output_path, effective, entropy)?;
+                Ok((output, assigned))
+            })
+            .and_then(|(output, assigned)| match assigned {
+                Some(assigned) => self.stage_assign(thread, assigned).map(|()| output),
+                None => Ok(output),
             });
         match result {
             Ok(output) => {
@@ -1474,13 +1517,24 @@ impl Execution {
                 })?,
                 None => result,
             };
+            let assigned = match &state.assign {
+                Some(assign) => {
+                    Some(self.evaluate_assign(thread, assign, &selected, None, entropy)?)
+                }
+                None => None,
+            };
             // The raw input is only read (and copied only when ResultPath merges into it or
             // discards the result), and OutputPath takes the merged document by value: each
             // clone saved here is a copy of the state's whole input or output.
             let merged =
                 dataflow::apply_result_path(result_path, &self.threads[thread].input, selected)?;
-            self.select_owned(thread, &state.output_path, merged, entropy)
+            let output = self.select_owned(thread, &state.output_path, merged, entropy)?;
+            Ok((output, assigned))
         })();
+        let output = output.and_then(|(output, assigned)| match assigned {
+            Some(assigned) => self.stage_assign(thread, assigned).map(|()| output),
+            None => Ok(output),
+        });
         match output {
             Ok(output) => {
                 let text = self.output_text(thread, &output);
@@ -1521,12 +1575,14 @@ impl Execution {
     fn exit_state_with_text(&mut self, thread: usize, type_name: &str, text: Arc<str>) {
         let t = &self.threads[thread];
         let name = t.machine.states[t.state].name.clone();
+        let assigned = self.apply_staged(thread);
         self.emit(
             thread,
             state_event(type_name, "StateExited"),
             Details::StateExited {
                 name,
                 output: text.clone(),
+                assigned,
             },
         );
         self.threads[thread].output_text = Some(text);
@@ -1638,10 +1694,22 @@ impl Execution {
             let error_output = Value::Object(error_output);
             return self.catch_jsonata(thread, catcher, error_output, type_name, entropy);
         }
+        let error_output = Value::Object(error_output);
+        if let Some(assign) = &catcher.assign {
+            let staged = self
+                .evaluate_assign(thread, assign, &error_output, None, entropy)
+                .and_then(|assigned| self.stage_assign(thread, assigned));
+            if let Err(failure) = staged {
+                let t = &self.threads[thread];
+                let failure =
+                    state_failure(&t.machine.states[t.state].name, t.entered_event, failure);
+                return self.finish_thread(thread, Err((Some(failure.error), Some(failure.cause))));
+            }
+        }
         match dataflow::apply_result_path(
             &catcher.result_path,
             &self.threads[thread].input,
-            Value::Object(error_output),
+            error_output,
         ) {
             Ok(output) => {
                 self.exit_state(thread, type_name, &output);
@@ -1754,9 +1822,17 @@ impl Execution {
             None => Ok(None),
             Some(Seconds::Fixed(value)) => Ok(Some(*value)),
             Some(Seconds::Path(path)) => {
-                let value = path.select(&input).ok_or_else(|| missing_path(path))?;
-                let _ = this;
-                value.as_u64().map(Some).ok_or_else(|| {
+                // A path may name a variable (`$maxConcurrency`) or the Context object.
+                let value = this
+                    .with_env(thread, &input, &mut asl::SeededEntropy::new(0), |env| {
+                        env.select(path)
+                    })
+                    .ok_or_else(|| missing_path(path))?;
+                // AWS takes an integer written as a string too (`"1"`).
+                let number = value
+                    .as_u64()
+                    .or_else(|| value.as_str().and_then(|text| text.parse().ok()));
+                number.map(Some).ok_or_else(|| {
                     Failure::new(
                         "States.Runtime",
                         format!(
@@ -1783,7 +1859,12 @@ impl Execution {
         let tolerated_percentage = match &map.tolerated_failure_percentage {
             None => None,
             Some(Percentage::Fixed(value)) => Some(*value),
-            Some(Percentage::Path(path)) => match path.select(&input).and_then(|v| v.as_f64()) {
+            Some(Percentage::Path(path)) => match self
+                .with_env(thread, &input, &mut asl::SeededEntropy::new(0), |env| {
+                    env.select(path)
+                })
+                .and_then(|v| v.as_f64())
+            {
                 Some(value) if (0.0..=100.0).contains(&value) => Some(value),
                 _ => {
                     return self.fail_state(
@@ -1911,6 +1992,8 @@ impl Execution {
                 result_text: None,
                 output_is_result: false,
                 task_token: None,
+                variables: Map::new(),
+                staged: None,
             });
             self.queue.push_back(child);
         }

@@ -39,6 +39,9 @@ pub enum Details {
         name: Arc<str>,
         /// The state's output, as JSON text.
         output: Arc<str>,
+        /// The workflow variables the state assigned (name, value as JSON text), in order of
+        /// name; `None` when it assigned none.
+        assigned: Option<Arc<[(String, String)]>>,
     },
     /// `executionStartedEventDetails`.
     ExecutionStarted {
@@ -66,11 +69,27 @@ impl HistoryEvent {
                 "input": &**input,
                 "inputDetails": not_truncated(),
             }),
-            Details::StateExited { name, output } => json!({
-                "name": &**name,
-                "output": &**output,
-                "outputDetails": not_truncated(),
-            }),
+            Details::StateExited {
+                name,
+                output,
+                assigned,
+            } => {
+                let mut details = json!({
+                    "name": &**name,
+                    "output": &**output,
+                    "outputDetails": not_truncated(),
+                });
+                if let Some(assigned) = assigned {
+                    details["assignedVariables"] = Value::Object(
+                        assigned
+                            .iter()
+                            .map(|(name, text)| (name.clone(), Value::String(text.clone())))
+                            .collect(),
+                    );
+                    details["assignedVariablesDetails"] = not_truncated();
+                }
+                details
+            }
             Details::ExecutionStarted { input, role_arn } => json!({
                 "input": &**input,
                 "inputDetails": not_truncated(),

@@ -236,11 +236,6 @@ fn what_is_not_run_yet_fails_at_once_and_says_so() {
                       "TimeoutSeconds": "{% 5 %}", "End": true}}}),
             "JSONata expressions in TimeoutSeconds and HeartbeatSeconds",
         ),
-        (
-            json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
-                "P": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}}),
-            "Workflow variables (Assign)",
-        ),
     ] {
         let mut env = TestEnv::new(definition);
         assert!(env.start(json!({})).is_empty());

@@ -6,9 +6,8 @@
 //! A failing expression, or one that gives nothing (`undefined`), fails the state with
 //! `States.QueryEvaluationError` and AWS's cause, after an `EvaluationFailed` event.
 //!
-//! Not run here yet (the execution fails at once and says so, see `unsupported`): workflow
-//! variables, Parallel and Map states in JSONata, and JSONata `TimeoutSeconds` /
-//! `HeartbeatSeconds`.
+//! Not run here yet (the execution fails at once and says so, see `unsupported`): Parallel and
+//! Map states in JSONata, and JSONata `TimeoutSeconds` / `HeartbeatSeconds`.
 
 use std::sync::Arc;
 
@@ -23,9 +22,6 @@ use crate::history::Details;
 /// What a machine uses that the engine does not run yet, if anything: an execution of it
 /// fails at once with `States.Runtime` and a cause that names it.
 pub fn unsupported(machine: &StateMachine) -> Option<&'static str> {
-    if machine.uses_variables() {
-        return Some("Workflow variables (Assign)");
-    }
     jsonata_unsupported(machine)
 }
 
@@ -72,8 +68,9 @@ impl Execution {
     /// Evaluates a JSONata-mode field: each `{% %}` string in it, at any depth of objects and
     /// arrays, is evaluated over `$states`; everything else is taken literally. `field` names
     /// the place for error causes (`Output`, `Arguments/FunctionName`).
-    fn jsonata_value(
+    pub(super) fn jsonata_value(
         &self,
+        thread: usize,
         template: &Value,
         field: &str,
         states: &Value,
@@ -81,7 +78,7 @@ impl Execution {
     ) -> Result<Value, Failure> {
         match template {
             Value::String(text) => match expression_of(text) {
-                Some(source) => self.evaluate_expression(source, field, states, entropy),
+                Some(source) => self.evaluate_expression(thread, source, field, states, entropy),
                 None => Ok(template.clone()),
             },
             Value::Object(object) => {
@@ -90,7 +87,7 @@ impl Execution {
                     let place = format!("{field}/{key}");
                     out.insert(
                         key.clone(),
-                        self.jsonata_value(value, &place, states, entropy)?,
+                        self.jsonata_value(thread, value, &place, states, entropy)?,
                     );
                 }
                 Ok(Value::Object(out))
@@ -99,7 +96,7 @@ impl Execution {
                 .iter()
                 .enumerate()
                 .map(|(index, item)| {
-                    self.jsonata_value(item, &format!("{field}/{index}"), states, entropy)
+                    self.jsonata_value(thread, item, &format!("{field}/{index}"), states, entropy)
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
@@ -109,6 +106,7 @@ impl Execution {
 
     fn evaluate_expression(
         &self,
+        thread: usize,
         source: &str,
         field: &str,
         states: &Value,
@@ -129,7 +127,9 @@ impl Execution {
             entropy,
             limits: Limits::default(),
         };
-        match expression.evaluate(None, &[("states", states)], &mut host) {
+        let mut bindings = self.visible_variables(thread);
+        bindings.push(("states", states));
+        match expression.evaluate(None, &bindings, &mut host) {
             Ok(Some(value)) => Ok(value),
             Ok(None) => Err(Failure::new(
                 "States.QueryEvaluationError",
@@ -170,6 +170,23 @@ impl Execution {
         self.handle_failure(thread, failure, entropy);
     }
 
+    /// Stages an `Assign` of the current state over `$states` (with `extra`).
+    fn stage_jsonata_assign(
+        &mut self,
+        thread: usize,
+        assign: Option<&Value>,
+        extra: Option<(&str, &Value)>,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), Failure> {
+        let Some(assign) = assign else {
+            return Ok(());
+        };
+        let states = self.states_binding(thread, extra);
+        let assigned =
+            self.evaluate_assign(thread, assign, &Value::Null, Some(&states), entropy)?;
+        self.stage_assign(thread, assigned)
+    }
+
     /// A state's `Output` over `$states` (with `extra`), or `default` without one.
     fn jsonata_output(
         &self,
@@ -182,7 +199,7 @@ impl Execution {
         match &t.machine.states[t.state].output {
             Some(output) => {
                 let states = self.states_binding(thread, extra);
-                self.jsonata_value(output, "Output", &states, entropy)
+                self.jsonata_value(thread, output, "Output", &states, entropy)
             }
             None => Ok(default),
         }
@@ -203,10 +220,18 @@ impl Execution {
         let state = &machine.states[self.threads[thread].state];
         let input = self.threads[thread].input.clone();
         match &state.kind {
-            Kind::Pass(_) => match self.jsonata_output(thread, None, input, entropy) {
-                Ok(output) => self.exit_and_go_on(thread, output),
-                Err(failure) => self.jsonata_failed(thread, failure, entropy),
-            },
+            Kind::Pass(_) => {
+                let output = self
+                    .jsonata_output(thread, None, input, entropy)
+                    .and_then(|output| {
+                        self.stage_jsonata_assign(thread, state.assign.as_ref(), None, entropy)?;
+                        Ok(output)
+                    });
+                match output {
+                    Ok(output) => self.exit_and_go_on(thread, output),
+                    Err(failure) => self.jsonata_failed(thread, failure, entropy),
+                }
+            }
             Kind::Succeed => match self.jsonata_output(thread, None, input, entropy) {
                 Ok(output) => {
                     self.exit_state(thread, "Succeed", &output);
@@ -219,7 +244,13 @@ impl Execution {
                 let mut text = |value: &Option<String>, field: &str| match value {
                     None => Ok(None),
                     Some(text) => self
-                        .jsonata_value(&Value::String(text.clone()), field, &states, entropy)
+                        .jsonata_value(
+                            thread,
+                            &Value::String(text.clone()),
+                            field,
+                            &states,
+                            entropy,
+                        )
                         .map(|value| match value {
                             Value::String(text) => Some(text),
                             other => Some(other.to_string()),
@@ -240,12 +271,14 @@ impl Execution {
             Kind::Choice(choice) => {
                 let states = self.states_binding(thread, None);
                 let mut next = None;
+                let mut chosen = None;
                 for (index, rule) in choice.choices.iter().enumerate() {
                     let Condition::Jsonata(condition) = &rule.condition else {
                         continue;
                     };
                     let field = format!("Choices/{index}/Condition");
                     let value = self.jsonata_value(
+                        thread,
                         &Value::String(condition.clone()),
                         &field,
                         &states,
@@ -254,6 +287,7 @@ impl Execution {
                     match value {
                         Ok(Value::Bool(true)) => {
                             next = Some(rule.next);
+                            chosen = Some(rule);
                             break;
                         }
                         Ok(Value::Bool(false)) => {}
@@ -285,7 +319,15 @@ impl Execution {
                     );
                     return self.handle_failure(thread, failure, entropy);
                 };
-                match self.jsonata_output(thread, None, input, entropy) {
+                let rule_assign = chosen.and_then(|rule| rule.assign.as_ref());
+                let output = self
+                    .jsonata_output(thread, None, input, entropy)
+                    .and_then(|output| {
+                        self.stage_jsonata_assign(thread, state.assign.as_ref(), None, entropy)?;
+                        self.stage_jsonata_assign(thread, rule_assign, None, entropy)?;
+                        Ok(output)
+                    });
+                match output {
                     Ok(output) => {
                         self.exit_state(thread, "Choice", &output);
                         self.go_to(thread, next, output);
@@ -296,7 +338,7 @@ impl Execution {
             Kind::Wait(Wait::Jsonata { field, value }) => {
                 let states = self.states_binding(thread, None);
                 let fire_at = self
-                    .jsonata_value(value, field, &states, entropy)
+                    .jsonata_value(thread, value, field, &states, entropy)
                     .and_then(|value| self.wait_deadline(field, &value));
                 match fire_at {
                     Ok(fire_at) => {
@@ -311,7 +353,7 @@ impl Execution {
                 let arguments = match &task.arguments {
                     Some(arguments) => {
                         let states = self.states_binding(thread, None);
-                        self.jsonata_value(arguments, "Arguments", &states, entropy)
+                        self.jsonata_value(thread, arguments, "Arguments", &states, entropy)
                     }
                     // Without Arguments a task gets the state's input.
                     None => Ok(input),
@@ -345,7 +387,15 @@ impl Execution {
     /// A Wait state written in JSONata has waited: its `Output` (or its input) goes on.
     pub(super) fn finish_wait_jsonata(&mut self, thread: usize, entropy: &mut dyn Entropy) {
         let input = self.threads[thread].input.clone();
-        match self.jsonata_output(thread, None, input, entropy) {
+        let machine = Arc::clone(&self.threads[thread].machine);
+        let assign = machine.states[self.threads[thread].state].assign.as_ref();
+        let output = self
+            .jsonata_output(thread, None, input, entropy)
+            .and_then(|output| {
+                self.stage_jsonata_assign(thread, assign, None, entropy)?;
+                Ok(output)
+            });
+        match output {
             Ok(output) => {
                 self.exit_and_go_on(thread, output);
                 self.queue.push_back(thread);
@@ -362,8 +412,14 @@ impl Execution {
         result: Value,
         entropy: &mut dyn Entropy,
     ) {
-        let output =
-            self.jsonata_output(thread, Some(("result", &result)), result.clone(), entropy);
+        let machine = Arc::clone(&self.threads[thread].machine);
+        let assign = machine.states[self.threads[thread].state].assign.as_ref();
+        let output = self
+            .jsonata_output(thread, Some(("result", &result)), result.clone(), entropy)
+            .and_then(|output| {
+                self.stage_jsonata_assign(thread, assign, Some(("result", &result)), entropy)?;
+                Ok(output)
+            });
         match output {
             Ok(output) => {
                 let text = self.output_text(thread, &output);
@@ -402,10 +458,15 @@ impl Execution {
         let output = match &catcher.output {
             Some(output) => {
                 let states = self.states_binding(thread, Some(("errorOutput", &error_output)));
-                self.jsonata_value(output, "Output", &states, entropy)
+                self.jsonata_value(thread, output, "Output", &states, entropy)
             }
-            None => Ok(error_output),
-        };
+            None => Ok(error_output.clone()),
+        }
+        .and_then(|output| {
+            let extra = Some(("errorOutput", &error_output));
+            self.stage_jsonata_assign(thread, catcher.assign.as_ref(), extra, entropy)?;
+            Ok(output)
+        });
         match output {
             Ok(output) => {
                 self.exit_state(thread, type_name, &output);
