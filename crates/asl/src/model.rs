@@ -202,9 +202,10 @@ pub struct Task {
     pub heartbeat: Option<Seconds>,
     /// `Arguments`, as written (JSONata mode).
     pub arguments: Option<Value>,
-    /// `TimeoutSeconds` or `HeartbeatSeconds` given as JSONata expressions (strings), which
-    /// `timeout` and `heartbeat` leave out.
-    pub seconds_expressions: bool,
+    /// `TimeoutSeconds` given as a JSONata expression (a string), which `timeout` leaves out.
+    pub timeout_expression: Option<String>,
+    /// `HeartbeatSeconds` given as a JSONata expression, which `heartbeat` leaves out.
+    pub heartbeat_expression: Option<String>,
     /// `Credentials`, as written.
     pub credentials: Option<Value>,
     /// `Retry`.
@@ -403,6 +404,8 @@ pub struct Parallel {
     pub retry: Vec<Retrier>,
     /// `Catch`.
     pub catch: Vec<Catcher>,
+    /// `Arguments`, as written (JSONata mode).
+    pub arguments: Option<Value>,
 }
 
 /// A Map state's fields.
@@ -434,6 +437,23 @@ pub struct MapState {
     pub retry: Vec<Retrier>,
     /// `Catch`.
     pub catch: Vec<Catcher>,
+    /// The JSONata-mode fields, as written (in JSONata mode only).
+    pub jsonata: Option<MapJsonata>,
+}
+
+/// A Map state's fields in JSONata mode, as written: literals or `{% %}` expressions.
+#[derive(Debug, Clone, Default)]
+pub struct MapJsonata {
+    /// `Items`.
+    pub items: Option<Value>,
+    /// `ItemSelector`.
+    pub item_selector: Option<Value>,
+    /// `MaxConcurrency`.
+    pub max_concurrency: Option<Value>,
+    /// `ToleratedFailureCount`.
+    pub tolerated_failure_count: Option<Value>,
+    /// `ToleratedFailurePercentage`.
+    pub tolerated_failure_percentage: Option<Value>,
 }
 
 /// A percentage given directly or through a path.
@@ -835,9 +855,14 @@ fn build_state(
             timeout: fields.seconds("TimeoutSeconds")?,
             heartbeat: fields.seconds("HeartbeatSeconds")?,
             arguments: object.get("Arguments").cloned(),
-            seconds_expressions: ["TimeoutSeconds", "HeartbeatSeconds"]
-                .iter()
-                .any(|key| object.get(*key).is_some_and(Value::is_string)),
+            timeout_expression: object
+                .get("TimeoutSeconds")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            heartbeat_expression: object
+                .get("HeartbeatSeconds")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             credentials: object.get("Credentials").cloned(),
             retry: fields.retriers()?,
             catch: fields.catchers()?,
@@ -874,6 +899,7 @@ fn build_state(
                 result_path: fields.result_path("ResultPath")?,
                 retry: fields.retriers()?,
                 catch: fields.catchers()?,
+                arguments: object.get("Arguments").cloned(),
             }))
         }
         "Map" => Kind::Map(Box::new(build_map(&fields, query_language)?)),
@@ -1148,5 +1174,12 @@ fn build_map(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<MapSt
         result_path: fields.result_path("ResultPath")?,
         retry: fields.retriers()?,
         catch: fields.catchers()?,
+        jsonata: (query_language == QueryLanguage::Jsonata).then(|| MapJsonata {
+            items: fields.get("Items").cloned(),
+            item_selector: fields.get("ItemSelector").cloned(),
+            max_concurrency: fields.get("MaxConcurrency").cloned(),
+            tolerated_failure_count: fields.get("ToleratedFailureCount").cloned(),
+            tolerated_failure_percentage: fields.get("ToleratedFailurePercentage").cloned(),
+        }),
     })
 }

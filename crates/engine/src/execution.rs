@@ -305,6 +305,9 @@ struct Thread {
     variables: Map<String, Value>,
     /// What the current state assigns, applied when it exits.
     staged: Option<Map<String, Value>>,
+    /// The event before the current state's `…StateEntered` (AWS links `EvaluationFailed` to
+    /// it).
+    entered_after: u64,
 }
 
 /// One execution of a state machine.
@@ -579,6 +582,7 @@ impl Execution {
             task_token: None,
             variables: Map::new(),
             staged: None,
+            entered_after: 0,
         });
         if let Some(feature) = jsonata::unsupported(&self.machine) {
             // Run nothing rather than run part of it wrong.
@@ -959,11 +963,13 @@ impl Execution {
             name: state.name.clone(),
             input: input.clone(),
         };
+        let entered_after = self.threads[thread].last_event;
         let id = self.emit(thread, event_type, details);
         let now = self.now;
         let t = &mut self.threads[thread];
         t.input_text = Some(input);
         t.entered_event = id;
+        t.entered_after = entered_after;
         t.entered_at = now;
         t.retry_counts.clear();
         t.result_text = None;
@@ -1263,34 +1269,38 @@ impl Execution {
                     Ok(value) => value,
                     Err(failure) => return self.fail_state(thread, failure, entropy),
                 };
-                let branch_text = match &self.threads[thread].input_text {
-                    Some(text) if branch_input == self.threads[thread].input => Some(text.clone()),
-                    _ => None,
-                };
-                self.emit(thread, "ParallelStateStarted", Details::None);
-                let count = parallel.branches.len();
-                let children = Children {
-                    is_map: false,
-                    threads: vec![None; count],
-                    results: vec![Value::Null; count],
-                    result_texts: vec![None; count],
-                    items: vec![branch_input; count],
-                    effective: Value::Null,
-                    next_slot: 0,
-                    running: 0,
-                    done: 0,
-                    failures: 0,
-                    max_concurrency: 0,
-                    tolerated_count: None,
-                    tolerated_percentage: None,
-                    complete: false,
-                    branch_text,
-                };
-                self.threads[thread].phase = Phase::Children(Box::new(children));
-                self.start_children(thread);
+                self.launch_parallel(thread, parallel.branches.len(), branch_input);
             }
             Kind::Map(map) => self.start_map(thread, map, effective, entropy),
         }
+    }
+
+    /// Starts a Parallel state's `count` branches, each with `branch_input`.
+    fn launch_parallel(&mut self, thread: usize, count: usize, branch_input: Value) {
+        let branch_text = match &self.threads[thread].input_text {
+            Some(text) if branch_input == self.threads[thread].input => Some(text.clone()),
+            _ => None,
+        };
+        self.emit(thread, "ParallelStateStarted", Details::None);
+        let children = Children {
+            is_map: false,
+            threads: vec![None; count],
+            results: vec![Value::Null; count],
+            result_texts: vec![None; count],
+            items: vec![branch_input; count],
+            effective: Value::Null,
+            next_slot: 0,
+            running: 0,
+            done: 0,
+            failures: 0,
+            max_concurrency: 0,
+            tolerated_count: None,
+            tolerated_percentage: None,
+            complete: false,
+            branch_text,
+        };
+        self.threads[thread].phase = Phase::Children(Box::new(children));
+        self.start_children(thread);
     }
 
     /// Draws the task token of an activity or `.waitForTaskToken` task from the execution's
@@ -1899,6 +1909,26 @@ impl Execution {
                 Err(failure) => return self.fail_state(thread, failure, entropy),
             }
         }
+        self.launch_map(
+            thread,
+            items,
+            inputs,
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+        );
+    }
+
+    /// Starts a Map state's iterations over `items`, each with its input of `inputs`.
+    fn launch_map(
+        &mut self,
+        thread: usize,
+        items: Vec<Value>,
+        inputs: Vec<Value>,
+        max_concurrency: usize,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    ) {
         let count = items.len();
         self.emit(
             thread,
@@ -1994,6 +2024,7 @@ impl Execution {
                 task_token: None,
                 variables: Map::new(),
                 staged: None,
+                entered_after: 0,
             });
             self.queue.push_back(child);
         }

@@ -107,6 +107,7 @@ fn a_task_gets_its_arguments_and_its_output_sees_the_result() {
         "StartAt": "Work",
         "States": {
             "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                     "TimeoutSeconds": "{% $states.input.n * 3 %}", "HeartbeatSeconds": 7,
                      "Arguments": {"FunctionName": "f", "Payload": {"n": "{% $states.input.n * 2 %}"}},
                      "Output": {"answer": "{% $states.result.Payload.value %}",
                                 "asked": "{% $states.input.n %}"}}
@@ -221,28 +222,17 @@ fn catch_output_sees_the_error_output_and_fail_computes_error_and_cause() {
 }
 
 #[test]
-fn what_is_not_run_yet_fails_at_once_and_says_so() {
-    for (definition, feature) in [
-        (
-            json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {
-                "M": {"Type": "Map", "Items": "{% [1, 2] %}", "End": true,
-                      "ItemProcessor": {"StartAt": "P", "States": {
-                          "P": {"Type": "Pass", "End": true}}}}}}),
-            "JSONata in Parallel and Map states",
-        ),
-        (
-            json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
-                "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                      "TimeoutSeconds": "{% 5 %}", "End": true}}}),
-            "JSONata expressions in TimeoutSeconds and HeartbeatSeconds",
-        ),
-    ] {
-        let mut env = TestEnv::new(definition);
-        assert!(env.start(json!({})).is_empty());
-        let (error, cause) = failed(&env);
-        assert_eq!(error, "States.Runtime");
-        assert!(cause.starts_with(feature), "{cause}");
-    }
+fn a_string_timeout_in_a_jsonpath_state_fails_at_once_and_says_so() {
+    let mut env = TestEnv::new(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+              "TimeoutSeconds": "{% 5 %}", "End": true}}}));
+    assert!(env.start(json!({})).is_empty());
+    let (error, cause) = failed(&env);
+    assert_eq!(error, "States.Runtime");
+    assert!(
+        cause.starts_with("TimeoutSeconds and HeartbeatSeconds as strings in JSONPath states"),
+        "{cause}"
+    );
 }
 
 #[test]
@@ -257,4 +247,60 @@ fn a_jsonata_state_inside_a_jsonpath_machine() {
     }));
     env.start(json!({"n": 4, "other": true}));
     assert_eq!(succeeded(&env), json!({"double": 8}));
+}
+
+#[test]
+fn map_and_parallel_in_jsonata() {
+    let mut env = TestEnv::new(json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Each",
+        "States": {
+            "Each": {"Type": "Map", "Items": "{% $states.input.orders %}",
+                     "MaxConcurrency": "{% 1 %}", "Next": "Both",
+                     "ItemSelector": {"id": "{% $states.context.Map.Item.Value.id %}",
+                                      "index": "{% $states.context.Map.Item.Index %}",
+                                      "shop": "{% $states.input.shop %}"},
+                     "ItemProcessor": {"StartAt": "Tag", "States": {
+                         "Tag": {"Type": "Pass", "End": true,
+                                 "Output": "{% $states.input.shop & '-' & $states.input.id %}"}}},
+                     "Output": {"tags": "{% $states.result %}"}},
+            "Both": {"Type": "Parallel", "End": true,
+                     "Arguments": {"count": "{% $count($states.input.tags) %}"},
+                     "Branches": [
+                         {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true,
+                             "Output": "{% $states.input.count * 10 %}"}}},
+                         {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}],
+                     "Output": "{% $states.result %}"}
+        }
+    }));
+    env.start(json!({"shop": "s1", "orders": [{"id": "a"}, {"id": "b"}]}));
+    assert_eq!(succeeded(&env), json!([20, {"count": 2}]));
+
+    // Items that are not an array fail the Map state as AWS words it.
+    let mut bad = TestEnv::new(json!({
+        "QueryLanguage": "JSONata", "StartAt": "M",
+        "States": {"M": {"Type": "Map", "Items": "{% 1 %}", "End": true,
+                         "ItemProcessor": {"StartAt": "P", "States": {
+                             "P": {"Type": "Pass", "End": true}}}}}
+    }));
+    bad.start(json!({}));
+    let (error, cause) = failed(&bad);
+    assert_eq!(error, "States.QueryEvaluationError");
+    assert!(
+        cause.ends_with(
+            "The JSONata expression '1' specified for the field 'Items' returned an unexpected \
+             result type. Expected 'array', but was 'number' for value: 1"
+        ),
+        "{cause}"
+    );
+    assert_eq!(
+        bad.types(),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "EvaluationFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
 }

@@ -6,8 +6,7 @@
 //! A failing expression, or one that gives nothing (`undefined`), fails the state with
 //! `States.QueryEvaluationError` and AWS's cause, after an `EvaluationFailed` event.
 //!
-//! Not run here yet (the execution fails at once and says so, see `unsupported`): Parallel and
-//! Map states in JSONata, and JSONata `TimeoutSeconds` / `HeartbeatSeconds`.
+//! `unsupported` names what an execution cannot run (it then fails at once and says so).
 
 use std::sync::Arc;
 
@@ -27,16 +26,12 @@ pub fn unsupported(machine: &StateMachine) -> Option<&'static str> {
 
 fn jsonata_unsupported(machine: &StateMachine) -> Option<&'static str> {
     for state in &machine.states {
-        if state.query_language == QueryLanguage::Jsonata {
-            match &state.kind {
-                Kind::Parallel(_) | Kind::Map(_) => {
-                    return Some("JSONata in Parallel and Map states");
-                }
-                Kind::Task(task) if task.seconds_expressions => {
-                    return Some("JSONata expressions in TimeoutSeconds and HeartbeatSeconds");
-                }
-                _ => {}
-            }
+        // A JSONPath state may not take its timeouts from a string (validation refuses it).
+        if state.query_language == QueryLanguage::JsonPath
+            && let Kind::Task(task) = &state.kind
+            && (task.timeout_expression.is_some() || task.heartbeat_expression.is_some())
+        {
+            return Some("TimeoutSeconds and HeartbeatSeconds as strings in JSONPath states");
         }
         for sub in state.sub_machines() {
             if let Some(feature) = jsonata_unsupported(sub) {
@@ -155,19 +150,25 @@ impl Execution {
             .and_then(|rest| rest.split('\'').next())
             .unwrap_or_default()
             .to_owned();
-        // AWS records it with no previous event; what follows it follows it.
-        let id = self.emit_with_prev(
-            0,
-            "EvaluationFailed",
-            Details::Other(json!({
-                "error": failure.error,
-                "cause": failure.cause,
-                "location": location,
-                "state": &*state,
-            })),
-        );
+        // AWS links it to the event before the state was entered; what follows it follows it.
+        let mut details = json!({"error": failure.error, "cause": failure.cause});
+        if !location.is_empty() {
+            details["location"] = json!(location);
+        }
+        details["state"] = json!(&*state);
+        let entered_after = self.threads[thread].entered_after;
+        let id = self.emit_with_prev(entered_after, "EvaluationFailed", Details::Other(details));
         self.threads[thread].last_event = id;
-        self.handle_failure(thread, failure, entropy);
+        // A Map or Parallel state that fails records `MapStateFailed` / `ParallelStateFailed`.
+        let t = &self.threads[thread];
+        if matches!(
+            t.machine.states[t.state].kind,
+            Kind::Map(_) | Kind::Parallel(_)
+        ) {
+            self.handle_children_failure(thread, failure, entropy);
+        } else {
+            self.handle_failure(thread, failure, entropy);
+        }
     }
 
     /// Stages an `Assign` of the current state over `$states` (with `extra`).
@@ -362,15 +363,62 @@ impl Execution {
                     Ok(arguments) => arguments,
                     Err(failure) => return self.jsonata_failed(thread, failure, entropy),
                 };
-                let seconds = |seconds: &Option<asl::model::Seconds>| match seconds {
-                    Some(asl::model::Seconds::Fixed(value)) => Some(*value),
-                    _ => None,
+                let states = self.states_binding(thread, None);
+                let mut seconds = |fixed: &Option<asl::model::Seconds>,
+                                   expression: &Option<String>,
+                                   field: &str|
+                 -> Result<Option<u64>, Failure> {
+                    if let Some(asl::model::Seconds::Fixed(value)) = fixed {
+                        return Ok(Some(*value));
+                    }
+                    let Some(expression) = expression else {
+                        return Ok(None);
+                    };
+                    let written = Value::String(expression.clone());
+                    let value = self.jsonata_value(thread, &written, field, &states, entropy)?;
+                    match value.as_f64() {
+                        Some(number) if number >= 1.0 && number.fract() == 0.0 => {
+                            Ok(Some(number as u64))
+                        }
+                        _ => Err(unexpected_type(&written, field, "positive integer", &value)),
+                    }
                 };
-                let (timeout, heartbeat) = (seconds(&task.timeout), seconds(&task.heartbeat));
-                self.schedule_task(thread, &task.resource, arguments, timeout, heartbeat);
+                let timeout = seconds(&task.timeout, &task.timeout_expression, "TimeoutSeconds");
+                let heartbeat = seconds(
+                    &task.heartbeat,
+                    &task.heartbeat_expression,
+                    "HeartbeatSeconds",
+                );
+                match (timeout, heartbeat) {
+                    (Ok(timeout), Ok(heartbeat)) => {
+                        self.schedule_task(thread, &task.resource, arguments, timeout, heartbeat);
+                    }
+                    (Err(failure), _) | (_, Err(failure)) => {
+                        self.jsonata_failed(thread, failure, entropy);
+                    }
+                }
             }
-            // The other kinds in JSONata are refused before the execution starts (`unsupported`);
-            // a Wait holds `Wait::Jsonata` in JSONata mode.
+            Kind::Parallel(parallel) => {
+                let branch_input = match &parallel.arguments {
+                    Some(arguments) => {
+                        let states = self.states_binding(thread, None);
+                        self.jsonata_value(thread, arguments, "Arguments", &states, entropy)
+                    }
+                    None => Ok(input),
+                };
+                match branch_input {
+                    Ok(branch_input) => {
+                        self.launch_parallel(thread, parallel.branches.len(), branch_input);
+                    }
+                    Err(failure) => self.jsonata_failed(thread, failure, entropy),
+                }
+            }
+            Kind::Map(map) => {
+                if let Err(failure) = self.start_map_jsonata(thread, map, input, entropy) {
+                    self.jsonata_failed(thread, failure, entropy);
+                }
+            }
+            // A Wait holds `Wait::Jsonata` in JSONata mode.
             _ => {
                 let failure = Failure::new(
                     "States.Runtime",
@@ -382,6 +430,99 @@ impl Execution {
                 self.handle_failure(thread, failure, entropy);
             }
         }
+    }
+
+    /// Starts a Map state written in JSONata: `Items` (or the input) as the items, each
+    /// iteration's input from `ItemSelector` (over `$states`, with the item in
+    /// `$states.context.Map.Item`), `MaxConcurrency` and the tolerated failures as numbers or
+    /// expressions.
+    fn start_map_jsonata(
+        &mut self,
+        thread: usize,
+        map: &asl::model::MapState,
+        input: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), Failure> {
+        if map.distributed || map.uses_distributed_features {
+            return Err(Failure::new(
+                "States.Runtime",
+                "Distributed Map (ProcessorConfig Mode DISTRIBUTED, ItemReader, ItemBatcher, \
+                 ResultWriter) is not supported yet",
+            ));
+        }
+        let fields = map.jsonata.clone().unwrap_or_default();
+        let states = self.states_binding(thread, None);
+        let items = match &fields.items {
+            Some(items) => {
+                let value = self.jsonata_value(thread, items, "Items", &states, entropy)?;
+                match value {
+                    Value::Array(items) => items,
+                    other => {
+                        return Err(unexpected_type(items, "Items", "array", &other));
+                    }
+                }
+            }
+            None => match input {
+                Value::Array(items) => items,
+                other => {
+                    return Err(Failure::new(
+                        "States.QueryEvaluationError",
+                        format!(
+                            "Map state input must be an array but was: {}",
+                            super::display_value(&other)
+                        ),
+                    ));
+                }
+            },
+        };
+        let mut number = |field: &str, value: &Option<Value>| -> Result<Option<f64>, Failure> {
+            let Some(value) = value else {
+                return Ok(None);
+            };
+            let result = self.jsonata_value(thread, value, field, &states, entropy)?;
+            match result.as_f64() {
+                Some(number) if number >= 0.0 => Ok(Some(number)),
+                _ => Err(unexpected_type(value, field, "number", &result)),
+            }
+        };
+        let max_concurrency =
+            number("MaxConcurrency", &fields.max_concurrency)?.map_or(0, |value| value as usize);
+        let tolerated_count = number("ToleratedFailureCount", &fields.tolerated_failure_count)?
+            .map(|value| value as u64);
+        let tolerated_percentage = number(
+            "ToleratedFailurePercentage",
+            &fields.tolerated_failure_percentage,
+        )?;
+        if tolerated_percentage.is_some_and(|value| value > 100.0) {
+            return Err(Failure::new(
+                "States.Runtime",
+                "ToleratedFailurePercentage must be between 0 and 100.",
+            ));
+        }
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match &fields.item_selector {
+                None => inputs.push(item.clone()),
+                Some(selector) => {
+                    let saved = self.threads[thread].map_item.take();
+                    self.threads[thread].map_item = Some((index, item.clone()));
+                    let states = self.states_binding(thread, None);
+                    let value =
+                        self.jsonata_value(thread, selector, "ItemSelector", &states, entropy);
+                    self.threads[thread].map_item = saved;
+                    inputs.push(value?);
+                }
+            }
+        }
+        self.launch_map(
+            thread,
+            items,
+            inputs,
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+        );
+        Ok(())
     }
 
     /// A Wait state written in JSONata has waited: its `Output` (or its input) goes on.
@@ -512,6 +653,22 @@ impl Execution {
                 .ok_or_else(|| unexpected("timestamp"))
         }
     }
+}
+
+/// AWS's cause for a field whose expression gave a value of the wrong type.
+fn unexpected_type(written: &Value, field: &str, expected: &str, value: &Value) -> Failure {
+    let expression = match written {
+        Value::String(text) => expression_of(text).unwrap_or(text).to_owned(),
+        other => other.to_string(),
+    };
+    Failure::new(
+        "States.QueryEvaluationError",
+        format!(
+            "The JSONata expression '{expression}' specified for the field '{field}' returned an \
+             unexpected result type. Expected '{expected}', but was '{}' for value: {value}",
+            type_name(value)
+        ),
+    )
 }
 
 /// The JSON type name AWS's causes use.
