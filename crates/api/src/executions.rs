@@ -372,6 +372,7 @@ pub async fn describe_state_machine_for(
             output.insert("updateDate".to_owned(), timestamp(record.start_ms));
         }
     }
+    state_machines::insert_variable_references(&mut output, &record.definition);
     Ok(Value::Object(output))
 }
 

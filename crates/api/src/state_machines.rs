@@ -233,7 +233,19 @@ pub async fn describe(state: &AppState, input: ArnInput) -> Result<Value, Error>
     if !record.revision_id.is_empty() {
         output.insert("revisionId".to_owned(), json!(record.revision_id));
     }
+    insert_variable_references(&mut output, &record.definition);
     Ok(Value::Object(output))
+}
+
+/// `variableReferences`: the workflow variables each state reads, when any state reads one.
+pub(crate) fn insert_variable_references(output: &mut Map<String, Value>, definition: &str) {
+    let Ok(definition) = serde_json::from_str::<Value>(definition) else {
+        return;
+    };
+    let references = asl::references::variable_references(&definition);
+    if !references.is_empty() {
+        output.insert("variableReferences".to_owned(), json!(references));
+    }
 }
 
 /// `UpdateStateMachine`.

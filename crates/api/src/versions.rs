@@ -247,6 +247,7 @@ pub async fn describe_version(state: &AppState, version_arn: &str) -> Result<Val
     if !version.revision_id.is_empty() {
         output.insert("revisionId".to_owned(), json!(version.revision_id));
     }
+    state_machines::insert_variable_references(&mut output, &version.definition);
     Ok(Value::Object(output))
 }
 

@@ -2117,3 +2117,44 @@ async fn test_list_state_machine_aliases_pagination_max_results() {
         );
     }
 }
+
+/// `variableReferences` of `DescribeStateMachine` for every template the recordings describe
+/// (test_sfn_api_variable_references), and of `DescribeStateMachineForExecution`.
+#[tokio::test]
+async fn test_base_variable_references_in_assign_templates() {
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(V2).join("../../../../manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let snapshot = "test_sfn_api_variable_references.snapshot.json";
+    let mut checked = 0;
+    for entry in manifest["entries"].as_array().unwrap() {
+        let key = entry["key"].as_str().unwrap();
+        if !key.contains("test_sfn_api_variable_references.py") {
+            continue;
+        }
+        let test = key.rsplit("::").next().unwrap();
+        let recording = recorded(snapshot, test);
+        let relative = entry["templates"][0]
+            .as_str()
+            .unwrap()
+            .strip_prefix("tests/aws/services/stepfunctions/templates/")
+            .unwrap();
+        let api = Api::new();
+        let created = create(&api, "refs", &template(relative)).await;
+        let arn = created.body["stateMachineArn"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{test}: {:?}", created.body))
+            .to_owned();
+        let described = api
+            .call("DescribeStateMachine", json!({"stateMachineArn": arn}))
+            .await;
+        let ours = described.body.get("variableReferences").cloned();
+        let theirs = recording["describe_response"]
+            .get("variableReferences")
+            .cloned();
+        assert_eq!(ours, theirs, "{test}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} recordings");
+}

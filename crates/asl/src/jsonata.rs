@@ -162,6 +162,46 @@ impl Expression {
         &self.source
     }
 
+    /// The variables the expression reads from outside (`$name`), in order of name: not
+    /// `$states`, nor names it binds itself (`$x := ...`, a function's parameters).
+    pub fn variables(&self) -> Vec<String> {
+        fn walk(node: &Value, read: &mut Vec<String>, bound: &mut Vec<String>) {
+            match node {
+                Value::Object(object) => {
+                    if let Some(Value::String(name)) = object.get("Variable") {
+                        read.push(name.clone());
+                    }
+                    if let Some(lambda) = object.get("Lambda")
+                        && let Some(params) = lambda.get("params").and_then(Value::as_array)
+                    {
+                        bound.extend(params.iter().filter_map(Value::as_str).map(str::to_owned));
+                    }
+                    if let Some(binary) = object.get("Binary")
+                        && binary.get("op").and_then(Value::as_str) == Some("ColonEqual")
+                        && let Some(name) = binary
+                            .get("lhs")
+                            .and_then(|lhs| lhs.get("Variable"))
+                            .and_then(Value::as_str)
+                    {
+                        bound.push(name.to_owned());
+                    }
+                    object.values().for_each(|value| walk(value, read, bound));
+                }
+                Value::Array(items) => items.iter().for_each(|item| walk(item, read, bound)),
+                _ => {}
+            }
+        }
+        let Ok(tree) = serde_json::to_value(&*self.ast) else {
+            return Vec::new();
+        };
+        let (mut read, mut bound) = (Vec::new(), Vec::new());
+        walk(&tree, &mut read, &mut bound);
+        read.retain(|name| !name.is_empty() && name != "states" && !bound.contains(name));
+        read.sort();
+        read.dedup();
+        read
+    }
+
     /// Evaluates the expression over `input` (`None`: JSONata's `undefined`), with `bindings`
     /// as variables (`$states`, workflow variables). Answers `None` when the result is
     /// `undefined`; a function value comes back as `Err` (it is not JSON).
@@ -550,6 +590,21 @@ mod tests {
         assert_eq!(eval("$uuid()", input.clone()).unwrap().unwrap(), uuid);
         let random = eval("$random()", input).unwrap().unwrap().as_f64().unwrap();
         assert!((0.0..1.0).contains(&random));
+    }
+
+    #[test]
+    fn the_variables_an_expression_reads() {
+        let read = |source: &str| Expression::parse(source).unwrap().variables();
+        assert_eq!(
+            read("$total > 10 and $states.input.x = $limit"),
+            ["limit", "total"]
+        );
+        assert_eq!(read("($x := 1; $x + $y)"), ["y"]);
+        assert_eq!(
+            read("$map($items, function($v) { $v * $factor })"),
+            ["factor", "items"]
+        );
+        assert!(read("$sum($states.input.n)").is_empty());
     }
 
     #[test]

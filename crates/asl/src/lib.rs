@@ -33,6 +33,7 @@ pub mod intrinsics;
 pub mod jsonata;
 pub mod jsonpath;
 pub mod model;
+pub mod references;
 pub mod validate;
 
 /// A runtime failure raised while evaluating part of a definition, named as AWS names it
