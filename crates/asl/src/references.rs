@@ -24,6 +24,86 @@ pub fn variable_references(definition: &Value) -> BTreeMap<String, Vec<String>> 
     references
 }
 
+/// A state that reads a variable no state of the definition assigns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unassigned {
+    /// The state's JSON pointer (`/States/Check`).
+    pub pointer: String,
+    /// The state's name.
+    pub state: String,
+    /// The variable's name.
+    pub variable: String,
+}
+
+/// The variables states read that no `Assign` anywhere in the definition (states, Choice
+/// rules, catchers, any branch or processor) gives a value: each would be missing when read.
+pub fn unassigned_references(definition: &Value) -> Vec<Unassigned> {
+    let mut assigned = BTreeSet::new();
+    collect_assigned(definition, &mut assigned);
+    let mut pointers = Vec::new();
+    state_pointers(definition, "", &mut pointers);
+    let references = variable_references(definition);
+    let mut unassigned = Vec::new();
+    for (pointer, state) in pointers {
+        for variable in references.get(&state).into_iter().flatten() {
+            if !assigned.contains(variable) {
+                unassigned.push(Unassigned {
+                    pointer: pointer.clone(),
+                    state: state.clone(),
+                    variable: variable.clone(),
+                });
+            }
+        }
+    }
+    unassigned
+}
+
+/// Every name an `Assign` object anywhere below `value` gives (`.$` removed).
+fn collect_assigned(value: &Value, assigned: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, value) in object {
+                if key == "Assign"
+                    && let Value::Object(fields) = value
+                {
+                    assigned.extend(
+                        fields
+                            .keys()
+                            .map(|name| name.strip_suffix(".$").unwrap_or(name).to_owned()),
+                    );
+                }
+                collect_assigned(value, assigned);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_assigned(item, assigned)),
+        _ => {}
+    }
+}
+
+/// The JSON pointer and name of every state, branches and processors included.
+fn state_pointers(machine: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    let Some(states) = machine.get("States").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, state) in states {
+        let escaped = name.replace('~', "~0").replace('/', "~1");
+        let pointer = format!("{prefix}/States/{escaped}");
+        out.push((pointer.clone(), name.clone()));
+        if let Some(branches) = state.get("Branches").and_then(Value::as_array) {
+            for (index, branch) in branches.iter().enumerate() {
+                state_pointers(branch, &format!("{pointer}/Branches/{index}"), out);
+            }
+        }
+        for key in ["ItemProcessor", "Iterator"] {
+            if let Some(processor) = state.get(key) {
+                state_pointers(processor, &format!("{pointer}/{key}"), out);
+            }
+        }
+    }
+}
+
 fn query_language(object: &Value, inherited: bool) -> bool {
     match object.get("QueryLanguage").and_then(Value::as_str) {
         Some("JSONata") => true,
@@ -132,6 +212,26 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn references_no_assign_gives_a_value() {
+        let definition = json!({
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Pass", "Assign": {"known.$": "$.x"}, "Next": "B"},
+                "B": {"Type": "Pass", "Parameters": {"a.$": "$known", "b.$": "$typo"},
+                      "End": true}
+            }
+        });
+        assert_eq!(
+            unassigned_references(&definition),
+            [Unassigned {
+                pointer: "/States/B".to_owned(),
+                state: "B".to_owned(),
+                variable: "typo".to_owned()
+            }]
+        );
+    }
 
     #[test]
     fn jsonpath_and_jsonata_references_per_state() {

@@ -432,10 +432,24 @@ fn validate_command(path: &Path, machine_type: TypeArg, warnings: bool) -> Resul
             TypeArg::Express => MachineType::Express,
         },
     };
-    let diagnostics: Vec<Diagnostic> = validate::validate(&text, &options)
+    let mut diagnostics: Vec<Diagnostic> = validate::validate(&text, &options)
         .into_iter()
         .filter(|diagnostic| warnings || diagnostic.severity == Severity::Error)
         .collect();
+    // Switchback's own warning (AWS's validator does not look): a variable no Assign sets.
+    if let Ok(definition) = serde_json::from_str::<Value>(&text) {
+        for unassigned in asl::references::unassigned_references(&definition) {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "UNASSIGNED_VARIABLE",
+                message: format!(
+                    "State '{}' reads the variable ${}, which no Assign in the definition sets",
+                    unassigned.state, unassigned.variable
+                ),
+                location: Some(unassigned.pointer),
+            });
+        }
+    }
     print_diagnostics(path, &text, &diagnostics);
     let errors = diagnostics
         .iter()

@@ -171,3 +171,34 @@ fn run_refuses_an_invalid_definition() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("INVALID_JSON_DESCRIPTION"));
 }
+
+#[test]
+fn validate_warns_of_a_variable_no_assign_sets_and_run_uses_variables() {
+    let definition = write_temp(
+        "variables.asl.json",
+        r#"{"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"greeting": "hello"}, "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"g.$": "$greeting", "t.$": "$typo"}, "End": true}}}"#,
+    );
+    let output = switchback(&["validate", definition.to_str().unwrap()]);
+    assert!(output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr
+            .contains("State 'B' reads the variable $typo, which no Assign in the definition sets")
+            && !stderr.contains("$greeting,"),
+        "{stderr}"
+    );
+    // Running it: $greeting is there, $typo is not (a runtime error, as on AWS).
+    let output = switchback(&["run", definition.to_str().unwrap(), "--input", "{}"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let fixed = write_temp(
+        "variables-fixed.asl.json",
+        r#"{"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"greeting": "hello"}, "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"g.$": "$greeting"}, "End": true}}}"#,
+    );
+    let output = switchback(&["run", fixed.to_str().unwrap(), "--input", "{}"]);
+    assert!(output.status.success());
+    assert_eq!(text(&output.stdout).trim(), r#"{"g":"hello"}"#);
+}
