@@ -305,6 +305,8 @@ struct Thread {
     variables: Map<String, Value>,
     /// What the current state assigns, applied when it exits.
     staged: Option<Map<String, Value>>,
+    /// The size of `variables`, as JSON text.
+    variables_bytes: usize,
     /// The event before the current state's `…StateEntered` (AWS links `EvaluationFailed` to
     /// it).
     entered_after: u64,
@@ -582,6 +584,7 @@ impl Execution {
             task_token: None,
             variables: Map::new(),
             staged: None,
+            variables_bytes: 0,
             entered_after: 0,
         });
         if let Some(feature) = jsonata::unsupported(&self.machine) {
@@ -2024,6 +2027,7 @@ impl Execution {
                 task_token: None,
                 variables: Map::new(),
                 staged: None,
+                variables_bytes: 0,
                 entered_after: 0,
             });
             self.queue.push_back(child);

@@ -236,3 +236,33 @@ fn jsonata_assign_sees_states_and_variables_before_the_state() {
         "Assign/result"
     );
 }
+
+#[test]
+fn a_variable_holds_at_most_256_kib() {
+    let big = "x".repeat(262_144);
+    let mut env = TestEnv::new(json!({
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Assign": {"big.$": "$.big"}, "End": true}}
+    }));
+    env.start(json!({"big": big}));
+    match env.status() {
+        Status::Failed { error, cause } => {
+            assert_eq!(error.as_deref(), Some("States.DataLimitExceeded"));
+            assert!(
+                cause
+                    .as_deref()
+                    .unwrap()
+                    .contains("the variable 'big' is 262146 bytes"),
+                "{cause:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Under the limit is fine (the state's own output stays under its 256 KiB too).
+    let mut fits = TestEnv::new(json!({
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Assign": {"big.$": "$.big"}, "End": true}}
+    }));
+    fits.start(json!({"big": "x".repeat(200_000)}));
+    assert!(matches!(fits.status(), Status::Succeeded { .. }));
+}

@@ -6,6 +6,11 @@
 //! the state (its `Output` does not see them either); the values are staged, and applied — and
 //! recorded as `assignedVariables` in the state's exit event — when the state exits.
 //!
+//! A variable holds at most 256 KiB and the variables a thread sees (its scope and those around
+//! it) 10 MiB, as AWS's quotas say;
+//! past them the state fails with `States.DataLimitExceeded` (AWS's error for its other
+//! payload limits; its name for this one is not recorded).
+//!
 //! In JSONPath, `Assign` is a payload template whose `$` is the state's result (Pass: its
 //! `Result` or `Parameters`; Task, Parallel, Map: after `ResultSelector`), its effective input
 //! for Choice and Wait, the error output for a catcher; `$$` is the Context object and `$name`
@@ -15,6 +20,12 @@ use asl::{Entropy, Failure};
 use serde_json::{Map, Value};
 
 use super::Execution;
+
+/// The most a variable may hold, as JSON text (AWS's quota: 256 KiB).
+const MAX_VARIABLE_BYTES: usize = 262_144;
+
+/// The most all the variables of an execution may hold (AWS's quota: 10 MiB).
+const MAX_VARIABLES_BYTES: usize = 10 * 1024 * 1024;
 
 impl Execution {
     /// Whether `thread` sees any variable.
@@ -123,6 +134,44 @@ impl Execution {
             // `"Assign": {}` assigns nothing, and AWS records nothing.
             return Ok(());
         }
+        // AWS's quotas: 256 KiB a variable, 10 MiB for all of an execution's variables.
+        let size = |value: &Value| value.to_string().len();
+        for (name, value) in &assigned {
+            let bytes = size(value);
+            if bytes > MAX_VARIABLE_BYTES {
+                return Err(Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "The value assigned to the variable '{name}' is {bytes} bytes, more than \
+                         the {MAX_VARIABLE_BYTES} bytes a variable may hold"
+                    ),
+                ));
+            }
+        }
+        // What this thread's scopes hold (each scope keeps its size), less what the values
+        // assigned replace, plus them.
+        let mut held: usize = 0;
+        let mut current = Some(thread);
+        while let Some(index) = current {
+            held += self.threads[index].variables_bytes;
+            current = self.threads[index].parent.map(|(parent, _)| parent);
+        }
+        let scope = &self.threads[thread].variables;
+        let replaced: usize = assigned
+            .keys()
+            .filter_map(|name| scope.get(name))
+            .map(size)
+            .sum();
+        let held = held - replaced.min(held) + assigned.values().map(size).sum::<usize>();
+        if held > MAX_VARIABLES_BYTES {
+            return Err(Failure::new(
+                "States.DataLimitExceeded",
+                format!(
+                    "The execution's variables would hold {held} bytes, more than the \
+                     {MAX_VARIABLES_BYTES} bytes an execution may keep in variables"
+                ),
+            ));
+        }
         let staged = self.threads[thread].staged.get_or_insert_with(Map::new);
         for (name, value) in assigned {
             staged.insert(name, value);
@@ -137,15 +186,17 @@ impl Execution {
         thread: usize,
     ) -> Option<std::sync::Arc<[(String, String)]>> {
         let staged = self.threads[thread].staged.take()?;
-        let mut recorded: Vec<(String, String)> = staged
-            .iter()
-            .map(|(name, value)| (name.clone(), value.to_string()))
-            .collect();
-        recorded.sort();
-        let scope = &mut self.threads[thread].variables;
+        let t = &mut self.threads[thread];
+        let mut recorded: Vec<(String, String)> = Vec::with_capacity(staged.len());
         for (name, value) in staged {
-            scope.insert(name, value);
+            let text = value.to_string();
+            if let Some(old) = t.variables.insert(name.clone(), value) {
+                t.variables_bytes -= old.to_string().len().min(t.variables_bytes);
+            }
+            t.variables_bytes += text.len();
+            recorded.push((name, text));
         }
+        recorded.sort();
         Some(recorded.into())
     }
 }
