@@ -32,6 +32,77 @@ use crate::Entropy;
 pub struct Expression {
     source: Arc<str>,
     ast: Arc<AstNode>,
+    /// The variables it reads from outside, found once at parse time.
+    reads: Arc<[String]>,
+    /// What it reads of `$states`.
+    states: StatesUse,
+}
+
+/// What an expression reads of `$states`, so that a caller builds only that (the Context
+/// object holds the whole execution input: converting it for every expression that does not
+/// read it made a Map over a large input quadratic).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatesUse {
+    /// `$states.input`.
+    pub input: bool,
+    /// `$states.context`.
+    pub context: bool,
+    /// `$states.context.Execution` (which holds the whole execution input), or the Context
+    /// object as a whole.
+    pub context_execution: bool,
+    /// `$states.result`.
+    pub result: bool,
+    /// `$states.errorOutput`.
+    pub error_output: bool,
+}
+
+impl StatesUse {
+    /// Every part: for an expression that reads `$states` other than by a member name.
+    pub const ALL: StatesUse = StatesUse {
+        input: true,
+        context: true,
+        context_execution: true,
+        result: true,
+        error_output: true,
+    };
+
+    /// What `source` reads of `$states`, by its text: `$states.<member>` names one part;
+    /// any other use of `$states` reads them all.
+    fn of(source: &str) -> StatesUse {
+        let mut uses = StatesUse::default();
+        for (start, _) in source.match_indices("$states") {
+            let rest = &source[start + "$states".len()..];
+            if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+                continue; // `$statesX`: another variable.
+            }
+            let member = rest.strip_prefix('.').map(|member| {
+                member
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or_default()
+            });
+            match member {
+                Some("input") => uses.input = true,
+                Some("context") => {
+                    uses.context = true;
+                    let after = &rest[".context".len()..];
+                    let next = after.strip_prefix('.').map(|member| {
+                        member
+                            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .next()
+                            .unwrap_or_default()
+                    });
+                    if !matches!(next, Some("Map" | "State" | "StateMachine" | "Task")) {
+                        uses.context_execution = true;
+                    }
+                }
+                Some("result") => uses.result = true,
+                Some("errorOutput") => uses.error_output = true,
+                _ => return StatesUse::ALL,
+            }
+        }
+        uses
+    }
 }
 
 impl std::fmt::Debug for Expression {
@@ -149,10 +220,16 @@ impl Expression {
     /// Parses an expression (the text between `{%` and `%}`, without them).
     pub fn parse(source: &str) -> Result<Expression, ParseError> {
         match jsonata_core::parser::parse(source) {
-            Ok(ast) => Ok(Expression {
-                source: source.into(),
-                ast: Arc::new(ast),
-            }),
+            Ok(ast) => {
+                let mut expression = Expression {
+                    source: source.into(),
+                    ast: Arc::new(ast),
+                    reads: Arc::from(Vec::new()),
+                    states: StatesUse::of(source),
+                };
+                expression.reads = expression.find_variables().into();
+                Ok(expression)
+            }
             Err(error) => Err(parse_error(&error)),
         }
     }
@@ -165,6 +242,20 @@ impl Expression {
     /// The variables the expression reads from outside (`$name`), in order of name: not
     /// `$states`, nor names it binds itself (`$x := ...`, a function's parameters).
     pub fn variables(&self) -> Vec<String> {
+        self.reads.to_vec()
+    }
+
+    /// The same, borrowed.
+    pub fn reads(&self) -> &[String] {
+        &self.reads
+    }
+
+    /// What the expression reads of `$states`.
+    pub fn states_use(&self) -> StatesUse {
+        self.states
+    }
+
+    fn find_variables(&self) -> Vec<String> {
         fn walk(node: &Value, read: &mut Vec<String>, bound: &mut Vec<String>) {
             match node {
                 Value::Object(object) => {
@@ -590,6 +681,24 @@ mod tests {
         assert_eq!(eval("$uuid()", input.clone()).unwrap().unwrap(), uuid);
         let random = eval("$random()", input).unwrap().unwrap().as_f64().unwrap();
         assert!((0.0..1.0).contains(&random));
+    }
+
+    #[test]
+    fn what_an_expression_reads_of_states() {
+        let uses = |source: &str| Expression::parse(source).unwrap().states_use();
+        assert_eq!(
+            uses("$states.input.a + $count($states.result)"),
+            StatesUse {
+                input: true,
+                result: true,
+                ..StatesUse::default()
+            }
+        );
+        assert_eq!(uses("$states"), StatesUse::ALL);
+        assert!(uses("$states.context.Execution.Name").context_execution);
+        let item = uses("$states.context.Map.Item.Value");
+        assert!(item.context && !item.context_execution);
+        assert_eq!(uses("1 + 1"), StatesUse::default());
     }
 
     #[test]

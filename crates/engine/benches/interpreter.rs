@@ -180,6 +180,57 @@ fn bench_map_of_parallel(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same Map written in JSONata with variables: `Items` and `ItemSelector` expressions, an
+/// `Assign` and an `Output` in each iteration.
+fn jsonata_map_definition() -> Value {
+    json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Setup",
+        "States": {
+            "Setup": {"Type": "Pass", "Assign": {"factor": 3}, "Next": "Each"},
+            "Each": {
+                "Type": "Map",
+                "Items": "{% $states.input.items %}",
+                "ItemSelector": {"n": "{% $states.context.Map.Item.Value.n %}",
+                                 "index": "{% $states.context.Map.Item.Index %}"},
+                "ItemProcessor": {
+                    "StartAt": "Scale",
+                    "States": {
+                        "Scale": {"Type": "Pass", "End": true,
+                                  "Assign": {"scaled": "{% $states.input.n * $factor %}"},
+                                  "Output": {"n": "{% $states.input.n * $factor %}",
+                                             "index": "{% $states.input.index %}"}}
+                    }
+                },
+                "Output": "{% $sum($states.result.n) %}",
+                "End": true
+            }
+        }
+    })
+}
+
+fn bench_jsonata_map(c: &mut Criterion) {
+    let machine = Arc::new(
+        StateMachine::from_value(&jsonata_map_definition()).expect("the definition builds"),
+    );
+    let items: Vec<Value> = (0..MAP_ITEMS).map(|index| json!({ "n": index })).collect();
+    let input = json!({ "items": items });
+    let (status, transitions) = run(&machine, &input);
+    assert!(
+        matches!(status, Status::Succeeded { .. }),
+        "the JSONata Map run ends with {status:?}"
+    );
+    // Setup + Map + one Pass per item.
+    assert_eq!(transitions, 2 + MAP_ITEMS as u64);
+    let mut group = c.benchmark_group("jsonata_map_1000");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(transitions));
+    group.bench_function("execution", |b| {
+        b.iter(|| run(black_box(&machine), black_box(&input)))
+    });
+    group.finish();
+}
+
 fn bench_build(c: &mut Criterion) {
     let text = seed_definition();
     let options = asl::validate::Options::default();
@@ -204,6 +255,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_seed, bench_map_of_parallel, bench_build
+    targets = bench_seed, bench_map_of_parallel, bench_jsonata_map, bench_build
 }
 criterion_main!(benches);

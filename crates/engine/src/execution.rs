@@ -332,6 +332,8 @@ pub struct Execution {
     /// Parallel/Map states whose children failed, with the failure to hand to Retry/Catch
     /// when the parent next runs.
     pending_failures: Vec<(usize, Failure)>,
+    /// The JSONata expressions of this execution, parsed once each (by their text).
+    expressions: std::cell::RefCell<HashMap<String, asl::jsonata::Expression>>,
 }
 
 /// How a failure wrapped with AWS's "An error occurred while executing the state" prefix reads.
@@ -426,6 +428,7 @@ impl Execution {
             now: 0,
             step: Step::default(),
             pending_failures: Vec::new(),
+            expressions: std::cell::RefCell::new(HashMap::new()),
         }
     }
 
@@ -984,18 +987,16 @@ impl Execution {
 
     /// The Context object as a state of this thread sees it.
     fn context(&self, thread: usize) -> Value {
+        self.context_with(thread, true)
+    }
+
+    /// The Context object, without its `Execution` member (which holds the whole execution
+    /// input) unless `execution`.
+    fn context_with(&self, thread: usize, execution: bool) -> Value {
         let t = &self.threads[thread];
         let state = &t.machine.states[t.state];
         let retry_count: u64 = t.retry_counts.iter().sum();
         let mut context = json!({
-            "Execution": {
-                "Id": self.info.execution_arn,
-                "Input": self.input,
-                "StartTime": iso_millis(self.info.start_time_ms),
-                "Name": self.info.name,
-                "RoleArn": self.info.role_arn,
-                "RedriveCount": 0,
-            },
             "StateMachine": {
                 "Id": self.info.state_machine_arn,
                 "Name": self.info.state_machine_name,
@@ -1005,6 +1006,23 @@ impl Execution {
                 "EnteredTime": iso_millis(t.entered_at),
             },
         });
+        if execution && let Some(object) = context.as_object_mut() {
+            // `Execution` comes first, as AWS orders the Context object.
+            let mut ordered = Map::with_capacity(object.len() + 1);
+            ordered.insert(
+                "Execution".to_owned(),
+                json!({
+                    "Id": self.info.execution_arn,
+                    "Input": self.input,
+                    "StartTime": iso_millis(self.info.start_time_ms),
+                    "Name": self.info.name,
+                    "RoleArn": self.info.role_arn,
+                    "RedriveCount": 0,
+                }),
+            );
+            ordered.append(object);
+            *object = ordered;
+        }
         // AWS shows a retry count only for the states that can retry (recorded for Task states;
         // a Pass state's context has none).
         if matches!(state.kind, Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)) {

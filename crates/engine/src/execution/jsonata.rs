@@ -47,17 +47,50 @@ fn expression_of(text: &str) -> Option<&str> {
     text.strip_prefix("{%")?.strip_suffix("%}").map(str::trim)
 }
 
+/// What `$states` holds for the current state beyond its input and the Context object:
+/// `result` or `errorOutput`. Each expression gets only the parts it reads.
+#[derive(Clone, Copy)]
+pub(super) struct States<'a> {
+    extra: Option<(&'a str, &'a Value)>,
+}
+
 impl Execution {
-    /// `$states` for the current state of `thread`: its input and the Context object, and
-    /// `extra` (`result` or `errorOutput`) when given.
-    fn states_binding(&self, thread: usize, extra: Option<(&str, &Value)>) -> Value {
-        let mut states = Map::new();
-        states.insert("input".to_owned(), self.threads[thread].input.clone());
-        states.insert("context".to_owned(), self.context(thread));
-        if let Some((key, value)) = extra {
-            states.insert(key.to_owned(), value.clone());
+    /// `$states` for the current state of `thread`, with `extra` (`result` or `errorOutput`).
+    pub(super) fn states_binding<'a>(
+        &self,
+        _thread: usize,
+        extra: Option<(&'a str, &'a Value)>,
+    ) -> States<'a> {
+        States { extra }
+    }
+
+    /// The `$states` an expression sees: the parts of it the expression reads.
+    fn states_value(
+        &self,
+        thread: usize,
+        states: &States<'_>,
+        uses: asl::jsonata::StatesUse,
+    ) -> Value {
+        let mut object = Map::new();
+        if uses.input {
+            object.insert("input".to_owned(), self.threads[thread].input.clone());
         }
-        Value::Object(states)
+        if uses.context {
+            // `Execution` holds the execution's whole input: only when the expression reads it.
+            let context = self.context_with(thread, uses.context_execution);
+            object.insert("context".to_owned(), context);
+        }
+        if let Some((key, value)) = states.extra {
+            let wanted = match key {
+                "result" => uses.result,
+                "errorOutput" => uses.error_output,
+                _ => true,
+            };
+            if wanted {
+                object.insert(key.to_owned(), value.clone());
+            }
+        }
+        Value::Object(object)
     }
 
     /// Evaluates a JSONata-mode field: each `{% %}` string in it, at any depth of objects and
@@ -68,7 +101,7 @@ impl Execution {
         thread: usize,
         template: &Value,
         field: &str,
-        states: &Value,
+        states: &States<'_>,
         entropy: &mut dyn Entropy,
     ) -> Result<Value, Failure> {
         match template {
@@ -104,7 +137,7 @@ impl Execution {
         thread: usize,
         source: &str,
         field: &str,
-        states: &Value,
+        states: &States<'_>,
         entropy: &mut dyn Entropy,
     ) -> Result<Value, Failure> {
         let threw = |message: &str| {
@@ -116,14 +149,31 @@ impl Execution {
                 ),
             )
         };
-        let expression = Expression::parse(source).map_err(|error| threw(&error.message))?;
+        let cached = self.expressions.borrow().get(source).cloned();
+        let expression = match cached {
+            Some(expression) => expression,
+            None => {
+                let expression =
+                    Expression::parse(source).map_err(|error| threw(&error.message))?;
+                self.expressions
+                    .borrow_mut()
+                    .insert(source.to_owned(), expression.clone());
+                expression
+            }
+        };
         let mut host = Host {
             now_ms: self.now,
             entropy,
             limits: Limits::default(),
         };
-        let mut bindings = self.visible_variables(thread);
-        bindings.push(("states", states));
+        let states = self.states_value(thread, states, expression.states_use());
+        // Only the variables the expression reads are converted for it.
+        let visible = self.visible_variables(thread);
+        let mut bindings: Vec<(&str, &Value)> = visible
+            .into_iter()
+            .filter(|(name, _)| expression.reads().iter().any(|read| read == name))
+            .collect();
+        bindings.push(("states", &states));
         match expression.evaluate(None, &bindings, &mut host) {
             Ok(Some(value)) => Ok(value),
             Ok(None) => Err(Failure::new(

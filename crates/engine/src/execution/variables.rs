@@ -72,7 +72,7 @@ impl Execution {
         thread: usize,
         assign: &Value,
         document: &Value,
-        states: Option<&Value>,
+        states: Option<&super::jsonata::States<'_>>,
         entropy: &mut dyn Entropy,
     ) -> Result<Map<String, Value>, Failure> {
         let Value::Object(fields) = assign else {
