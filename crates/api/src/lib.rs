@@ -11,7 +11,7 @@
 //!
 //! Only this crate knows the wire format: member names, timestamps as fractional epoch seconds,
 //! and the error shape, which [`Error`] produces in one `IntoResponse`. Operations of the model
-//! that are not built yet (TestState, redrive, map runs) answer
+//! that are not built yet (redrive, map runs) answer
 //! `UnknownOperationException` with a message that says so.
 
 mod activities;
@@ -26,6 +26,7 @@ pub mod model;
 pub mod stacks;
 mod state_machines;
 mod tags;
+mod test_state;
 pub mod versions;
 pub mod wire;
 
@@ -283,6 +284,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeStateMachineAlias",
     "ListStateMachineAliases",
     "DeleteStateMachineAlias",
+    "TestState",
 ];
 
 async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Value, Error> {
@@ -321,6 +323,7 @@ async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Valu
         "DescribeStateMachineAlias" => versions::describe_alias(state, input(body)?).await,
         "ListStateMachineAliases" => versions::list_aliases(state, input(body)?).await,
         "DeleteStateMachineAlias" => versions::delete_alias(state, input(body)?).await,
+        "TestState" => test_state::test(state, input(body)?).await,
         other => Err(Error::UnknownOperation(format!(
             "The operation {other} is not supported by Switchback yet"
         ))),

@@ -394,7 +394,7 @@ fn iso_millis(epoch_ms: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn error_matches(error_equals: &[String], error: &str) -> bool {
+pub(crate) fn error_matches(error_equals: &[String], error: &str) -> bool {
     // A heartbeat timeout is a timeout: `States.Timeout` handles it too (it did before AWS added
     // the narrower `States.HeartbeatTimeout`), and the `States.TaskFailed` wildcard, which
     // excludes timeouts, does not.

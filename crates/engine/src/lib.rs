@@ -45,6 +45,7 @@
 pub mod execution;
 pub mod history;
 pub mod journal;
+pub mod test_state;
 
 pub use execution::unsupported;
 pub use execution::{
