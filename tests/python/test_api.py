@@ -210,3 +210,20 @@ def test_tags(sfn):
     assert sorted((t["key"], t["value"]) for t in tags) == [("env", "test"), ("team", "a")]
     sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
     assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "test"}]
+
+
+def test_test_state_through_boto3(sfn):
+    """TestState with boto3 (the `sync-` host prefix turned off, as for StartSyncExecution)."""
+    answer = sfn.test_state(
+        definition=json.dumps({"Type": "Pass", "Parameters": {"v.$": "$.value"}, "End": True}),
+        input='{"value": 7}', inspectionLevel="DEBUG")
+    assert answer["status"] == "SUCCEEDED"
+    assert json.loads(answer["output"]) == {"v": 7}
+    assert json.loads(answer["inspectionData"]["afterParameters"]) == {"v": 7}
+    mocked = sfn.test_state(
+        definition=json.dumps({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                "ResultSelector": {"p.$": "$.Payload"}, "Next": "After"}),
+        input="{}", mock={"result": '{"Payload": 42}'})
+    assert mocked["status"] == "SUCCEEDED"
+    assert mocked["nextState"] == "After"
+    assert json.loads(mocked["output"]) == {"p": 42}
