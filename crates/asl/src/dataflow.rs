@@ -43,6 +43,24 @@ impl Env<'_> {
     }
 }
 
+/// A Fail state's `Error` or `Cause`: the fixed text, or what its `…Path` gives (a string as
+/// it is, anything else as JSON text), or nothing.
+pub fn fail_field(
+    fixed: &Option<String>,
+    path: &Option<Expression>,
+    field: &str,
+    env: &mut Env<'_>,
+) -> Result<Option<String>, Failure> {
+    match (fixed, path) {
+        (Some(text), _) => Ok(Some(text.clone())),
+        (None, Some(expression)) => Ok(Some(match evaluate_expression(expression, field, env)? {
+            Value::String(text) => text,
+            other => other.to_string(),
+        })),
+        (None, None) => Ok(None),
+    }
+}
+
 /// Applies InputPath or OutputPath. `field` names it for the error message.
 pub fn apply_selector(selector: &Selector, env: &Env<'_>) -> Result<Value, Failure> {
     match selector {

@@ -1143,28 +1143,14 @@ impl Execution {
                 }
             }
             Kind::Fail(fail) => {
-                let evaluate = |this: &Self,
-                                entropy: &mut dyn Entropy,
-                                fixed: &Option<String>,
-                                path: &Option<asl::model::Expression>,
-                                field: &str|
-                 -> Result<Option<String>, Failure> {
-                    match (fixed, path) {
-                        (Some(text), _) => Ok(Some(text.clone())),
-                        (None, Some(expression)) => {
-                            let value = this.with_env(thread, &effective, entropy, |env| {
-                                dataflow::evaluate_expression(expression, field, env)
-                            })?;
-                            Ok(Some(match value {
-                                Value::String(text) => text,
-                                other => json_text(&other),
-                            }))
-                        }
-                        (None, None) => Ok(None),
-                    }
-                };
-                let error = evaluate(self, entropy, &fail.error, &fail.error_path, "ErrorPath");
-                let cause = evaluate(self, entropy, &fail.cause, &fail.cause_path, "CausePath");
+                let mut field =
+                    |fixed: &Option<String>, path: &Option<asl::model::Expression>, name: &str| {
+                        self.with_env(thread, &effective, entropy, |env| {
+                            dataflow::fail_field(fixed, path, name, env)
+                        })
+                    };
+                let error = field(&fail.error, &fail.error_path, "ErrorPath");
+                let cause = field(&fail.cause, &fail.cause_path, "CausePath");
                 match (error, cause) {
                     (Ok(error), Ok(cause)) => {
                         self.threads[thread].phase = Phase::Finished;
@@ -1251,16 +1237,7 @@ impl Execution {
                             .with_env(thread, &t.input, &mut asl::SeededEntropy::new(0), |env| {
                                 env.select(path)
                             })
-                            .ok_or_else(|| {
-                                Failure::new(
-                                    "States.Runtime",
-                                    format!(
-                                        "Invalid path '{}' : No results for path: {}",
-                                        path.source(),
-                                        dataflow::bracket_form(path.source())
-                                    ),
-                                )
-                            })?;
+                            .ok_or_else(|| missing_path(path))?;
                         value.as_u64().map(Some).ok_or_else(|| {
                             Failure::new(
                                 "States.Runtime",

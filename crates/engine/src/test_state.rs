@@ -488,27 +488,14 @@ impl Run<'_, '_> {
             }
             Kind::Fail(fail) => {
                 self.inspection.after_input_path = Some(effective.clone());
-                let pick = |run: &mut Self,
-                            fixed: &Option<String>,
-                            path: &Option<asl::model::Expression>,
-                            field: &str|
-                 -> Result<Option<String>, Failure> {
-                    match (fixed, path) {
-                        (Some(text), _) => Ok(Some(text.clone())),
-                        (None, Some(expression)) => {
-                            let value = run.with_env(&effective, |env| {
-                                dataflow::evaluate_expression(expression, field, env)
-                            })?;
-                            Ok(Some(match value {
-                                Value::String(text) => text,
-                                other => other.to_string(),
-                            }))
-                        }
-                        (None, None) => Ok(None),
-                    }
-                };
-                let error = pick(self, &fail.error, &fail.error_path, "ErrorPath");
-                let cause = pick(self, &fail.cause, &fail.cause_path, "CausePath");
+                let mut field =
+                    |fixed: &Option<String>, path: &Option<asl::model::Expression>, name: &str| {
+                        self.with_env(&effective, |env| {
+                            dataflow::fail_field(fixed, path, name, env)
+                        })
+                    };
+                let error = field(&fail.error, &fail.error_path, "ErrorPath");
+                let cause = field(&fail.cause, &fail.cause_path, "CausePath");
                 match (error, cause) {
                     (Ok(error), Ok(cause)) => Ok(TestStateOutcome {
                         status: TestStatus::Failed,
