@@ -19,6 +19,7 @@
 
 pub mod deployments;
 pub mod logs;
+pub mod mocks;
 pub mod observe;
 
 use std::collections::{HashMap, VecDeque};

@@ -136,6 +136,60 @@ impl TaskHandler for NoIntegrations {
     }
 }
 
+/// Tasks answered by a mock configuration's test case (`--mock-config`, `--test-case`): a state
+/// the test case mocks gets its mocked answer for each invocation; any other task goes to
+/// `fallback`.
+#[derive(Debug)]
+pub struct Mocked<F> {
+    config: std::sync::Arc<runtime::mocks::MockConfig>,
+    machine: String,
+    case: String,
+    invocations: std::collections::HashMap<String, u64>,
+    fallback: F,
+}
+
+impl<F> Mocked<F> {
+    /// Answers from `config`'s test case `case` of state machine `machine`.
+    pub fn new(
+        config: std::sync::Arc<runtime::mocks::MockConfig>,
+        machine: String,
+        case: String,
+        fallback: F,
+    ) -> Mocked<F> {
+        Mocked {
+            config,
+            machine,
+            case,
+            invocations: Default::default(),
+            fallback,
+        }
+    }
+}
+
+impl<F: TaskHandler> TaskHandler for Mocked<F> {
+    fn invoke(&mut self, request: &TaskRequest) -> TaskOutcome {
+        let count = self
+            .invocations
+            .entry(request.state_name.clone())
+            .or_insert(0);
+        let invocation = *count;
+        *count += 1;
+        match self
+            .config
+            .answer(&self.machine, &self.case, &request.state_name, invocation)
+        {
+            Some(runtime::mocks::MockedAnswer::Return(value)) => {
+                TaskOutcome::Succeeded(value.clone())
+            }
+            Some(runtime::mocks::MockedAnswer::Throw { error, cause }) => TaskOutcome::Failed {
+                error: Some(error.clone()),
+                cause: Some(cause.clone()),
+            },
+            None => self.fallback.invoke(request),
+        }
+    }
+}
+
 /// The end of a local run.
 #[derive(Debug, Clone)]
 pub struct Outcome {

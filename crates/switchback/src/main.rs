@@ -76,6 +76,13 @@ enum Command {
         /// Print the execution history (one JSON event per line) before the result.
         #[arg(long)]
         history: bool,
+        /// Mocked integrations in Step Functions Local's MockConfigFile format (JSON or JSON5).
+        #[arg(long, env = "SFN_MOCK_CONFIG")]
+        mock_config: Option<PathBuf>,
+        /// The test case of the mock configuration: `StateMachineName#TestCase`, or `TestCase`
+        /// when the configuration has one state machine.
+        #[arg(long, requires = "mock_config")]
+        test_case: Option<String>,
     },
     /// Show a state machine's published versions, and the aliases routing to each.
     Versions {
@@ -270,7 +277,20 @@ fn main() -> ExitCode {
             input,
             time_scale,
             history,
-        } => run_command(&definition, &input, time_scale, history),
+            mock_config,
+            test_case,
+        } => match (&mock_config, &test_case) {
+            (Some(_), None) => Err(anyhow::anyhow!(
+                "--mock-config needs --test-case to say which test case to run"
+            )),
+            _ => run_command(
+                &definition,
+                &input,
+                time_scale,
+                history,
+                mock_config.as_deref().zip(test_case.as_deref()),
+            ),
+        },
         Command::Deployments {
             command,
             endpoint_url,
@@ -464,7 +484,49 @@ fn validate_command(path: &Path, machine_type: TypeArg, warnings: bool) -> Resul
     }
 }
 
-fn run_command(path: &Path, input: &str, time_scale: f64, history: bool) -> Result<ExitCode> {
+/// The tasks of a `switchback run`: a mock configuration's test case when one is given.
+fn task_handler(mocks: Option<(&Path, &str)>) -> Result<Box<dyn local::TaskHandler>> {
+    let Some((path, test_case)) = mocks else {
+        return Ok(Box::new(NoIntegrations));
+    };
+    let text = read(path)?;
+    let value: Value = json5::from_str(&text)
+        .map_err(|error| anyhow::anyhow!("{}: not JSON: {error}", path.display()))?;
+    let config = runtime::mocks::MockConfig::from_value(&value)
+        .map_err(|problems| anyhow::anyhow!("{}: {}", path.display(), problems.join("; ")))?;
+    let (machine, case) = match test_case.split_once('#') {
+        Some((machine, case)) => (machine.to_owned(), case.to_owned()),
+        None => match config.machines().as_slice() {
+            [only] => (only.clone(), test_case.to_owned()),
+            machines => anyhow::bail!(
+                "--test-case {test_case}: name the state machine too (NAME#{test_case}), one of: {}",
+                machines.join(", ")
+            ),
+        },
+    };
+    if !config.has_test_case(&machine, &case) {
+        anyhow::bail!(
+            "{}: state machine '{machine}' has no test case '{case}' (it has: {})",
+            path.display(),
+            config.test_cases(&machine).join(", ")
+        );
+    }
+    Ok(Box::new(local::Mocked::new(
+        Arc::new(config),
+        machine,
+        case,
+        NoIntegrations,
+    )))
+}
+
+fn run_command(
+    path: &Path,
+    input: &str,
+    time_scale: f64,
+    history: bool,
+    mocks: Option<(&Path, &str)>,
+) -> Result<ExitCode> {
+    let mut tasks = task_handler(mocks)?;
     let text = read(path)?;
     let diagnostics: Vec<Diagnostic> = validate::validate(&text, &validate::Options::default())
         .into_iter()
@@ -516,7 +578,7 @@ fn run_command(path: &Path, input: &str, time_scale: f64, history: bool) -> Resu
         input,
         Some(input_text),
         &mut clock,
-        &mut NoIntegrations,
+        tasks.as_mut(),
         &mut entropy,
     );
     if history {

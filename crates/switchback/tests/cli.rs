@@ -202,3 +202,78 @@ fn validate_warns_of_a_variable_no_assign_sets_and_run_uses_variables() {
     assert!(output.status.success());
     assert_eq!(text(&output.stdout).trim(), r#"{"g":"hello"}"#);
 }
+
+/// The mock configuration of Step Functions Local's documentation (in the corpus).
+fn mock_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/conformance/localstack/tests/aws/services/stepfunctions/\
+         local_mocked_service_integrations/mock_config_files/lambda_sqs_integration.json5",
+    )
+}
+
+#[test]
+fn run_answers_tasks_from_a_mock_configuration() {
+    let definition = write_temp(
+        "LambdaSQSIntegration.asl.json",
+        r#"{"StartAt": "LambdaState", "States": {
+            "LambdaState": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                            "Parameters": {"FunctionName": "f"}, "Next": "SQSState",
+                            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1,
+                                       "MaxAttempts": 3, "BackoffRate": 1}]},
+            "SQSState": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                         "Parameters": {"QueueUrl": "q", "MessageBody.$": "$.Payload.body"},
+                         "End": true}}}"#,
+    );
+    let config = mock_config();
+    let run = |case: &str| {
+        switchback(&[
+            "run",
+            definition.to_str().unwrap(),
+            "--time-scale",
+            "1000",
+            "--history",
+            "--mock-config",
+            config.to_str().unwrap(),
+            "--test-case",
+            case,
+        ])
+    };
+    let output = run("LambdaSQSIntegration#HappyPath");
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(
+        stdout.trim_end().ends_with(r#""MD5OfMessageBody":"3bcb6e8e-7h85-4375-b0bc-1a59812c6e51","MessageId":"3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}"#),
+        "{stdout}"
+    );
+    // RetryPath: three mocked failures, then the mocked success; the retries are in the history.
+    let output = run("RetryPath");
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert_eq!(
+        stdout.matches("\"type\":\"TaskFailed\"").count(),
+        3,
+        "{stdout}"
+    );
+    assert!(stdout.contains("Lambda.TimeoutException"), "{stdout}");
+    // HybridPath mocks only the Lambda state: the SQS state has no integration to call.
+    let output = run("HybridPath");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).contains("task integrations are not built yet"));
+    // An unknown test case, and --mock-config without --test-case, are refused.
+    let output = run("LambdaSQSIntegration#Nope");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr)
+            .contains("has no test case 'Nope' (it has: HappyPath, HybridPath, RetryPath)"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = switchback(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--mock-config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--mock-config needs --test-case"));
+}
