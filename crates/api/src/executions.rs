@@ -88,10 +88,39 @@ fn execution_input(input: Option<String>) -> Result<String, Error> {
     Ok(text)
 }
 
+/// Splits a `…:stateMachine:Name#TestCase` ARN when the server has a mock configuration
+/// (`--mock-config`): the ARN without the test case, and `Name#TestCase` once it is known to
+/// exist. Without a mock configuration the ARN is left as it is (and refused as AWS would).
+fn test_case(state: &AppState, arn: &mut String) -> Result<Option<String>, Error> {
+    let Some(mocks) = state.runtime.config().mocks.clone() else {
+        return Ok(None);
+    };
+    let Some((plain, case)) = arn.split_once('#') else {
+        return Ok(None);
+    };
+    let (plain, case) = (plain.to_owned(), case.to_owned());
+    let name = plain
+        .split(":stateMachine:")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_default()
+        .to_owned();
+    if !mocks.has_test_case(&name, &case) {
+        return Err(Error::Validation(format!(
+            "The mock configuration has no test case '{case}' for the state machine '{name}' \
+             (it has: {})",
+            mocks.test_cases(&name).join(", ")
+        )));
+    }
+    *arn = plain;
+    Ok(Some(format!("{name}#{case}")))
+}
+
 async fn start_request(
     state: &AppState,
     input: &mut StartInput,
 ) -> Result<(StartRequest, String), Error> {
+    let test_case = test_case(state, &mut input.state_machine_arn)?;
     let target = versions::qualified(&input.state_machine_arn)?;
     let machine = match state_machines::get(state, &target.machine_arn).await {
         Ok(machine) => machine,
@@ -133,6 +162,7 @@ async fn start_request(
         state_machine_version_arn: version_arn,
         state_machine_alias_arn: alias_arn,
         logging,
+        test_case,
     };
     Ok((request, machine.machine_type))
 }

@@ -28,6 +28,7 @@ fn request() -> StartRequest {
         state_machine_version_arn: Some(format!("{MACHINE}:1")),
         state_machine_alias_arn: Some(format!("{MACHINE}:main")),
         logging: None,
+        test_case: None,
     }
 }
 

@@ -74,6 +74,9 @@ pub struct Config {
     pub region: String,
     /// Every timer runs this many times faster (Wait states, timeouts, heartbeats, retries).
     pub time_scale: f64,
+    /// Mocked integrations (`--mock-config`): executions started with a test case get their
+    /// tasks' answers from it.
+    pub mocks: Option<Arc<mocks::MockConfig>>,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             account_id: "123456789012".to_owned(),
             region: "us-east-1".to_owned(),
             time_scale: 1.0,
+            mocks: None,
         }
     }
 }
@@ -107,6 +111,8 @@ pub struct StartRequest {
     pub state_machine_alias_arn: Option<String>,
     /// The execution log of the machine (or version) it runs, if it has one.
     pub logging: Option<Arc<logs::Logging>>,
+    /// The mock configuration's test case to run (`Name#TestCase`; [`Config::mocks`]).
+    pub test_case: Option<String>,
 }
 
 /// A started execution.
@@ -432,6 +438,7 @@ impl Runtime {
             start_ms,
         );
         meta.logging = request.logging.clone();
+        meta.test_case = request.test_case.clone();
         meta
     }
 
@@ -500,6 +507,7 @@ impl Runtime {
             end: None,
             state_machine_version_arn: request.state_machine_version_arn.clone(),
             state_machine_alias_arn: request.state_machine_alias_arn.clone(),
+            test_case: request.test_case.clone(),
         };
         let first = StepCommit {
             execution_arn: arn.clone(),
@@ -932,12 +940,20 @@ impl Runtime {
         let mut entropy = SeededEntropy::new(record.seed);
         let journal = self.shared.store.journal(&record.arn).await?;
         let mut seq = 0;
+        // The tasks asked for so far, per state: a mocked execution goes on with the next
+        // mocked answer of each.
+        let mut invocations: HashMap<String, u64> = HashMap::new();
         for entry in &journal {
             let value: Value = serde_json::from_str(&entry.input)
                 .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
             let input = Input::from_json(&value)
                 .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
-            execution.apply(input, entry.at_ms, &mut entropy);
+            let step = execution.apply(input, entry.at_ms, &mut entropy);
+            for effect in &step.effects {
+                if let Effect::InvokeTask(request) = effect {
+                    *invocations.entry(request.state_name.clone()).or_default() += 1;
+                }
+            }
             seq = entry.seq;
         }
         if execution.is_finished() {
@@ -952,6 +968,14 @@ impl Runtime {
             )));
         }
         let effects = execution.outstanding();
+        // The outstanding tasks are asked for again below, and counted then.
+        for effect in &effects {
+            if let Effect::InvokeTask(request) = effect
+                && let Some(count) = invocations.get_mut(&request.state_name)
+            {
+                *count = count.saturating_sub(1);
+            }
+        }
         let mut meta = ExecutionMeta::new(
             &record.state_machine_arn,
             record.state_machine_version_arn.as_deref(),
@@ -960,6 +984,8 @@ impl Runtime {
             record.start_ms,
         );
         meta.logging = self.stored_logging(record).await;
+        meta.test_case = record.test_case.clone();
+        meta.mock_invocations = invocations;
         self.spawn_actor(
             record.arn.clone(),
             execution,
@@ -1220,9 +1246,34 @@ impl Actor {
         }
     }
 
+    /// The mocked answer of a task, when the execution runs a test case that mocks its state.
+    fn mocked(&mut self, request: &engine::TaskRequest) -> Option<Input> {
+        let mocks = self.runtime.shared.config.mocks.clone()?;
+        let meta = self.meta.as_mut()?;
+        let (machine, case) = meta.test_case.as_deref()?.split_once('#')?;
+        let count = meta
+            .mock_invocations
+            .entry(request.state_name.clone())
+            .or_insert(0);
+        let answer = mocks.answer(machine, case, &request.state_name, *count)?;
+        *count += 1;
+        Some(match answer {
+            mocks::MockedAnswer::Return(output) => Input::TaskSucceeded {
+                task: request.id,
+                output: output.clone(),
+            },
+            mocks::MockedAnswer::Throw { error, cause } => Input::TaskFailed {
+                task: request.id,
+                error: Some(error.clone()),
+                cause: Some(cause.clone()),
+            },
+        })
+    }
+
     fn perform(&mut self, effects: Vec<Effect>) {
         self.register_tokens(&effects);
-        let shared = &self.runtime.shared;
+        let runtime = self.runtime.clone();
+        let shared = &runtime.shared;
         for effect in effects {
             match effect {
                 Effect::StartTimer { id, fire_at_ms } => {
@@ -1240,6 +1291,10 @@ impl Actor {
                     }
                 }
                 Effect::InvokeTask(request) => {
+                    if let Some(input) = self.mocked(&request) {
+                        let _ = self.sender.send(Command::Input(input));
+                        continue;
+                    }
                     let Some(token) = request.task_token.clone() else {
                         let _ = self.sender.send(Command::Input(Input::TaskFailed {
                             task: request.id,

@@ -55,6 +55,10 @@ pub struct ExecutionMeta {
     pub start_ms: i64,
     /// Where its execution log goes, if it has one (`crate::logs`).
     pub logging: Option<std::sync::Arc<crate::logs::Logging>>,
+    /// The mock configuration's test case it runs (`Name#TestCase`), if any (`crate::mocks`).
+    pub test_case: Option<String>,
+    /// How many times each state's task was invoked, for the mocked answers.
+    pub mock_invocations: std::collections::HashMap<String, u64>,
 }
 
 impl ExecutionMeta {
@@ -74,6 +78,8 @@ impl ExecutionMeta {
             express,
             start_ms,
             logging: None,
+            test_case: None,
+            mock_invocations: Default::default(),
         }
     }
 

@@ -29,6 +29,7 @@ fn request(definition: &str, name: &str) -> StartRequest {
         state_machine_version_arn: None,
         state_machine_alias_arn: None,
         logging: None,
+        test_case: None,
     }
 }
 
@@ -335,6 +336,7 @@ async fn a_journal_that_replays_to_an_unrecorded_end_is_not_resumed() {
                 end: None,
                 state_machine_version_arn: None,
                 state_machine_alias_arn: None,
+                test_case: None,
             },
             StepCommit {
                 execution_arn: arn.clone(),

@@ -25,6 +25,7 @@ fn request(definition: &str, name: Option<&str>, input: &str) -> StartRequest {
         state_machine_version_arn: None,
         state_machine_alias_arn: None,
         logging: None,
+        test_case: None,
     }
 }
 

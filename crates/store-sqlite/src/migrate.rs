@@ -40,10 +40,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("../migrations/0005_stacks.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../migrations/0006_mock_test_cases.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The version a database is at: 0 for a new one.
 pub(crate) fn version(connection: &Connection) -> store::Result<i64> {

@@ -249,7 +249,7 @@ pub(crate) fn list_activities(
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, definition, \
     role_arn, start_ms, seed, end_status, end_output, end_error, end_cause, end_stop_ms, \
-    state_machine_version_arn, state_machine_alias_arn";
+    state_machine_version_arn, state_machine_alias_arn, test_case";
 
 fn execution(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let seed: i64 = row.get(8)?;
@@ -277,6 +277,7 @@ fn execution(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         end,
         state_machine_version_arn: row.get(14)?,
         state_machine_alias_arn: row.get(15)?,
+        test_case: row.get(16)?,
     })
 }
 

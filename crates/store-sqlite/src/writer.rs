@@ -354,8 +354,9 @@ fn create_execution(
         "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, \
              role_arn, start_ms, seed, last_seq, last_event_id, end_status, end_output, \
              end_error, end_cause, end_stop_ms, state_machine_version_arn, \
-             state_machine_alias_arn) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $11, $12, $13, $14, $15, $16) \
+             state_machine_alias_arn, test_case) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $11, $12, $13, $14, $15, $16, \
+             $17) \
              ON CONFLICT (arn) DO NOTHING RETURNING id",
     )
     .and_then(|mut statement| {
@@ -379,6 +380,7 @@ fn create_execution(
                     end.map(|end| end.stop_ms),
                     record.state_machine_version_arn,
                     record.state_machine_alias_arn,
+                    record.test_case,
                 ],
                 |row| row.get(0),
             )

@@ -160,6 +160,8 @@ pub struct ExecutionRecord {
     pub state_machine_version_arn: Option<String>,
     /// The alias it was started through, if any.
     pub state_machine_alias_arn: Option<String>,
+    /// The test case of the server's mock configuration it runs (`Name#TestCase`), if any.
+    pub test_case: Option<String>,
 }
 
 /// One input the engine applied, as the engine serialised it, and when.

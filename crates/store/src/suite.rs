@@ -62,6 +62,7 @@ pub fn execution(machine: &str, name: &str, start_ms: i64) -> (ExecutionRecord, 
         end: None,
         state_machine_version_arn: None,
         state_machine_alias_arn: None,
+        test_case: None,
     };
     let first = StepCommit {
         execution_arn: arn,

@@ -120,6 +120,7 @@ fn start_server(
         region: "us-east-1".to_owned(),
         credentials: None,
         allow_unauthenticated: false,
+        mock_config: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ready, address) = std::sync::mpsc::channel();

@@ -51,6 +51,10 @@ enum Command {
         /// Allow a non-loopback --bind without --credentials.
         #[arg(long, env = "SWITCHBACK_ALLOW_UNAUTHENTICATED")]
         allow_unauthenticated: bool,
+        /// Mocked integrations in Step Functions Local's MockConfigFile format: an execution
+        /// started through `...:stateMachine:Name#TestCase` gets its tasks' answers from it.
+        #[arg(long, env = "SFN_MOCK_CONFIG")]
+        mock_config: Option<PathBuf>,
     },
     /// Check a definition and report every problem, as ValidateStateMachineDefinition does.
     Validate {
@@ -258,6 +262,7 @@ fn main() -> ExitCode {
             region,
             credentials,
             allow_unauthenticated,
+            mock_config,
         } => serve_command(switchback::serve::Options {
             bind,
             data_dir,
@@ -266,6 +271,7 @@ fn main() -> ExitCode {
             region,
             credentials,
             allow_unauthenticated,
+            mock_config,
         }),
         Command::Validate {
             definition,
@@ -489,11 +495,7 @@ fn task_handler(mocks: Option<(&Path, &str)>) -> Result<Box<dyn local::TaskHandl
     let Some((path, test_case)) = mocks else {
         return Ok(Box::new(NoIntegrations));
     };
-    let text = read(path)?;
-    let value: Value = json5::from_str(&text)
-        .map_err(|error| anyhow::anyhow!("{}: not JSON: {error}", path.display()))?;
-    let config = runtime::mocks::MockConfig::from_value(&value)
-        .map_err(|problems| anyhow::anyhow!("{}: {}", path.display(), problems.join("; ")))?;
+    let config = switchback::serve::read_mock_config(path)?;
     let (machine, case) = match test_case.split_once('#') {
         Some((machine, case)) => (machine.to_owned(), case.to_owned()),
         None => match config.machines().as_slice() {

@@ -25,6 +25,18 @@ pub struct Options {
     pub credentials: Option<PathBuf>,
     /// Serve a non-loopback address without credentials anyway.
     pub allow_unauthenticated: bool,
+    /// A mock configuration (Step Functions Local's MockConfigFile format).
+    pub mock_config: Option<PathBuf>,
+}
+
+/// Reads a mock configuration file (JSON, or JSON5 for comments); every problem at once.
+pub fn read_mock_config(path: &Path) -> Result<runtime::mocks::MockConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the mock configuration {}", path.display()))?;
+    let value: serde_json::Value = json5::from_str(&text)
+        .map_err(|error| anyhow::anyhow!("{}: not JSON: {error}", path.display()))?;
+    runtime::mocks::MockConfig::from_value(&value)
+        .map_err(|problems| anyhow::anyhow!("{}: {}", path.display(), problems.join("; ")))
 }
 
 /// Reads access key pairs from an AWS shared-credentials file (`aws_access_key_id` and
@@ -104,6 +116,12 @@ pub async fn serve_until(
             account_id: options.account_id.clone(),
             region: options.region.clone(),
             time_scale: options.time_scale,
+            mocks: options
+                .mock_config
+                .as_deref()
+                .map(read_mock_config)
+                .transpose()?
+                .map(Arc::new),
         },
     );
     runtime.write_logs_to(options.data_dir.clone());
