@@ -34,6 +34,9 @@ pub struct Expression {
     ast: Arc<AstNode>,
     /// The variables it reads from outside, found once at parse time.
     reads: Arc<[String]>,
+    /// Every `$name` it reads, those it also binds itself included (`$n := $n + 1` reads the
+    /// outer `$n` first): what a caller must bind for it.
+    names: Arc<[String]>,
     /// What it reads of `$states`.
     states: StatesUse,
 }
@@ -225,9 +228,12 @@ impl Expression {
                     source: source.into(),
                     ast: Arc::new(ast),
                     reads: Arc::from(Vec::new()),
+                    names: Arc::from(Vec::new()),
                     states: StatesUse::of(source),
                 };
-                expression.reads = expression.find_variables().into();
+                let (reads, names) = expression.find_variables();
+                expression.reads = reads.into();
+                expression.names = names.into();
                 Ok(expression)
             }
             Err(error) => Err(parse_error(&error)),
@@ -245,9 +251,10 @@ impl Expression {
         self.reads.to_vec()
     }
 
-    /// The same, borrowed.
+    /// Every variable name the expression reads, those it binds itself too: the variables to
+    /// bind for it (a name it binds shadows the outer one only from its binding on).
     pub fn reads(&self) -> &[String] {
-        &self.reads
+        &self.names
     }
 
     /// What the expression reads of `$states`.
@@ -255,7 +262,7 @@ impl Expression {
         self.states
     }
 
-    fn find_variables(&self) -> Vec<String> {
+    fn find_variables(&self) -> (Vec<String>, Vec<String>) {
         fn walk(node: &Value, read: &mut Vec<String>, bound: &mut Vec<String>) {
             match node {
                 Value::Object(object) => {
@@ -283,14 +290,19 @@ impl Expression {
             }
         }
         let Ok(tree) = serde_json::to_value(&*self.ast) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let (mut read, mut bound) = (Vec::new(), Vec::new());
         walk(&tree, &mut read, &mut bound);
-        read.retain(|name| !name.is_empty() && name != "states" && !bound.contains(name));
+        read.retain(|name| !name.is_empty() && name != "states");
         read.sort();
         read.dedup();
-        read
+        let outside = read
+            .iter()
+            .filter(|name| !bound.contains(name))
+            .cloned()
+            .collect();
+        (outside, read)
     }
 
     /// Evaluates the expression over `input` (`None`: JSONata's `undefined`), with `bindings`
@@ -559,8 +571,8 @@ fn range(args: &[JValue]) -> Result<JValue, EvaluatorError> {
         if values.len() >= 1_000_000 {
             return Err(error(
                 "D2014",
-                "The size of the sequence allocated by the range operator has exceeded the \
-                 maximum of 10,000,000",
+                "The size of the sequence allocated by $range has exceeded the maximum of \
+                 1,000,000",
             ));
         }
         values.push(JValue::Number(value));
@@ -709,6 +721,9 @@ mod tests {
             ["limit", "total"]
         );
         assert_eq!(read("($x := 1; $x + $y)"), ["y"]);
+        // A name it binds after reading it is bound for it all the same.
+        let counted = Expression::parse("($count := $count + 1; $count)").unwrap();
+        assert_eq!(counted.reads(), ["count"]);
         assert_eq!(
             read("$map($items, function($v) { $v * $factor })"),
             ["factor", "items"]

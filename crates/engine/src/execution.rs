@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 mod jsonata;
+pub(crate) use jsonata::unexpected_type;
 mod variables;
 
 pub use jsonata::unsupported;
@@ -1619,6 +1620,7 @@ impl Execution {
         failure: Failure,
         entropy: &mut dyn Entropy,
     ) {
+        self.threads[thread].staged = None;
         if self.retry(thread, &failure, entropy) {
             return;
         }
@@ -1632,6 +1634,8 @@ impl Execution {
 
     /// Sends a failure to the state's Retry and Catch, or ends the thread with it.
     fn handle_failure(&mut self, thread: usize, failure: Failure, entropy: &mut dyn Entropy) {
+        // What the failed state had staged to assign is not assigned (a catcher stages anew).
+        self.threads[thread].staged = None;
         if self.retry(thread, &failure, entropy) {
             return;
         }

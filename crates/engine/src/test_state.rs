@@ -530,6 +530,7 @@ impl Run<'_, '_> {
                         "No Choice Rule matched and no Default specified",
                     ));
                 };
+                let mut assigned = Map::new();
                 for assign in [
                     state.assign.clone(),
                     chosen.and_then(|rule| rule.assign.clone()),
@@ -537,10 +538,14 @@ impl Run<'_, '_> {
                 .into_iter()
                 .flatten()
                 {
-                    if let Err(failure) = self.assign_jsonpath(&assign, &effective) {
-                        return failure_of(failure);
+                    // The state's and the rule's Assign both read the variables as they were
+                    // before the state.
+                    match self.evaluate_assign_jsonpath(&assign, &effective) {
+                        Ok(values) => assigned.extend(values),
+                        Err(failure) => return failure_of(failure),
                     }
                 }
+                self.variables.extend(assigned);
                 let next = self.name_of(next);
                 match finish(self, effective) {
                     Ok(output) => Ok(succeeded(output, Some(next))),
@@ -588,13 +593,24 @@ impl Run<'_, '_> {
     }
 
     fn assign_jsonpath(&mut self, assign: &Value, document: &Value) -> Result<(), Failure> {
+        let assigned = self.evaluate_assign_jsonpath(assign, document)?;
+        self.variables.extend(assigned);
+        Ok(())
+    }
+
+    /// The variables a JSONPath Assign would set, against the variables as they are now.
+    fn evaluate_assign_jsonpath(
+        &mut self,
+        assign: &Value,
+        document: &Value,
+    ) -> Result<Map<String, Value>, Failure> {
         let template = asl::model::build_template(assign, "/Assign")
             .map_err(|error| Failure::new("States.Runtime", error.to_string()))?;
         let value = self.with_env(document, |env| dataflow::evaluate_template(&template, env))?;
-        if let Value::Object(values) = value {
-            self.variables.extend(values);
-        }
-        Ok(())
+        Ok(match value {
+            Value::Object(values) => values,
+            _ => Map::new(),
+        })
     }
 
     /// A task's mocked error: a retrier that would retry it, a catcher that catches it, or a
@@ -641,7 +657,10 @@ impl Run<'_, '_> {
             ..ErrorDetails::default()
         });
         let error_output = json!({"Error": failure.error, "Cause": failure.cause});
-        if let Some(assign) = catcher.assign.clone()
+        // A JSONata catcher's Assign is evaluated by `task_failed_jsonata`, over
+        // `$states.errorOutput`.
+        if self.machine.states[index].query_language != QueryLanguage::Jsonata
+            && let Some(assign) = catcher.assign.clone()
             && let Err(failure) = self.assign_jsonpath(&assign, &error_output)
         {
             return failed(failure);
@@ -738,18 +757,27 @@ impl Run<'_, '_> {
 
     /// Evaluates a JSONata Assign over `$states` (variables as they were before it).
     fn assign_jsonata(&mut self, assign: &Value, states: &Value) -> Result<(), Failure> {
-        let Value::Object(fields) = assign else {
-            return Ok(());
-        };
-        let mut assigned = Map::new();
-        for (name, value) in fields {
-            assigned.insert(
-                name.clone(),
-                self.jsonata_value(value, &format!("Assign/{name}"), states)?,
-            );
-        }
+        let assigned = self.evaluate_assign_jsonata(assign, states)?;
         self.variables.extend(assigned);
         Ok(())
+    }
+
+    /// The variables a JSONata Assign would set, against the variables as they are now.
+    fn evaluate_assign_jsonata(
+        &mut self,
+        assign: &Value,
+        states: &Value,
+    ) -> Result<Map<String, Value>, Failure> {
+        let mut assigned = Map::new();
+        if let Value::Object(fields) = assign {
+            for (name, value) in fields {
+                assigned.insert(
+                    name.clone(),
+                    self.jsonata_value(value, &format!("Assign/{name}"), states)?,
+                );
+            }
+        }
+        Ok(assigned)
     }
 
     /// A state written in JSONata.
@@ -811,9 +839,20 @@ impl Run<'_, '_> {
                             &format!("Choices/{position}/Condition"),
                             &plain,
                         )?;
-                        if value == Value::Bool(true) {
-                            chosen = Some(rule);
-                            break;
+                        match value {
+                            Value::Bool(true) => {
+                                chosen = Some(rule);
+                                break;
+                            }
+                            Value::Bool(false) => {}
+                            other => {
+                                return Err(crate::execution::unexpected_type(
+                                    &Value::String(condition.clone()),
+                                    &format!("Choices/{position}/Condition"),
+                                    "boolean",
+                                    &other,
+                                ));
+                            }
                         }
                     }
                     let Some(next) = chosen.map(|rule| rule.next).or(choice.default) else {
@@ -823,6 +862,7 @@ impl Run<'_, '_> {
                         ));
                     };
                     let value = output(self, &plain, input.clone())?;
+                    let mut assigned = Map::new();
                     for assign in [
                         state.assign.as_ref(),
                         chosen.and_then(|rule| rule.assign.as_ref()),
@@ -830,8 +870,9 @@ impl Run<'_, '_> {
                     .into_iter()
                     .flatten()
                     {
-                        self.assign_jsonata(assign, &plain)?;
+                        assigned.extend(self.evaluate_assign_jsonata(assign, &plain)?);
                     }
+                    self.variables.extend(assigned);
                     Ok(succeeded(value, Some(self.name_of(next))))
                 }
                 Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_) => {
@@ -889,9 +930,14 @@ impl Run<'_, '_> {
         };
         let error_output = json!({"Error": failure.error, "Cause": failure.cause});
         let states = self.states(Some(("errorOutput", &error_output)));
+        // Output and Assign both read the variables as they were before the catcher.
         let output = match &catcher.output {
             Some(output) => self.jsonata_value(output, "Output", &states),
             None => Ok(error_output),
+        };
+        let output = match (output, &catcher.assign) {
+            (Ok(output), Some(assign)) => self.assign_jsonata(assign, &states).map(|()| output),
+            (output, _) => output,
         };
         match output {
             Ok(output) => TestStateOutcome {

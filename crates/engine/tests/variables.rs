@@ -266,3 +266,56 @@ fn a_variable_holds_at_most_256_kib() {
     fits.start(json!({"big": "x".repeat(200_000)}));
     assert!(matches!(fits.status(), Status::Succeeded { .. }));
 }
+
+#[test]
+fn an_expression_that_rebinds_a_variable_reads_the_outer_one_first() {
+    let mut env = TestEnv::new(json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"count": 1}, "Next": "Bump"},
+            "Bump": {"Type": "Pass", "End": true,
+                     "Output": {"next": "{% ($count := $count + 1; $count) %}"}}
+        }
+    }));
+    env.start(json!({}));
+    assert_eq!(succeeded(&env), json!({"next": 2}));
+}
+
+#[test]
+fn a_failed_states_assign_is_not_kept_when_a_catcher_takes_over() {
+    let mut env = TestEnv::new(json!({
+        "StartAt": "Big",
+        "States": {
+            "Big": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "ResultPath": "$.r", "Next": "Done", "Assign": {"kept": 1},
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done",
+                               "ResultPath": null, "Assign": {"caught": true}}]},
+            "Done": {"Type": "Pass", "End": true, "Parameters": {"caught.$": "$caught"}}
+        }
+    }));
+    // The task's result is small, but merged into the 200 KB input by ResultPath the state's
+    // output is over 256 KiB: the state fails after it staged its Assign.
+    let effects = env.start(json!({"big": "x".repeat(200_000)}));
+    let task = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::InvokeTask(request) => Some(request.id),
+            _ => None,
+        })
+        .unwrap();
+    env.succeed(task, json!({"more": "y".repeat(100_000)}));
+    assert!(
+        matches!(env.status(), Status::Succeeded { .. }),
+        "{:?}",
+        env.types()
+    );
+    let names: Vec<Vec<String>> = env
+        .history
+        .iter()
+        .filter(|event| event.event_type.ends_with("StateExited"))
+        .filter_map(|event| event.details_json()?.get("assignedVariables").cloned())
+        .map(|assigned| assigned.as_object().unwrap().keys().cloned().collect())
+        .collect();
+    assert_eq!(names, [vec!["caught".to_owned()]]);
+}

@@ -706,7 +706,12 @@ impl Execution {
 }
 
 /// AWS's cause for a field whose expression gave a value of the wrong type.
-fn unexpected_type(written: &Value, field: &str, expected: &str, value: &Value) -> Failure {
+pub(crate) fn unexpected_type(
+    written: &Value,
+    field: &str,
+    expected: &str,
+    value: &Value,
+) -> Failure {
     let expression = match written {
         Value::String(text) => expression_of(text).unwrap_or(text).to_owned(),
         other => other.to_string(),
