@@ -33,10 +33,10 @@ pub struct Expression {
     source: Arc<str>,
     ast: Arc<AstNode>,
     /// The variables it reads from outside, found once at parse time.
-    reads: Arc<[String]>,
+    outside: Arc<[String]>,
     /// Every `$name` it reads, those it also binds itself included (`$n := $n + 1` reads the
     /// outer `$n` first): what a caller must bind for it.
-    names: Arc<[String]>,
+    reads: Arc<[String]>,
     /// What it reads of `$states`.
     states: StatesUse,
 }
@@ -227,13 +227,13 @@ impl Expression {
                 let mut expression = Expression {
                     source: source.into(),
                     ast: Arc::new(ast),
+                    outside: Arc::from(Vec::new()),
                     reads: Arc::from(Vec::new()),
-                    names: Arc::from(Vec::new()),
                     states: StatesUse::of(source),
                 };
-                let (reads, names) = expression.find_variables();
+                let (outside, reads) = expression.find_variables();
+                expression.outside = outside.into();
                 expression.reads = reads.into();
-                expression.names = names.into();
                 Ok(expression)
             }
             Err(error) => Err(parse_error(&error)),
@@ -248,13 +248,13 @@ impl Expression {
     /// The variables the expression reads from outside (`$name`), in order of name: not
     /// `$states`, nor names it binds itself (`$x := ...`, a function's parameters).
     pub fn variables(&self) -> Vec<String> {
-        self.reads.to_vec()
+        self.outside.to_vec()
     }
 
     /// Every variable name the expression reads, those it binds itself too: the variables to
     /// bind for it (a name it binds shadows the outer one only from its binding on).
     pub fn reads(&self) -> &[String] {
-        &self.names
+        &self.reads
     }
 
     /// What the expression reads of `$states`.
