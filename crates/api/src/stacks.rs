@@ -170,12 +170,19 @@ fn in_progress(status: &str) -> bool {
     status.ends_with("_IN_PROGRESS")
 }
 
-/// Whether another deploy holds the stack: `…_IN_PROGRESS` under another token, written to
-/// recently.
+/// Whether another deploy holds the stack: `…_IN_PROGRESS` under another token, and written to
+/// recently or waiting on a gradual deployment (which may run for hours without a write).
 fn held_by_another(stored: &StackRecord, token: Option<&str>, now_ms: i64) -> bool {
     in_progress(&stored.status)
         && stored.client_request_token.as_deref() != token
-        && now_ms - stored.updated_ms < STALE_AFTER_MS
+        && (now_ms - stored.updated_ms < STALE_AFTER_MS || awaits_deployment(stored))
+}
+
+/// Whether the stack's record names a gradual deployment a `--no-wait` deploy left running.
+fn awaits_deployment(stored: &StackRecord) -> bool {
+    serde_json::from_str::<Value>(&stored.document)
+        .ok()
+        .is_some_and(|document| document.get("PendingDeployment").is_some())
 }
 
 fn members_only(items: &[Value], what: &str, members: &[&str]) -> Result<(), Error> {
@@ -560,7 +567,7 @@ mod tests {
     }
 
     #[test]
-    fn another_deploy_holds_a_stack_in_progress_until_it_goes_stale() {
+    fn another_deploy_holds_a_stack_in_progress_until_stale_or_while_its_deployment_runs() {
         let record = StackRecord {
             name: "s".to_owned(),
             stack_id: "id".to_owned(),
@@ -578,8 +585,22 @@ mod tests {
         assert!(!held_by_another(&record, Some("b"), 1_000 + STALE_AFTER_MS));
         let done = StackRecord {
             status: "UPDATE_COMPLETE".to_owned(),
-            ..record
+            ..record.clone()
         };
         assert!(!held_by_another(&done, Some("b"), 2_000));
+        let waiting = StackRecord {
+            document: json!({"PendingDeployment": {"DeploymentId": "d"}}).to_string(),
+            ..record.clone()
+        };
+        assert!(held_by_another(
+            &waiting,
+            Some("b"),
+            1_000 + 10 * STALE_AFTER_MS
+        ));
+        assert!(!held_by_another(
+            &waiting,
+            Some("a"),
+            1_000 + 10 * STALE_AFTER_MS
+        ));
     }
 }
