@@ -525,6 +525,24 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
         })
         .cloned()
         .collect();
+    // A resource whose logical id was renamed keeps its physical resource under the new id: it
+    // leaves the stack's record but is not deleted.
+    let claimed: HashMap<String, &str> = plan
+        .resources
+        .iter()
+        .filter_map(|resource| {
+            physical_id(resource, &known.values).map(|id| (id, resource.logical_id.as_str()))
+        })
+        .collect();
+    let renamed_to = |resource: &StackResource| {
+        resource
+            .physical_id
+            .as_ref()
+            .and_then(|id| claimed.get(id).copied())
+    };
+    let (renamed, removed): (Vec<StackResource>, Vec<StackResource>) = removed
+        .into_iter()
+        .partition(|resource| renamed_to(resource).is_some());
 
     // The preview.
     writeln!(
@@ -555,6 +573,15 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
             }
         )?;
     }
+    for resource in &renamed {
+        writeln!(
+            out,
+            "  {:<34} {:<40} dropped from the stack, kept as {}",
+            resource.logical_id,
+            resource.resource_type,
+            renamed_to(resource).unwrap_or_default()
+        )?;
+    }
     for unmanaged in &plan.unmanaged {
         writeln!(
             out,
@@ -562,7 +589,7 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
             unmanaged.logical_id, unmanaged.resource_type, unmanaged.reference
         )?;
     }
-    let changing = decisions.iter().any(changes) || !removed.is_empty();
+    let changing = decisions.iter().any(changes) || !removed.is_empty() || !renamed.is_empty();
     if !changing && stored.is_some() {
         writeln!(
             out,

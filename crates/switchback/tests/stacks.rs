@@ -475,3 +475,39 @@ fn no_wait_leaves_the_stack_in_progress_until_the_deployment_ends() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_renamed_logical_id_keeps_its_resource() {
+    let data = TempDir::new().unwrap();
+    let server = Server::start(data.path(), &[]);
+    let folder = TempDir::new().unwrap();
+    let file = folder.path().join("template.json");
+
+    std::fs::write(&file, template(false, 60)).unwrap();
+    let (output, stdout, stderr) = deploy(&server, &file, "renamed", &[]);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+
+    // The state machine moves from `Machine` to `Workflow`: the same name, so the same ARN.
+    let renamed = template(false, 60)
+        .replace(r#""Machine":"#, r#""Workflow":"#)
+        .replace(r#"{"Ref":"Machine"}"#, r#"{"Ref":"Workflow"}"#);
+    assert_ne!(renamed, template(false, 60));
+    std::fs::write(&file, renamed).unwrap();
+    let (output, stdout, stderr) = deploy(&server, &file, "renamed", &[]);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.lines().any(|line| line.contains("Machine")
+            && line.contains("dropped from the stack, kept as Workflow")),
+        "{stdout}"
+    );
+    assert!(exists(
+        &server,
+        "DescribeStateMachine",
+        "stateMachineArn",
+        MACHINE
+    ));
+    let mut ids = logical_ids(&server, "renamed");
+    ids.sort();
+    assert_eq!(ids, ["Failures", "Workflow"]);
+    assert_eq!(stack(&server, "renamed")["StackStatus"], "UPDATE_COMPLETE");
+}
