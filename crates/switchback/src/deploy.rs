@@ -722,10 +722,16 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
         }
         applied.push(entry);
     }
-    if !removed.is_empty() {
+    // What the template dropped goes once the rest is applied; behind a deployment left running
+    // (`--no-wait`), once that deployment has succeeded (it may roll back to what is dropped).
+    // A resource whose deletion fails stays in the stack, so that the next deploy retries it.
+    if !removed.is_empty() && pending.is_none() {
         let cleanup = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
         recorder.put(cleanup, None, Vec::new(), json!({}))?;
-        stacks::delete_resources(endpoint, &recorder, cleanup, &removed, out)?;
+        let failed = stacks::failed_deletions(stacks::delete_resources(
+            endpoint, &recorder, cleanup, &removed, out,
+        )?);
+        applied.extend(failed);
     }
     let outputs: Vec<Value> = plan
         .outputs
@@ -782,6 +788,7 @@ fn apply(plan: &Plan, options: &Options, text: &str, out: &mut impl Write) -> Re
             "Restore": restore_calls(plan, &decisions, &known),
             "Delete": rollback_deletes(&created).iter().map(StackResource::to_json).collect::<Vec<_>>(),
             "Previous": previous,
+            "Cleanup": removed.iter().map(StackResource::to_json).collect::<Vec<_>>(),
             "Complete": finished,
         });
         recorder.put(

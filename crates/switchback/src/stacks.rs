@@ -279,7 +279,9 @@ pub fn delete_resource(endpoint: &str, resource: &StackResource) -> Result<&'sta
 }
 
 /// Deletes `resources` in reverse order (dependents first), except those retained, recording
-/// each on the stack. Answers the resources left (the retained ones).
+/// each on the stack. A deletion that fails is recorded as `DELETE_FAILED` with its reason and
+/// the rest go on, as CloudFormation does. Answers the resources left: the retained ones, and
+/// those whose deletion failed (status `DELETE_FAILED`).
 pub fn delete_resources(
     endpoint: &str,
     recorder: &Recorder,
@@ -303,19 +305,45 @@ pub fn delete_resources(
             retained.push(resource.clone());
             continue;
         }
-        let what = delete_resource(endpoint, resource)?;
-        writeln!(out, "{id}: {what}")?;
-        recorder.resource_event(
-            status,
-            id,
-            &resource.resource_type,
-            resource.physical_id.as_deref(),
-            "DELETE_COMPLETE",
-            None,
-        )?;
+        match delete_resource(endpoint, resource) {
+            Ok(what) => {
+                writeln!(out, "{id}: {what}")?;
+                recorder.resource_event(
+                    status,
+                    id,
+                    &resource.resource_type,
+                    resource.physical_id.as_deref(),
+                    "DELETE_COMPLETE",
+                    None,
+                )?;
+            }
+            Err(error) => {
+                let reason = format!("{error:#}");
+                writeln!(out, "{id}: DELETE_FAILED: {reason}")?;
+                recorder.resource_event(
+                    status,
+                    id,
+                    &resource.resource_type,
+                    resource.physical_id.as_deref(),
+                    "DELETE_FAILED",
+                    Some(&reason),
+                )?;
+                retained.push(StackResource {
+                    status: "DELETE_FAILED".to_owned(),
+                    ..resource.clone()
+                });
+            }
+        }
     }
     retained.reverse();
     Ok(retained)
+}
+
+/// The resources of `left` (as [`delete_resources`] answers) whose deletion failed.
+pub fn failed_deletions(left: Vec<StackResource>) -> Vec<StackResource> {
+    left.into_iter()
+        .filter(|resource| resource.status == "DELETE_FAILED")
+        .collect()
 }
 
 /// Rolls a stack back: runs the `restore` calls (`{Operation, Body, LogicalResourceId,
@@ -358,7 +386,14 @@ pub fn roll_back(
             None,
         )?;
     }
-    delete_resources(endpoint, recorder, progress, delete, out)?;
+    let failed = failed_deletions(delete_resources(endpoint, recorder, progress, delete, out)?);
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|r| r.logical_id.as_str()).collect();
+        anyhow::bail!(
+            "the following resource(s) failed to delete: [{}]",
+            names.join(", ")
+        );
+    }
     recorder.put(
         complete,
         Some(reason),
@@ -406,18 +441,33 @@ pub fn finish_pending(endpoint: &str, name: &str, out: &mut impl Write) -> Resul
     };
     let alias = pending["LogicalResourceId"].as_str().unwrap_or_default();
     if status == "SUCCEEDED" {
-        recorder.put(
+        recorder.resource_event(
             complete,
+            alias,
+            "AWS::StepFunctions::StateMachineAlias",
             None,
-            vec![event(
-                alias,
-                "AWS::StepFunctions::StateMachineAlias",
-                None,
-                "UPDATE_COMPLETE",
-                None,
-            )],
-            pending["Complete"].clone(),
+            "UPDATE_COMPLETE",
+            None,
         )?;
+        // What the template dropped is deleted only now that the deployment kept the change.
+        let mut finished = pending["Complete"].clone();
+        let cleanup: Vec<StackResource> = pending["Cleanup"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(StackResource::from_json)
+            .collect();
+        if !cleanup.is_empty() {
+            let progress = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
+            recorder.put(progress, None, Vec::new(), json!({}))?;
+            let failed = failed_deletions(delete_resources(
+                endpoint, &recorder, progress, &cleanup, out,
+            )?);
+            if let Some(resources) = finished["Resources"].as_array_mut() {
+                resources.extend(failed.iter().map(StackResource::to_json));
+            }
+        }
+        recorder.put(complete, None, Vec::new(), finished)?;
         writeln!(
             out,
             "Stack {name}: deployment {deployment} succeeded; the stack is {complete}."
@@ -580,16 +630,35 @@ pub fn delete(endpoint: &str, name: &str, out: &mut impl Write) -> Result<()> {
     };
     let recorder = Recorder::new(endpoint, name);
     recorder.put("DELETE_IN_PROGRESS", None, Vec::new(), Value::Null)?;
-    if let Err(error) = delete_resources(
+    let left = match delete_resources(
         endpoint,
         &recorder,
         "DELETE_IN_PROGRESS",
         &stack.resources,
         out,
     ) {
-        let reason = format!("{error:#}");
-        recorder.put("DELETE_FAILED", Some(&reason), Vec::new(), Value::Null)?;
-        return Err(error.context(format!("stack {name}: DELETE_FAILED")));
+        Ok(left) => left,
+        Err(error) => {
+            let reason = format!("{error:#}");
+            recorder.put("DELETE_FAILED", Some(&reason), Vec::new(), Value::Null)?;
+            return Err(error.context(format!("stack {name}: DELETE_FAILED")));
+        }
+    };
+    let failed = failed_deletions(left);
+    if !failed.is_empty() {
+        // The stack keeps what is still there, so that deleting it again retries just those.
+        let names: Vec<&str> = failed.iter().map(|r| r.logical_id.as_str()).collect();
+        let reason = format!(
+            "The following resource(s) failed to delete: [{}]. ",
+            names.join(", ")
+        );
+        recorder.put(
+            "DELETE_FAILED",
+            Some(&reason),
+            Vec::new(),
+            json!({"Resources": failed.iter().map(StackResource::to_json).collect::<Vec<_>>()}),
+        )?;
+        anyhow::bail!("stack {name}: DELETE_FAILED: {reason}");
     }
     recorder.delete_record()?;
     writeln!(out, "Stack {name} deleted.")?;

@@ -511,3 +511,70 @@ fn a_renamed_logical_id_keeps_its_resource() {
     assert_eq!(ids, ["Failures", "Workflow"]);
     assert_eq!(stack(&server, "renamed")["StackStatus"], "UPDATE_COMPLETE");
 }
+
+#[test]
+fn a_dropped_resource_that_cannot_be_deleted_stays_in_the_stack_until_it_can() {
+    let data = TempDir::new().unwrap();
+    let server = Server::start(data.path(), &[]);
+    let folder = TempDir::new().unwrap();
+    let file = folder.path().join("template.json");
+    let with_version = |version: bool| {
+        let mut template: Value = serde_json::from_str(&template(false, 60)).unwrap();
+        if version {
+            template["Resources"]["Version"] = json!({
+                "Type": "AWS::StepFunctions::StateMachineVersion",
+                "Properties": {"StateMachineArn": {"Ref": "Machine"}}});
+        }
+        template.to_string()
+    };
+
+    std::fs::write(&file, with_version(true)).unwrap();
+    let (output, stdout, stderr) = deploy(&server, &file, "sticky", &[]);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let version = format!("{MACHINE}:1");
+    assert!(exists(
+        &server,
+        "DescribeStateMachine",
+        "stateMachineArn",
+        &version
+    ));
+    // An alias outside the stack routes to the version, so the version cannot be deleted.
+    let alias = api(
+        &server,
+        "AWSStepFunctions.CreateStateMachineAlias",
+        json!({"name": "outside", "routingConfiguration": [
+            {"stateMachineVersionArn": version, "weight": 100}]}),
+    )
+    .unwrap()["stateMachineAliasArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    std::fs::write(&file, with_version(false)).unwrap();
+    let (output, stdout, stderr) = deploy(&server, &file, "sticky", &[]);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Version: DELETE_FAILED"), "{stdout}");
+    assert_eq!(stack(&server, "sticky")["StackStatus"], "UPDATE_COMPLETE");
+    assert!(
+        events(&server, "sticky").contains(&"Version DELETE_FAILED".to_owned()),
+        "{:?}",
+        events(&server, "sticky")
+    );
+    let mut ids = logical_ids(&server, "sticky");
+    ids.sort();
+    assert_eq!(ids, ["Failures", "Machine", "Version"]);
+
+    // Once the alias is gone, the next deploy of the same template deletes the version.
+    api(
+        &server,
+        "AWSStepFunctions.DeleteStateMachineAlias",
+        json!({"stateMachineAliasArn": alias}),
+    )
+    .unwrap();
+    let (output, stdout, stderr) = deploy(&server, &file, "sticky", &[]);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Version: deleted"), "{stdout}");
+    let mut ids = logical_ids(&server, "sticky");
+    ids.sort();
+    assert_eq!(ids, ["Failures", "Machine"]);
+}
