@@ -1176,7 +1176,9 @@ fn restore_calls(plan: &Plan, decisions: &[Decision], known: &Known) -> Vec<Valu
                 }
                 ("UpdateStateMachine", body)
             }
-            (Spec::Alias(alias), Decision::Update(_)) => {
+            // An alias a gradual deployment moved goes back too: the deployment may have
+            // succeeded before a later resource failed.
+            (Spec::Alias(alias), Decision::Update(_) | Decision::Deploy) => {
                 let Some(before) = known.aliases.get(id) else {
                     continue;
                 };

@@ -578,3 +578,61 @@ fn a_dropped_resource_that_cannot_be_deleted_stays_in_the_stack_until_it_can() {
     ids.sort();
     assert_eq!(ids, ["Failures", "Machine"]);
 }
+
+#[test]
+fn a_failure_after_a_gradual_deployment_puts_the_aliases_routing_back() {
+    let data = TempDir::new().unwrap();
+    // LINEAR 50 % every 2 minutes runs in about 12 s at 20x.
+    let server = Server::start(data.path(), &["--time-scale", "20"]);
+    let folder = TempDir::new().unwrap();
+    copy_dir(&shared("examples/seed"), folder.path());
+    let file = folder.path().join("template.yaml");
+    let (output, stdout, stderr) = deploy(&server, &file, "seed", &[]);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+
+    // Version 2 is deployed (and succeeds); then an alarm applied after the alias fails
+    // (CloudWatch refuses a period of 7 s), so the whole update rolls back.
+    let definition = folder.path().join("statemachine/alias.asl.json");
+    let mut changed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&definition).unwrap()).unwrap();
+    changed["Comment"] = json!("version 2");
+    std::fs::write(&definition, changed.to_string()).unwrap();
+    let template = std::fs::read_to_string(&file).unwrap().replace(
+        "\nOutputs:",
+        "  LateAlarm:
+    Type: AWS::CloudWatch::Alarm
+    DependsOn: AliasStateMachineAliasmain
+    Properties:
+      Namespace: AWS/States
+      MetricName: ExecutionsFailed
+      Statistic: Sum
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      Threshold: 1
+      EvaluationPeriods: 1
+      Period: 7
+
+Outputs:",
+    );
+    std::fs::write(&file, template).unwrap();
+    let (output, stdout, stderr) = deploy(&server, &file, "seed", &[]);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("period must be"), "{stdout}\n{stderr}");
+    assert_eq!(
+        stack(&server, "seed")["StackStatus"],
+        "UPDATE_ROLLBACK_COMPLETE"
+    );
+    let alias = api(
+        &server,
+        "AWSStepFunctions.DescribeStateMachineAlias",
+        json!({"stateMachineAliasArn":
+               "arn:aws:states:us-east-1:123456789012:stateMachine:SampleAliasMachine:main"}),
+    )
+    .unwrap();
+    assert_eq!(
+        alias["routingConfiguration"],
+        json!([{"stateMachineVersionArn":
+                "arn:aws:states:us-east-1:123456789012:stateMachine:SampleAliasMachine:1",
+                "weight": 100}]),
+        "{stdout}"
+    );
+}
