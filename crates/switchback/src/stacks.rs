@@ -292,42 +292,31 @@ pub fn delete_resources(
     let mut retained = Vec::new();
     for resource in resources.iter().rev() {
         let id = &resource.logical_id;
-        if resource.retain {
-            writeln!(out, "{id}: retained (DeletionPolicy Retain)")?;
+        let record = |resource_status: &str, reason: Option<&str>| {
             recorder.resource_event(
                 status,
                 id,
                 &resource.resource_type,
                 resource.physical_id.as_deref(),
-                "DELETE_SKIPPED",
-                None,
-            )?;
+                resource_status,
+                reason,
+            )
+        };
+        if resource.retain {
+            writeln!(out, "{id}: retained (DeletionPolicy Retain)")?;
+            record("DELETE_SKIPPED", None)?;
             retained.push(resource.clone());
             continue;
         }
         match delete_resource(endpoint, resource) {
             Ok(what) => {
                 writeln!(out, "{id}: {what}")?;
-                recorder.resource_event(
-                    status,
-                    id,
-                    &resource.resource_type,
-                    resource.physical_id.as_deref(),
-                    "DELETE_COMPLETE",
-                    None,
-                )?;
+                record("DELETE_COMPLETE", None)?;
             }
             Err(error) => {
                 let reason = format!("{error:#}");
                 writeln!(out, "{id}: DELETE_FAILED: {reason}")?;
-                recorder.resource_event(
-                    status,
-                    id,
-                    &resource.resource_type,
-                    resource.physical_id.as_deref(),
-                    "DELETE_FAILED",
-                    Some(&reason),
-                )?;
+                record("DELETE_FAILED", Some(&reason))?;
                 retained.push(StackResource {
                     status: "DELETE_FAILED".to_owned(),
                     ..resource.clone()
@@ -337,6 +326,15 @@ pub fn delete_resources(
     }
     retained.reverse();
     Ok(retained)
+}
+
+/// CloudFormation's reason for deletions that failed.
+fn failed_to_delete(failed: &[StackResource]) -> String {
+    let names: Vec<&str> = failed.iter().map(|r| r.logical_id.as_str()).collect();
+    format!(
+        "The following resource(s) failed to delete: [{}]. ",
+        names.join(", ")
+    )
 }
 
 /// The resources of `left` (as [`delete_resources`] answers) whose deletion failed.
@@ -388,11 +386,7 @@ pub fn roll_back(
     }
     let failed = failed_deletions(delete_resources(endpoint, recorder, progress, delete, out)?);
     if !failed.is_empty() {
-        let names: Vec<&str> = failed.iter().map(|r| r.logical_id.as_str()).collect();
-        anyhow::bail!(
-            "the following resource(s) failed to delete: [{}]",
-            names.join(", ")
-        );
+        anyhow::bail!("{}", failed_to_delete(&failed));
     }
     recorder.put(
         complete,
@@ -647,11 +641,7 @@ pub fn delete(endpoint: &str, name: &str, out: &mut impl Write) -> Result<()> {
     let failed = failed_deletions(left);
     if !failed.is_empty() {
         // The stack keeps what is still there, so that deleting it again retries just those.
-        let names: Vec<&str> = failed.iter().map(|r| r.logical_id.as_str()).collect();
-        let reason = format!(
-            "The following resource(s) failed to delete: [{}]. ",
-            names.join(", ")
-        );
+        let reason = failed_to_delete(&failed);
         recorder.put(
             "DELETE_FAILED",
             Some(&reason),

@@ -75,23 +75,7 @@ fn stack_resources(server: &Server) -> Vec<(String, String)> {
 }
 
 fn stack_event_statuses(server: &Server) -> Vec<String> {
-    call(
-        &server.endpoint,
-        "Switchback.DescribeStackEvents",
-        &json!({"StackName": "seed"}),
-    )
-    .unwrap()["StackEvents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| {
-            format!(
-                "{} {}",
-                event["LogicalResourceId"].as_str().unwrap(),
-                event["ResourceStatus"].as_str().unwrap()
-            )
-        })
-        .collect()
+    common::stack_events(&server.endpoint, "seed")
 }
 
 fn routing(server: &Server) -> Value {

@@ -55,23 +55,7 @@ fn stack(server: &Server, name: &str) -> Value {
 
 /// The stack's events, newest first, as "LOGICAL_ID STATUS".
 fn events(server: &Server, name: &str) -> Vec<String> {
-    api(
-        server,
-        "Switchback.DescribeStackEvents",
-        json!({"StackName": name}),
-    )
-    .unwrap()["StackEvents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| {
-            format!(
-                "{} {}",
-                event["LogicalResourceId"].as_str().unwrap(),
-                event["ResourceStatus"].as_str().unwrap()
-            )
-        })
-        .collect()
+    common::stack_events(&server.endpoint, name)
 }
 
 fn logical_ids(server: &Server, name: &str) -> Vec<String> {
@@ -404,24 +388,29 @@ fn another_deploy_may_not_write_a_stack_in_progress() {
     .unwrap();
 }
 
-#[test]
-fn no_wait_leaves_the_stack_in_progress_until_the_deployment_ends() {
+/// A server at 20x with the seed deployed (version 1), and a copy of the seed whose definition
+/// is a good version 2: the same workflow with another comment. LINEAR 50 % every 2 minutes runs
+/// in about 12 s at 20x; the second shift comes 6 s after the first.
+fn seed_with_a_good_version_2() -> (TempDir, Server, TempDir) {
     let data = TempDir::new().unwrap();
-    // LINEAR 50 % every 2 minutes: the second shift comes 6 s after the first at 20x, long
-    // enough for the checks made while the deployment runs.
     let server = Server::start(data.path(), &["--time-scale", "20"]);
     let folder = TempDir::new().unwrap();
     copy_dir(&shared("examples/seed"), folder.path());
     let file = folder.path().join("template.yaml");
     let (output, stdout, stderr) = deploy(&server, &file, "seed", &[]);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-
-    // A good version 2: the same workflow with another comment.
     let definition = folder.path().join("statemachine/alias.asl.json");
     let mut changed: Value =
         serde_json::from_str(&std::fs::read_to_string(&definition).unwrap()).unwrap();
     changed["Comment"] = json!("version 2");
     std::fs::write(&definition, changed.to_string()).unwrap();
+    (data, server, folder)
+}
+
+#[test]
+fn no_wait_leaves_the_stack_in_progress_until_the_deployment_ends() {
+    let (_data, server, folder) = seed_with_a_good_version_2();
+    let file = folder.path().join("template.yaml");
     let started = std::time::Instant::now();
     let (output, stdout, stderr) = deploy(&server, &file, "seed", &["--no-wait"]);
     assert!(output.status.success(), "{stdout}\n{stderr}");
@@ -581,22 +570,10 @@ fn a_dropped_resource_that_cannot_be_deleted_stays_in_the_stack_until_it_can() {
 
 #[test]
 fn a_failure_after_a_gradual_deployment_puts_the_aliases_routing_back() {
-    let data = TempDir::new().unwrap();
-    // LINEAR 50 % every 2 minutes runs in about 12 s at 20x.
-    let server = Server::start(data.path(), &["--time-scale", "20"]);
-    let folder = TempDir::new().unwrap();
-    copy_dir(&shared("examples/seed"), folder.path());
+    let (_data, server, folder) = seed_with_a_good_version_2();
     let file = folder.path().join("template.yaml");
-    let (output, stdout, stderr) = deploy(&server, &file, "seed", &[]);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-
     // Version 2 is deployed (and succeeds); then an alarm applied after the alias fails
     // (CloudWatch refuses a period of 7 s), so the whole update rolls back.
-    let definition = folder.path().join("statemachine/alias.asl.json");
-    let mut changed: Value =
-        serde_json::from_str(&std::fs::read_to_string(&definition).unwrap()).unwrap();
-    changed["Comment"] = json!("version 2");
-    std::fs::write(&definition, changed.to_string()).unwrap();
     let template = std::fs::read_to_string(&file).unwrap().replace(
         "\nOutputs:",
         "  LateAlarm:

@@ -267,3 +267,24 @@ pub async fn wait_done(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A stack's events, newest first, as "LOGICAL_ID STATUS" (`Switchback.DescribeStackEvents`).
+pub fn stack_events(endpoint: &str, stack: &str) -> Vec<String> {
+    switchback::deployments::call(
+        endpoint,
+        "Switchback.DescribeStackEvents",
+        &serde_json::json!({ "StackName": stack }),
+    )
+    .unwrap()["StackEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            format!(
+                "{} {}",
+                event["LogicalResourceId"].as_str().unwrap(),
+                event["ResourceStatus"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
