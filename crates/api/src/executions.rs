@@ -167,6 +167,24 @@ async fn start_request(
     Ok((request, machine.machine_type))
 }
 
+/// What a nested start (`states:startExecution`) runs, by StartExecution's rules.
+pub(crate) async fn resolve_nested(
+    state: &AppState,
+    start: runtime::nested::ChildStart,
+) -> Result<(StartRequest, String), Error> {
+    crate::model::model().validate(
+        "StartExecution",
+        &json!({"stateMachineArn": start.state_machine_arn, "name": start.name, "input": start.input}),
+    )?;
+    let mut input = StartInput {
+        state_machine_arn: start.state_machine_arn,
+        name: Some(start.name),
+        input: Some(start.input),
+        included_data: None,
+    };
+    start_request(state, &mut input).await
+}
+
 /// Adds `stateMachineVersionArn` and `stateMachineAliasArn` when the execution has them.
 fn insert_qualifiers(
     output: &mut Map<String, Value>,

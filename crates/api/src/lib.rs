@@ -23,6 +23,7 @@ mod error;
 mod executions;
 mod logging;
 pub mod model;
+mod nested;
 pub mod stacks;
 mod state_machines;
 mod tags;
@@ -82,6 +83,10 @@ impl AppState {
 
 /// The router: `POST /` for the API, `GET /health` for probes.
 pub fn router(state: AppState) -> Router {
+    // `states:startExecution` tasks start their children with StartExecution's rules.
+    state
+        .runtime
+        .set_starter(std::sync::Arc::new(nested::ApiStarter::new(&state.runtime)));
     Router::new()
         .route("/", post(handle))
         .route("/health", get(health))

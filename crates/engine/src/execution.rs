@@ -63,6 +63,15 @@ pub enum Input {
         /// The worker's name, for activities.
         worker_name: Option<String>,
     },
+    /// The integration accepted a `.sync` or `.waitForTaskToken` task and answered with this
+    /// (the job it started, the message it sent): AWS records `TaskSubmitted` and the task
+    /// waits on for its end or its token.
+    TaskSubmitted {
+        /// The task's id.
+        task: u64,
+        /// The integration's answer.
+        output: Value,
+    },
     /// A task finished with this output.
     TaskSucceeded {
         /// The task's id.
@@ -323,6 +332,8 @@ pub struct Execution {
     tasks: HashMap<u64, (usize, TaskRequest)>,
     /// The tasks of `tasks` a worker has picked up (their `*Started` event is recorded).
     started: HashSet<u64>,
+    /// The started tasks whose `TaskSubmitted` is recorded.
+    submitted: HashSet<u64>,
     timers: HashMap<u64, (Timer, i64)>,
     next_event_id: u64,
     next_effect_id: u64,
@@ -421,6 +432,7 @@ impl Execution {
             threads: Vec::new(),
             tasks: HashMap::new(),
             started: HashSet::new(),
+            submitted: HashSet::new(),
             timers: HashMap::new(),
             next_event_id: 1,
             next_effect_id: 1,
@@ -490,6 +502,7 @@ impl Execution {
         match input {
             Input::Start { input, text } => self.start(input, text),
             Input::TaskStarted { task, worker_name } => self.task_started(task, worker_name),
+            Input::TaskSubmitted { task, output } => self.task_submitted(task, output),
             Input::TaskSucceeded { task, output } => self.task_succeeded(task, output, entropy),
             Input::TaskFailed { task, error, cause } => {
                 self.task_failed(task, error, cause, entropy)
@@ -644,9 +657,40 @@ impl Execution {
         self.emit(thread, event_type, Details::Other(details));
     }
 
+    /// Records a task's `TaskSubmitted`, once: a restarted runtime submits its open tasks again.
+    fn task_submitted(&mut self, task: u64, output: Value) {
+        let Some(thread) = self.task_thread(task) else {
+            return;
+        };
+        if !self.started.contains(&task) || !self.submitted.insert(task) {
+            return;
+        }
+        let resource = self.resource_of(thread);
+        let ResourceKind::Service {
+            resource_type,
+            resource,
+        } = describe_resource(&resource)
+        else {
+            return;
+        };
+        let details = json!({
+            "output": json_text(&output),
+            "outputDetails": not_truncated(),
+            "resourceType": resource_type,
+            "resource": resource,
+        });
+        self.emit(thread, "TaskSubmitted", Details::Other(details));
+    }
+
+    /// Whether the task's `TaskSubmitted` is recorded.
+    pub fn is_task_submitted(&self, task: u64) -> bool {
+        self.submitted.contains(&task)
+    }
+
     fn take_task(&mut self, thread: usize, task: u64) -> Value {
         self.tasks.remove(&task);
         self.started.remove(&task);
+        self.submitted.remove(&task);
         let phase = std::mem::replace(&mut self.threads[thread].phase, Phase::Work);
         match phase {
             Phase::Task {
@@ -874,6 +918,7 @@ impl Execution {
         }
         self.tasks.clear();
         self.started.clear();
+        self.submitted.clear();
         let mut timers: Vec<u64> = self.timers.keys().copied().collect();
         timers.sort_unstable();
         for id in timers {
@@ -2176,6 +2221,7 @@ impl Execution {
             } => {
                 self.tasks.remove(&task);
                 self.started.remove(&task);
+                self.submitted.remove(&task);
                 self.step.effects.push(Effect::CancelTask { id: task });
                 if let Some(timer) = timeout_timer {
                     self.cancel_timer(timer);

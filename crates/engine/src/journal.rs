@@ -37,6 +37,9 @@ impl Input {
             Input::TaskStarted { task, worker_name } => json!({
                 "v": VERSION, "type": "TaskStarted", "task": task, "workerName": worker_name,
             }),
+            Input::TaskSubmitted { task, output } => json!({
+                "v": VERSION, "type": "TaskSubmitted", "task": task, "output": output,
+            }),
             Input::TaskSucceeded { task, output } => json!({
                 "v": VERSION, "type": "TaskSucceeded", "task": task, "output": output,
             }),
@@ -75,6 +78,10 @@ impl Input {
             "TaskStarted" => Input::TaskStarted {
                 task: task_id(value)?,
                 worker_name: optional_string(value, "workerName"),
+            },
+            "TaskSubmitted" => Input::TaskSubmitted {
+                task: task_id(value)?,
+                output: value.get("output").cloned().unwrap_or(Value::Null),
             },
             "TaskSucceeded" => Input::TaskSucceeded {
                 task: task_id(value)?,
@@ -119,6 +126,10 @@ mod tests {
             Input::TaskStarted {
                 task: 3,
                 worker_name: Some("w".to_owned()),
+            },
+            Input::TaskSubmitted {
+                task: 3,
+                output: json!({"ExecutionArn": "e"}),
             },
             Input::TaskSucceeded {
                 task: 3,

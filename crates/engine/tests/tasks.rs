@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use engine::{Effect, Input};
+use engine::{Effect, Input, Status};
 use serde_json::json;
 
 fn one_task(extra: serde_json::Value) -> serde_json::Value {
@@ -185,6 +185,60 @@ fn activity_events_are_named_for_activities() {
         ]
     );
     assert_eq!(text(env.event("ActivityStarted"), "workerName"), "w1");
+}
+
+#[test]
+fn a_submitted_task_records_task_submitted_once_and_waits_on() {
+    let sync = "arn:aws:states:::states:startExecution.sync";
+    let mut env = TestEnv::new(json!({
+        "StartAt": "Call",
+        "States": { "Call": { "Type": "Task", "Resource": sync, "End": true } }
+    }));
+    env.start(json!({}));
+    // Before its start, a task cannot be submitted.
+    env.apply(Input::TaskSubmitted {
+        task: 1,
+        output: json!({}),
+    });
+    assert_eq!(env.history.len(), 3);
+    env.started(1);
+    let answer = json!({"ExecutionArn": "arn:child", "StartDate": 1});
+    env.apply(Input::TaskSubmitted {
+        task: 1,
+        output: answer.clone(),
+    });
+    // A resumed runtime submits its open tasks again: recorded once.
+    env.apply(Input::TaskSubmitted {
+        task: 1,
+        output: answer.clone(),
+    });
+    assert_eq!(doc(env.event("TaskSubmitted"), "output"), answer);
+    assert_eq!(
+        text(env.event("TaskSubmitted"), "resource"),
+        "startExecution.sync"
+    );
+    assert_eq!(env.status(), &Status::Running);
+    env.succeed(1, json!({"Status": "SUCCEEDED"}));
+    assert_eq!(
+        env.types(),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    env.assert_replays(
+        json!({
+            "StartAt": "Call",
+            "States": { "Call": { "Type": "Task", "Resource": sync, "End": true } }
+        }),
+        7,
+    );
 }
 
 #[test]

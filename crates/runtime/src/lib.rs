@@ -20,10 +20,11 @@
 pub mod deployments;
 pub mod logs;
 pub mod mocks;
+pub mod nested;
 pub mod observe;
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use asl::model::StateMachine;
@@ -223,6 +224,48 @@ struct Shared {
     deployments: Mutex<deployments::Drivers>,
     /// Where deployments read alarm states; `None` until the server wires one in.
     alarm_source: Mutex<Option<Arc<dyn deployments::AlarmStates>>>,
+    /// Where nested starts are resolved (`states:startExecution`); `None` until the API wires
+    /// itself in.
+    starter: Mutex<Option<Arc<dyn nested::Starter>>>,
+    /// The `.sync` tasks waiting for each child execution, by the child's ARN.
+    watchers: Mutex<HashMap<String, Vec<Watcher>>>,
+    /// The children of open `.sync` tasks, by parent ARN and task id: stopping the parent or
+    /// abandoning the task stops the child.
+    children: Mutex<HashMap<(String, u64), Arc<ChildSlot>>>,
+}
+
+/// A `.sync` task waiting for a child execution to end.
+struct Watcher {
+    parent: String,
+    task: u64,
+    /// `.sync:2`: the child's input and output as JSON.
+    json: bool,
+}
+
+/// The child of a `.sync` task: whether the task was abandoned, and the child once started.
+#[derive(Default)]
+struct ChildSlot {
+    state: Mutex<(bool, Option<String>)>,
+}
+
+impl ChildSlot {
+    /// Marks the task abandoned; the child to stop, if it has started.
+    fn cancel(&self) -> Option<String> {
+        let mut state = lock(&self.state);
+        state.0 = true;
+        state.1.clone()
+    }
+
+    fn is_cancelled(&self) -> bool {
+        lock(&self.state).0
+    }
+
+    /// Records the started child; true when the task was abandoned meanwhile (stop it).
+    fn attach(&self, child: &str) -> bool {
+        let mut state = lock(&self.state);
+        state.1 = Some(child.to_owned());
+        state.0
+    }
 }
 
 /// The most built definitions kept; the cache starts over when full.
@@ -251,6 +294,17 @@ struct ExpressStart {
 #[derive(Clone)]
 pub struct Runtime {
     shared: Arc<Shared>,
+}
+
+/// A runtime held without keeping it alive (what the runtime's own helpers hold of it).
+#[derive(Clone)]
+pub struct WeakRuntime(Weak<Shared>);
+
+impl WeakRuntime {
+    /// The runtime, while it lives.
+    pub fn upgrade(&self) -> Option<Runtime> {
+        self.0.upgrade().map(|shared| Runtime { shared })
+    }
 }
 
 fn end_of(status: &Status, history: &[HistoryEvent], now: i64) -> Option<ExecutionEnd> {
@@ -342,11 +396,25 @@ impl Runtime {
                 machines: Mutex::new(HashMap::new()),
                 deployments: Mutex::new(deployments::Drivers::default()),
                 alarm_source: Mutex::new(None),
+                starter: Mutex::new(None),
+                watchers: Mutex::new(HashMap::new()),
+                children: Mutex::new(HashMap::new()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 logs: logs::Logs::default(),
                 config,
             }),
         }
+    }
+
+    /// A handle that does not keep the runtime alive.
+    pub fn downgrade(&self) -> WeakRuntime {
+        WeakRuntime(Arc::downgrade(&self.shared))
+    }
+
+    /// Where `states:startExecution` tasks resolve their starts (the API's StartExecution
+    /// rules). Without one, such tasks fail with a message that says so.
+    pub fn set_starter(&self, starter: Arc<dyn nested::Starter>) {
+        *lock(&self.shared.starter) = Some(starter);
     }
 
     /// The store underneath.
@@ -1066,6 +1134,18 @@ impl Runtime {
         meta: Option<ExecutionMeta>,
         tasks: TaskTracker,
     ) {
+        // Only a resumed execution comes durable and without a prepared channel.
+        let resumed = if durable && prepared.is_none() {
+            effects
+                .iter()
+                .filter_map(|effect| match effect {
+                    Effect::InvokeTask(request) => Some(request.id),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            HashSet::new()
+        };
         let (sender, receiver) = match prepared {
             Some(channel) => channel,
             None => self.prepare(&arn, &effects),
@@ -1083,6 +1163,7 @@ impl Runtime {
             last_output: None,
             meta,
             tasks,
+            resumed,
         };
         tokio::spawn(async move {
             actor.perform(effects);
@@ -1115,6 +1196,8 @@ struct Actor {
     meta: Option<ExecutionMeta>,
     /// Its open tasks, for the task metrics.
     tasks: TaskTracker,
+    /// The tasks a resumed execution asks for again: they may have been performed already.
+    resumed: HashSet<u64>,
 }
 
 impl Actor {
@@ -1175,6 +1258,12 @@ impl Actor {
             // same history.)
             return Ok(true);
         }
+        let closes = match &input {
+            Input::TaskSucceeded { task, .. }
+            | Input::TaskFailed { task, .. }
+            | Input::TaskHeartbeatTimedOut { task } => Some(*task),
+            _ => None,
+        };
         let now = now_ms();
         let journal = self.durable.then(|| input.to_json().to_string());
         self.tasks.heartbeat_timeout = matches!(input, Input::TaskHeartbeatTimedOut { .. });
@@ -1182,6 +1271,9 @@ impl Actor {
         if step.events.is_empty() && step.effects.is_empty() {
             // The input changed nothing (a duplicate or late report): nothing to keep.
             return Ok(false);
+        }
+        if let Some(task) = closes {
+            self.runtime.release_child(&self.arn, task);
         }
         let end = end_of(self.execution.status(), &step.events, now);
         if let Some(end) = &end {
@@ -1295,12 +1387,30 @@ impl Actor {
                         let _ = self.sender.send(Command::Input(input));
                         continue;
                     }
+                    if let Some(pattern) = nested::pattern(&request.resource) {
+                        if let Some(token) = &request.task_token {
+                            self.callback_heartbeat(request.id, request.heartbeat_seconds, token);
+                        }
+                        let slot = pattern
+                            .waits_for_child()
+                            .then(|| runtime.child_slot(&self.arn, request.id));
+                        let child = nested::ChildTask {
+                            parent: self.arn.clone(),
+                            resumed: self.resumed.remove(&request.id),
+                            request,
+                            pattern,
+                            slot,
+                            sender: self.sender.clone(),
+                        };
+                        tokio::spawn(runtime.clone().run_child(child));
+                        continue;
+                    }
                     let Some(token) = request.task_token.clone() else {
                         let _ = self.sender.send(Command::Input(Input::TaskFailed {
                             task: request.id,
                             error: Some("States.Runtime".to_owned()),
                             cause: Some(format!(
-                                "An error occurred while executing the state '{}'. The resource '{}' is not supported by Switchback yet: only activities and '.waitForTaskToken' callbacks run without task integrations",
+                                "An error occurred while executing the state '{}'. The resource '{}' is not supported by Switchback yet: activities, nested executions (states:startExecution) and '.waitForTaskToken' callbacks run, and any task can be mocked (--mock-config)",
                                 request.state_name, request.resource
                             )),
                         }));
@@ -1342,21 +1452,11 @@ impl Actor {
                             task: request.id,
                             worker_name: None,
                         }));
-                        if let Some(seconds) = request.heartbeat_seconds {
-                            let handle = self.runtime.heartbeat_timer(
-                                self.sender.clone(),
-                                request.id,
-                                seconds,
-                            );
-                            if let Some(entry) = lock(&shared.tokens).get_mut(&token)
-                                && let Some(old) = entry.heartbeat.replace(handle)
-                            {
-                                old.abort();
-                            }
-                        }
+                        self.callback_heartbeat(request.id, request.heartbeat_seconds, &token);
                     }
                 }
                 Effect::CancelTask { id } => {
+                    self.runtime.abandon_child(&self.arn, id);
                     lock(&shared.tokens).retain(|_, entry| {
                         let cancel = entry.execution_arn == self.arn && entry.task == id;
                         if cancel && let Some(handle) = entry.heartbeat.take() {
@@ -1369,9 +1469,29 @@ impl Actor {
         }
     }
 
+    /// Starts the heartbeat clock of a callback task.
+    fn callback_heartbeat(&self, task: u64, heartbeat_seconds: Option<u64>, token: &str) {
+        if let Some(seconds) = heartbeat_seconds {
+            let handle = self
+                .runtime
+                .heartbeat_timer(self.sender.clone(), task, seconds);
+            if let Some(entry) = lock(&self.runtime.shared.tokens).get_mut(token)
+                && let Some(old) = entry.heartbeat.replace(handle)
+            {
+                old.abort();
+            }
+        }
+    }
+
     fn finish(&mut self) {
         for (_, handle) in self.timers.drain() {
             handle.abort();
+        }
+        self.runtime.release_children(&self.arn);
+        if self.durable && self.runtime.is_watched(&self.arn) {
+            let runtime = self.runtime.clone();
+            let arn = self.arn.clone();
+            tokio::spawn(async move { runtime.deliver_child(&arn).await });
         }
         let shared = &self.runtime.shared;
         lock(&shared.running).remove(&self.arn);

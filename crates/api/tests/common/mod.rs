@@ -66,7 +66,11 @@ pub struct Api {
 
 impl Api {
     pub fn new() -> Api {
-        let runtime = Runtime::new(Arc::new(MemStore::new()), Config::default());
+        Api::over(Runtime::new(Arc::new(MemStore::new()), Config::default()))
+    }
+
+    /// A router over this runtime.
+    pub fn over(runtime: Runtime) -> Api {
         let state = AppState {
             runtime,
             authenticate: None,
