@@ -18,6 +18,7 @@
 //! end, as on AWS.
 
 pub mod deployments;
+pub mod invoke;
 pub mod logs;
 pub mod mocks;
 pub mod nested;
@@ -227,6 +228,8 @@ struct Shared {
     /// Where nested starts are resolved (`states:startExecution`); `None` until the API wires
     /// itself in.
     starter: Mutex<Option<Arc<dyn nested::Starter>>>,
+    /// Who performs the tasks that call out (HTTP, Lambda); `None` until the server wires one in.
+    invoker: Mutex<Option<Arc<dyn invoke::Invoker>>>,
     /// The `.sync` tasks waiting for each child execution, by the child's ARN.
     watchers: Mutex<HashMap<String, Vec<Watcher>>>,
     /// The children of open `.sync` tasks, by parent ARN and task id: stopping the parent or
@@ -397,6 +400,7 @@ impl Runtime {
                 deployments: Mutex::new(deployments::Drivers::default()),
                 alarm_source: Mutex::new(None),
                 starter: Mutex::new(None),
+                invoker: Mutex::new(None),
                 watchers: Mutex::new(HashMap::new()),
                 children: Mutex::new(HashMap::new()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
@@ -415,6 +419,11 @@ impl Runtime {
     /// rules). Without one, such tasks fail with a message that says so.
     pub fn set_starter(&self, starter: Arc<dyn nested::Starter>) {
         *lock(&self.shared.starter) = Some(starter);
+    }
+
+    /// Who performs the tasks that call out over HTTP (the HTTP Task, Lambda functions).
+    pub fn set_invoker(&self, invoker: Arc<dyn invoke::Invoker>) {
+        *lock(&self.shared.invoker) = Some(invoker);
     }
 
     /// The store underneath.
@@ -1164,6 +1173,7 @@ impl Runtime {
             meta,
             tasks,
             resumed,
+            calls: HashMap::new(),
         };
         tokio::spawn(async move {
             actor.perform(effects);
@@ -1198,6 +1208,8 @@ struct Actor {
     tasks: TaskTracker,
     /// The tasks a resumed execution asks for again: they may have been performed already.
     resumed: HashSet<u64>,
+    /// The calls in flight, by task: a task no longer wanted stops its call.
+    calls: HashMap<u64, JoinHandle<()>>,
 }
 
 impl Actor {
@@ -1405,6 +1417,13 @@ impl Actor {
                         tokio::spawn(runtime.clone().run_child(child));
                         continue;
                     }
+                    let invoker = lock(&shared.invoker)
+                        .clone()
+                        .filter(|invoker| invoker.performs(&request.resource));
+                    if let Some(invoker) = invoker {
+                        self.call(invoker, request);
+                        continue;
+                    }
                     let Some(token) = request.task_token.clone() else {
                         let _ = self.sender.send(Command::Input(Input::TaskFailed {
                             task: request.id,
@@ -1457,6 +1476,9 @@ impl Actor {
                 }
                 Effect::CancelTask { id } => {
                     self.runtime.abandon_child(&self.arn, id);
+                    if let Some(call) = self.calls.remove(&id) {
+                        call.abort();
+                    }
                     lock(&shared.tokens).retain(|_, entry| {
                         let cancel = entry.execution_arn == self.arn && entry.task == id;
                         if cancel && let Some(handle) = entry.heartbeat.take() {
@@ -1467,6 +1489,45 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// Performs a task through the invoker, reporting its start and its end.
+    fn call(&mut self, invoker: Arc<dyn invoke::Invoker>, request: engine::TaskRequest) {
+        let resumed = self.resumed.remove(&request.id);
+        if let Some(token) = &request.task_token {
+            self.callback_heartbeat(request.id, request.heartbeat_seconds, token);
+            // Its call was made before the restart: the token is out, and the task waits for it.
+            if resumed && self.execution.is_task_submitted(request.id) {
+                return;
+            }
+        }
+        let sender = self.sender.clone();
+        let task = request.id;
+        let invocation = invoke::Invocation {
+            resource: request.resource,
+            state_name: request.state_name,
+            input: request.input,
+            task_token: request.task_token,
+            timeout_seconds: request.timeout_seconds,
+        };
+        let handle = tokio::spawn(async move {
+            let _ = sender.send(Command::Input(Input::TaskStarted {
+                task,
+                worker_name: None,
+            }));
+            let input = match invoker.invoke(invocation).await {
+                invoke::Outcome::Succeeded(output) => Input::TaskSucceeded { task, output },
+                invoke::Outcome::Submitted(output) => Input::TaskSubmitted { task, output },
+                invoke::Outcome::Failed { error, cause } => Input::TaskFailed {
+                    task,
+                    error: Some(error),
+                    cause: Some(cause),
+                },
+            };
+            let _ = sender.send(Command::Input(input));
+        });
+        self.calls.retain(|_, call| !call.is_finished());
+        self.calls.insert(task, handle);
     }
 
     /// Starts the heartbeat clock of a callback task.
@@ -1486,6 +1547,9 @@ impl Actor {
     fn finish(&mut self) {
         for (_, handle) in self.timers.drain() {
             handle.abort();
+        }
+        for (_, call) in self.calls.drain() {
+            call.abort();
         }
         self.runtime.release_children(&self.arn);
         if self.durable && self.runtime.is_watched(&self.arn) {

@@ -121,6 +121,9 @@ fn start_server(
         credentials: None,
         allow_unauthenticated: false,
         mock_config: None,
+        lambda_endpoint: None,
+        lambda_functions: None,
+        connections: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ready, address) = std::sync::mpsc::channel();

@@ -55,6 +55,17 @@ enum Command {
         /// started through `...:stateMachine:Name#TestCase` gets its tasks' answers from it.
         #[arg(long, env = "SFN_MOCK_CONFIG")]
         mock_config: Option<PathBuf>,
+        /// Where Lambda functions run: an endpoint that speaks Lambda's Invoke API (a local
+        /// Lambda runtime emulator, say), as Step Functions Local's LAMBDA_ENDPOINT.
+        #[arg(long, env = "LAMBDA_ENDPOINT")]
+        lambda_endpoint: Option<String>,
+        /// A JSON file mapping function names to Invoke URLs: {"Functions": {"name": "url"}}.
+        #[arg(long, env = "SWITCHBACK_LAMBDA_FUNCTIONS")]
+        lambda_functions: Option<PathBuf>,
+        /// A JSON file of EventBridge connections, the credentials of the HTTP Task:
+        /// {"Connections": {"<connection ARN>": {"AuthorizationType": ..., "AuthParameters": ...}}}.
+        #[arg(long, env = "SWITCHBACK_CONNECTIONS")]
+        connections: Option<PathBuf>,
     },
     /// Check a definition and report every problem, as ValidateStateMachineDefinition does.
     Validate {
@@ -263,6 +274,9 @@ fn main() -> ExitCode {
             credentials,
             allow_unauthenticated,
             mock_config,
+            lambda_endpoint,
+            lambda_functions,
+            connections,
         } => serve_command(switchback::serve::Options {
             bind,
             data_dir,
@@ -272,6 +286,9 @@ fn main() -> ExitCode {
             credentials,
             allow_unauthenticated,
             mock_config,
+            lambda_endpoint,
+            lambda_functions,
+            connections,
         }),
         Command::Validate {
             definition,

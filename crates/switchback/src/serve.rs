@@ -27,6 +27,37 @@ pub struct Options {
     pub allow_unauthenticated: bool,
     /// A mock configuration (Step Functions Local's MockConfigFile format).
     pub mock_config: Option<PathBuf>,
+    /// The endpoint Lambda functions are invoked on.
+    pub lambda_endpoint: Option<String>,
+    /// Per-function Invoke URLs.
+    pub lambda_functions: Option<PathBuf>,
+    /// The HTTP Task's connections.
+    pub connections: Option<PathBuf>,
+}
+
+/// The HTTP Task and Lambda, configured from the options; every file problem is an error.
+pub fn integrations(options: &Options) -> Result<integrations::Integrations> {
+    if let Some(endpoint) = &options.lambda_endpoint {
+        let scheme_ok = endpoint.starts_with("http://");
+        if !scheme_ok {
+            bail!(
+                "--lambda-endpoint must be an http:// URL (this build of Switchback has no TLS), not {endpoint}"
+            );
+        }
+    }
+    let mut functions = integrations::Functions::on_endpoint(options.lambda_endpoint.clone());
+    if let Some(path) = &options.lambda_functions {
+        functions = functions.with_file(path)?;
+    }
+    let connections = match &options.connections {
+        Some(path) => integrations::Connections::from_file(path)?,
+        None => integrations::Connections::default(),
+    };
+    Ok(integrations::Integrations::new(
+        &options.region,
+        connections,
+        functions,
+    ))
 }
 
 /// Reads a mock configuration file (JSON, or JSON5 for comments); every problem at once.
@@ -124,6 +155,7 @@ pub async fn serve_until(
                 .map(Arc::new),
         },
     );
+    runtime.set_invoker(Arc::new(integrations(&options)?));
     runtime.write_logs_to(options.data_dir.clone());
     let loaded = runtime
         .observer()
@@ -132,6 +164,13 @@ pub async fn serve_until(
         .context("cannot load the stored metrics")?;
     tracing::debug!(rows = loaded, "metrics loaded");
     let flusher = tokio::spawn(flush_metrics_every_second(runtime.clone()));
+    // The router is built before executions resume: it wires in the StartExecution rules that
+    // resumed nested tasks need.
+    let mut state = api::AppState::new(runtime.clone());
+    if let Some(pairs) = credentials {
+        state = state.with_credentials(pairs);
+    }
+    let router = api::router(state.clone());
     let resumed = runtime
         .recover()
         .await
@@ -144,12 +183,7 @@ pub async fn serve_until(
         .recover_deployments()
         .await
         .context("cannot resume open deployments")?;
-    let mut state = api::AppState::new(runtime.clone());
-    if let Some(pairs) = credentials {
-        state = state.with_credentials(pairs);
-    }
-    let evaluator = api::cloudwatch::spawn_evaluator(state.clone());
-    let router = api::router(state);
+    let evaluator = api::cloudwatch::spawn_evaluator(state);
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
         .with_context(|| format!("cannot listen on {}", options.bind))?;

@@ -277,3 +277,40 @@ fn run_answers_tasks_from_a_mock_configuration() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("--mock-config needs --test-case"));
 }
+
+#[test]
+fn serve_refuses_unusable_integration_files() {
+    let data = std::env::temp_dir().join(format!("switchback-cli-{}-data", std::process::id()));
+    let data = data.to_str().unwrap();
+    let refused = |flag: &str, value: &str, reason: &str| {
+        let output = switchback(&[
+            "serve",
+            "--data-dir",
+            data,
+            "--bind",
+            "127.0.0.1:0",
+            flag,
+            value,
+        ]);
+        assert_ne!(output.status.code(), Some(0));
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(reason), "{stderr}");
+    };
+    refused(
+        "--connections",
+        "/nonexistent/connections.json",
+        "cannot read /nonexistent/connections.json",
+    );
+    let functions = write_temp("functions.json", r#"{"Functions": {"f": 3}}"#);
+    refused(
+        "--lambda-functions",
+        functions.to_str().unwrap(),
+        "the URL of the function 'f' must be a string",
+    );
+    refused(
+        "--lambda-endpoint",
+        "https://lambda.example",
+        "--lambda-endpoint must be an http:// URL",
+    );
+    let _ = std::fs::remove_dir_all(data);
+}
