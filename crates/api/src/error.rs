@@ -64,6 +64,9 @@ pub enum Error {
     /// No execution with this ARN.
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    /// `RedriveExecution` of an execution that cannot be redriven.
+    #[error("{0}")]
+    ExecutionNotRedrivable(String),
     /// An execution of this name exists with another input, or has ended.
     #[error("Execution Already Exists: '{0}'")]
     ExecutionAlreadyExists(String),
@@ -136,6 +139,7 @@ impl Error {
             Error::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
             Error::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
             Error::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             Error::ActivityDoesNotExist(_) => "ActivityDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
@@ -203,6 +207,7 @@ impl From<runtime::Error> for Error {
         match error {
             runtime::Error::ExecutionDoesNotExist(arn) => Error::ExecutionDoesNotExist(arn),
             runtime::Error::ExecutionAlreadyExists(arn) => Error::ExecutionAlreadyExists(arn),
+            runtime::Error::ExecutionNotRedrivable(reason) => Error::ExecutionNotRedrivable(reason),
             runtime::Error::ActivityDoesNotExist(arn) => Error::ActivityDoesNotExist(arn),
             runtime::Error::InvalidToken(text) => Error::InvalidToken(text),
             error @ runtime::Error::TaskTimedOut => Error::TaskTimedOut(error.to_string()),

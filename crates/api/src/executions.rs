@@ -41,6 +41,14 @@ pub struct StopInput {
     cause: Option<String>,
 }
 
+/// `RedriveExecution` members.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedriveInput {
+    execution_arn: String,
+    client_token: Option<String>,
+}
+
 /// `DescribeExecution` and `DescribeStateMachineForExecution` members.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -293,18 +301,21 @@ pub async fn stop(state: &AppState, input: StopInput) -> Result<Value, Error> {
     Ok(json!({ "stopDate": timestamp(stop_ms) }))
 }
 
-/// `redriveStatus` and its reason. Redrive is not built yet, so no execution is redrivable;
-/// the reason for closed failures says so instead of AWS's `REDRIVABLE`.
-fn redrive_status(status: &str) -> (&'static str, String) {
-    match status {
-        "RUNNING" | "SUCCEEDED" => (
-            "NOT_REDRIVABLE",
-            format!("Execution is {status} and cannot be redriven"),
-        ),
-        _ => (
-            "NOT_REDRIVABLE",
-            "Execution redrive is not supported by Switchback yet".to_owned(),
-        ),
+/// `RedriveExecution` (STANDARD executions; an EXPRESS one has no record to redrive).
+pub async fn redrive(state: &AppState, input: RedriveInput) -> Result<Value, Error> {
+    arn::expect(&input.execution_arn, &[Kind::Execution])?;
+    let redrive_ms = state
+        .runtime
+        .redrive_execution(&input.execution_arn, input.client_token.as_deref())
+        .await?;
+    Ok(json!({ "redriveDate": timestamp(redrive_ms) }))
+}
+
+/// `redriveStatus`, and the reason when it is not redrivable.
+fn redrive_status(record: &ExecutionRecord) -> (&'static str, Option<String>) {
+    match runtime::redrive_refusal(record, runtime::now_ms()) {
+        None => ("REDRIVABLE", None),
+        Some(reason) => ("NOT_REDRIVABLE", Some(reason)),
     }
 }
 
@@ -348,10 +359,15 @@ pub async fn describe(state: &AppState, input: DescribeInput) -> Result<Value, E
             output.insert("cause".to_owned(), json!(cause));
         }
     }
-    let (redrive, reason) = redrive_status(&record.status);
-    output.insert("redriveCount".to_owned(), json!(0));
+    let (redrive, reason) = redrive_status(&record);
+    output.insert("redriveCount".to_owned(), json!(record.redrive_count));
+    if let Some(at) = record.redrive_ms {
+        output.insert("redriveDate".to_owned(), timestamp(at));
+    }
     output.insert("redriveStatus".to_owned(), json!(redrive));
-    output.insert("redriveStatusReason".to_owned(), json!(reason));
+    if let Some(reason) = reason {
+        output.insert("redriveStatusReason".to_owned(), json!(reason));
+    }
     Ok(Value::Object(output))
 }
 
@@ -451,11 +467,12 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
         ));
     }
     let mut output = Map::new();
-    // No execution has been redriven: redrive is not built yet.
-    if input.redrive_filter.as_deref() == Some("REDRIVEN") {
-        output.insert("executions".to_owned(), json!([]));
-        return Ok(Value::Object(output));
-    }
+    // Applied to each page as it is read: a page may hold fewer items than asked for.
+    let redriven = match input.redrive_filter.as_deref() {
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        _ => None,
+    };
     let (version_arn, alias_arn) = match &target.qualifier {
         Qualifier::None => (None, None),
         Qualifier::Version(_) => (Some(state_machine_arn.clone()), None),
@@ -471,6 +488,7 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
     let items: Vec<Value> = page
         .items
         .iter()
+        .filter(|record| redriven.is_none_or(|redriven| (record.redrive_count > 0) == redriven))
         .map(|record| {
             let mut item = Map::new();
             item.insert("executionArn".to_owned(), json!(record.arn));
@@ -489,7 +507,10 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
             if let Some(end) = &record.end {
                 item.insert("stopDate".to_owned(), timestamp(end.stop_ms));
             }
-            item.insert("redriveCount".to_owned(), json!(0));
+            item.insert("redriveCount".to_owned(), json!(record.redrive_count));
+            if let Some(at) = record.redrive_ms {
+                item.insert("redriveDate".to_owned(), timestamp(at));
+            }
             Value::Object(item)
         })
         .collect();

@@ -184,10 +184,8 @@ async fn stop_aborts_a_running_execution() {
     assert_eq!(described["status"], "ABORTED");
     assert_eq!(described["error"], "Halt");
     assert_eq!(described["cause"], "by hand");
-    assert_eq!(
-        described["redriveStatusReason"],
-        "Execution redrive is not supported by Switchback yet"
-    );
+    assert_eq!(described["redriveStatus"], "REDRIVABLE");
+    assert!(described.get("redriveStatusReason").is_none());
     let events = api.history(&execution).await;
     assert_eq!(events.last().unwrap()["type"], "ExecutionAborted");
 

@@ -73,7 +73,7 @@ async fn unknown_targets_are_unknown_operations() {
 #[tokio::test]
 async fn operations_not_built_yet_say_so() {
     let api = Api::new();
-    for operation in ["RedriveExecution", "DescribeMapRun"] {
+    for operation in ["DescribeMapRun", "ListMapRuns", "UpdateMapRun"] {
         let answer = api.call(operation, json!({})).await;
         let message = answer.err("UnknownOperationException");
         assert_eq!(

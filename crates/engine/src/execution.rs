@@ -98,6 +98,9 @@ pub enum Input {
         /// The timer's id, from [`Effect::StartTimer`].
         timer: u64,
     },
+    /// `RedriveExecution`: a failed, timed-out or aborted execution goes on from where it
+    /// ended (see [`Execution::redrive`]).
+    Redrive,
     /// `StopExecution`.
     Stop {
         /// The error given to StopExecution.
@@ -284,6 +287,8 @@ struct Children {
     complete: bool,
     /// The text of a Parallel state's branch input, when it is the state's input untouched.
     branch_text: Option<Arc<str>>,
+    /// Which children succeeded.
+    succeeded: Vec<bool>,
 }
 
 #[derive(Debug)]
@@ -320,6 +325,11 @@ struct Thread {
     /// The event before the current state's `…StateEntered` (AWS links `EvaluationFailed` to
     /// it).
     entered_after: u64,
+    /// The branches or iterations of the Parallel or Map state this thread ended in, kept for a
+    /// redrive (which reruns only those that did not succeed).
+    stash: Option<Box<Children>>,
+    /// The stash a redrive handed back, used by the state's next start.
+    redrive_children: Option<Box<Children>>,
 }
 
 /// One execution of a state machine.
@@ -346,6 +356,9 @@ pub struct Execution {
     pending_failures: Vec<(usize, Failure)>,
     /// The JSONata expressions of this execution, parsed once each (by their text).
     expressions: std::cell::RefCell<HashMap<String, asl::jsonata::Expression>>,
+    /// How many times the execution was redriven, and when last.
+    redrive_count: u64,
+    redrive_time: Option<i64>,
 }
 
 /// How a failure wrapped with AWS's "An error occurred while executing the state" prefix reads.
@@ -442,6 +455,8 @@ impl Execution {
             step: Step::default(),
             pending_failures: Vec::new(),
             expressions: std::cell::RefCell::new(HashMap::new()),
+            redrive_count: 0,
+            redrive_time: None,
         }
     }
 
@@ -496,6 +511,12 @@ impl Execution {
     /// timeout, a duplicate delivery) are ignored: effects are at-least-once.
     pub fn apply(&mut self, input: Input, now: i64, entropy: &mut dyn Entropy) -> Step {
         self.now = now;
+        if matches!(input, Input::Redrive) {
+            if self.redrive() {
+                self.run(entropy);
+            }
+            return std::mem::take(&mut self.step);
+        }
         if self.is_finished() {
             return Step::default();
         }
@@ -510,6 +531,7 @@ impl Execution {
             Input::TaskHeartbeatTimedOut { task } => self.task_timed_out(task, true, entropy),
             Input::TimerFired { timer } => self.timer_fired(timer, entropy),
             Input::Stop { error, cause } => self.stop(error, cause),
+            Input::Redrive => unreachable!("handled before the finished check"),
         }
         self.run(entropy);
         std::mem::take(&mut self.step)
@@ -603,6 +625,8 @@ impl Execution {
             staged: None,
             variables_bytes: 0,
             entered_after: 0,
+            stash: None,
+            redrive_children: None,
         });
         if let Some(feature) = jsonata::unsupported(&self.machine) {
             // Run nothing rather than run part of it wrong.
@@ -926,7 +950,10 @@ impl Execution {
         }
         self.timers.clear();
         for thread in &mut self.threads {
-            thread.phase = Phase::Finished;
+            if let Phase::Children(children) = std::mem::replace(&mut thread.phase, Phase::Finished)
+            {
+                thread.stash = Some(children);
+            }
         }
         self.queue.clear();
     }
@@ -1063,9 +1090,12 @@ impl Execution {
                     "StartTime": iso_millis(self.info.start_time_ms),
                     "Name": self.info.name,
                     "RoleArn": self.info.role_arn,
-                    "RedriveCount": 0,
+                    "RedriveCount": self.redrive_count,
                 }),
             );
+            if let Some(at) = self.redrive_time {
+                ordered["Execution"]["RedriveTime"] = json!(iso_millis(at));
+            }
             ordered.append(object);
             *object = ordered;
         }
@@ -1342,9 +1372,9 @@ impl Execution {
             tolerated_percentage: None,
             complete: false,
             branch_text,
+            succeeded: vec![false; count],
         };
-        self.threads[thread].phase = Phase::Children(Box::new(children));
-        self.start_children(thread);
+        self.install_children(thread, children);
     }
 
     /// Draws the task token of an activity or `.waitForTaskToken` task from the execution's
@@ -1998,15 +2028,16 @@ impl Execution {
             tolerated_percentage,
             complete: false,
             branch_text: None,
+            succeeded: vec![false; count],
         };
-        self.threads[thread].phase = Phase::Children(Box::new(children));
         if count == 0 {
+            self.threads[thread].phase = Phase::Children(Box::new(children));
             if let Phase::Children(children) = &mut self.threads[thread].phase {
                 children.complete = true;
             }
             return;
         }
-        self.start_children(thread);
+        self.install_children(thread, children);
     }
 
     /// Starts as many branches or iterations as the concurrency limit allows.
@@ -2073,6 +2104,8 @@ impl Execution {
                 staged: None,
                 variables_bytes: 0,
                 entered_after: 0,
+                stash: None,
+                redrive_children: None,
             });
             self.queue.push_back(child);
         }
@@ -2086,6 +2119,7 @@ impl Execution {
         };
         children.results[slot] = output;
         children.result_texts[slot] = child_text;
+        children.succeeded[slot] = true;
         children.running -= 1;
         children.done += 1;
         let all_done = children.done == children.threads.len();
@@ -2183,7 +2217,11 @@ impl Execution {
             }
             _ => false,
         };
-        self.threads[parent].phase = Phase::Work;
+        if let Phase::Children(children) =
+            std::mem::replace(&mut self.threads[parent].phase, Phase::Work)
+        {
+            self.threads[parent].stash = Some(children);
+        }
         let failure = if tolerance_set {
             Failure::new(
                 "States.ExceedToleratedFailureThreshold",
@@ -2197,6 +2235,89 @@ impl Execution {
         };
         self.pending_failures.push((parent, failure));
         self.queue.push_front(parent);
+    }
+
+    /// Puts a Parallel or Map state's children in place, or, when a redrive handed back the
+    /// children the state ended with, those: the ones that succeeded keep their results and the
+    /// others go on from where each ended.
+    fn install_children(&mut self, thread: usize, fresh: Children) {
+        let Some(mut children) = self.threads[thread].redrive_children.take() else {
+            self.threads[thread].phase = Phase::Children(Box::new(fresh));
+            return self.start_children(thread);
+        };
+        children.running = 0;
+        children.failures = 0;
+        children.complete = false;
+        children.done = children.succeeded.iter().filter(|done| **done).count();
+        let mut revived = Vec::new();
+        for slot in 0..children.threads.len() {
+            if children.succeeded[slot] {
+                continue;
+            }
+            if let Some(child) = children.threads[slot] {
+                children.running += 1;
+                revived.push(child);
+            }
+        }
+        self.threads[thread].phase = Phase::Children(children);
+        for child in revived {
+            self.revive(child);
+            self.queue.push_back(child);
+        }
+        self.start_children(thread);
+    }
+
+    /// Readies a thread that ended without success to go on from the state it ended in.
+    fn revive(&mut self, thread: usize) {
+        let t = &mut self.threads[thread];
+        t.retry_counts.clear();
+        t.staged = None;
+        t.task_token = None;
+        t.redrive_children = t.stash.take();
+        t.fresh = t.parent.is_some();
+        t.phase = if t.map_item.is_some() {
+            Phase::IterationStart
+        } else {
+            Phase::Enter
+        };
+    }
+
+    /// `RedriveExecution`: a failed, timed-out or aborted execution goes on from the state it
+    /// ended in, with that state's input; within a Parallel or Map state, only the branches or
+    /// iterations that did not succeed run again. False when there is nothing to redrive.
+    fn redrive(&mut self) -> bool {
+        if !matches!(
+            self.status,
+            Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }
+        ) || self.threads.is_empty()
+        {
+            return false;
+        }
+        self.status = Status::Running;
+        self.redrive_count += 1;
+        self.redrive_time = Some(self.now);
+        let previous = self.next_event_id - 1;
+        let id = self.emit_with_prev(
+            previous,
+            "ExecutionRedriven",
+            Details::Other(json!({ "redriveCount": self.redrive_count })),
+        );
+        self.pending_failures.clear();
+        self.revive(0);
+        self.threads[0].last_event = id;
+        if let Some(seconds) = self.machine.timeout_seconds {
+            let fire_at = self
+                .now
+                .saturating_add((seconds as i64).saturating_mul(1000));
+            self.start_timer(Timer::ExecutionTimeout, fire_at);
+        }
+        self.queue.push_back(0);
+        true
+    }
+
+    /// How many times the execution was redriven.
+    pub fn redrive_count(&self) -> u64 {
+        self.redrive_count
     }
 
     /// Stops every branch or iteration of `parent` that is still running.

@@ -149,6 +149,7 @@ pub fn details_key(event_type: &str) -> Option<&'static str> {
         "ExecutionFailed" => "executionFailedEventDetails",
         "ExecutionAborted" => "executionAbortedEventDetails",
         "ExecutionTimedOut" => "executionTimedOutEventDetails",
+        "ExecutionRedriven" => "executionRedrivenEventDetails",
         "TaskScheduled" => "taskScheduledEventDetails",
         "TaskStarted" => "taskStartedEventDetails",
         "TaskSubmitted" => "taskSubmittedEventDetails",

@@ -55,6 +55,7 @@ impl Input {
             Input::Stop { error, cause } => json!({
                 "v": VERSION, "type": "Stop", "error": error, "cause": cause,
             }),
+            Input::Redrive => json!({ "v": VERSION, "type": "Redrive" }),
         }
     }
 
@@ -105,6 +106,7 @@ impl Input {
                 error: optional_string(value, "error"),
                 cause: optional_string(value, "cause"),
             },
+            "Redrive" => Input::Redrive,
             other => return Err(Error(format!("unknown input type {other:?}"))),
         })
     }
@@ -141,6 +143,7 @@ mod tests {
                 cause: Some("c".to_owned()),
             },
             Input::TaskHeartbeatTimedOut { task: 5 },
+            Input::Redrive,
             Input::TimerFired { timer: 6 },
             Input::Stop {
                 error: Some("e".to_owned()),

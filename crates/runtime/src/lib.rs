@@ -47,6 +47,9 @@ pub enum Error {
     /// An execution with this name exists already with another input, or has ended.
     #[error("Execution Already Exists: '{0}'")]
     ExecutionAlreadyExists(String),
+    /// `RedriveExecution` of an execution that cannot be redriven; the reason.
+    #[error("{0}")]
+    ExecutionNotRedrivable(String),
     /// No such activity.
     #[error("Activity Does Not Exist: '{0}'")]
     ActivityDoesNotExist(String),
@@ -235,6 +238,31 @@ struct Shared {
     /// The children of open `.sync` tasks, by parent ARN and task id: stopping the parent or
     /// abandoning the task stops the child.
     children: Mutex<HashMap<(String, u64), Arc<ChildSlot>>>,
+    /// The client tokens of recent redrives: (execution, token) → (redrive time, when seen).
+    redrive_tokens: Mutex<HashMap<(String, String), (i64, i64)>>,
+}
+
+/// How long a redrive's client token is remembered (AWS: 15 minutes).
+const REDRIVE_TOKEN_MS: i64 = 15 * 60 * 1000;
+
+/// The longest an execution may have been closed and still be redriven (AWS: 14 days).
+const REDRIVE_WINDOW_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
+/// Why an execution cannot be redriven now, in AWS's words; `None` when it can.
+pub fn redrive_refusal(record: &ExecutionRecord, now_ms: i64) -> Option<String> {
+    let Some(end) = &record.end else {
+        return Some(format!(
+            "Execution is {} and cannot be redriven",
+            record.status
+        ));
+    };
+    if end.status == "SUCCEEDED" {
+        return Some("Execution is SUCCEEDED and cannot be redriven".to_owned());
+    }
+    if now_ms - end.stop_ms > REDRIVE_WINDOW_MS {
+        return Some("Execution redrivable period exceeded".to_owned());
+    }
+    None
 }
 
 /// A `.sync` task waiting for a child execution to end.
@@ -403,6 +431,7 @@ impl Runtime {
                 invoker: Mutex::new(None),
                 watchers: Mutex::new(HashMap::new()),
                 children: Mutex::new(HashMap::new()),
+                redrive_tokens: Mutex::new(HashMap::new()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 logs: logs::Logs::default(),
                 config,
@@ -585,6 +614,8 @@ impl Runtime {
             state_machine_version_arn: request.state_machine_version_arn.clone(),
             state_machine_alias_arn: request.state_machine_alias_arn.clone(),
             test_case: request.test_case.clone(),
+            redrive_count: 0,
+            redrive_ms: None,
         };
         let first = StepCommit {
             execution_arn: arn.clone(),
@@ -595,6 +626,7 @@ impl Runtime {
             },
             events: with_qualifiers(stored(&step.events), &request),
             end: end_of(execution.status(), &step.events, start_ms),
+            redrive: None,
         };
         let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));
         let commit_started = std::time::Instant::now();
@@ -996,7 +1028,12 @@ impl Runtime {
         Ok(resumed)
     }
 
-    async fn resume(&self, record: &ExecutionRecord) -> Result<(), Error> {
+    /// Rebuilds an execution from its journal: the execution, its entropy, the last journal
+    /// entry's `seq`, and how many tasks each state asked for.
+    async fn rebuild(
+        &self,
+        record: &ExecutionRecord,
+    ) -> Result<(Execution, SeededEntropy, u64, HashMap<String, u64>), Error> {
         let machine = self.machine(&record.definition)?;
         let state_machine_name = record
             .state_machine_arn
@@ -1033,6 +1070,11 @@ impl Runtime {
             }
             seq = entry.seq;
         }
+        Ok((execution, entropy, seq, invocations))
+    }
+
+    async fn resume(&self, record: &ExecutionRecord) -> Result<(), Error> {
+        let (execution, entropy, seq, mut invocations) = self.rebuild(record).await?;
         if execution.is_finished() {
             // A step's journal entry and the end it computes are committed in one transaction,
             // so a lost commit loses both and the replay stops short of the end. An open
@@ -1063,6 +1105,7 @@ impl Runtime {
         meta.logging = self.stored_logging(record).await;
         meta.test_case = record.test_case.clone();
         meta.mock_invocations = invocations;
+        meta.redriven = record.redrive_count > 0;
         self.spawn_actor(
             record.arn.clone(),
             execution,
@@ -1076,6 +1119,126 @@ impl Runtime {
             TaskTracker::default(),
         );
         Ok(())
+    }
+
+    /// `RedriveExecution`: a FAILED, TIMED_OUT or ABORTED STANDARD execution goes on from where
+    /// it ended (the engine's `Input::Redrive`), under the same ARN, with the definition it ran.
+    /// Answers the redrive time. The same `client_token` within 15 minutes answers the same
+    /// redrive again instead of redriving twice.
+    pub async fn redrive_execution(
+        &self,
+        arn: &str,
+        client_token: Option<&str>,
+    ) -> Result<i64, Error> {
+        let now = now_ms();
+        if let Some(token) = client_token {
+            let mut tokens = lock(&self.shared.redrive_tokens);
+            tokens.retain(|_, (_, at)| now - *at < REDRIVE_TOKEN_MS);
+            if let Some((redrive_ms, _)) = tokens.get(&(arn.to_owned(), token.to_owned())) {
+                return Ok(*redrive_ms);
+            }
+        }
+        let record = match self.shared.store.get_execution(arn).await {
+            Ok(record) => record,
+            Err(store::Error::NotFound(_)) => {
+                return Err(Error::ExecutionDoesNotExist(arn.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(reason) = redrive_refusal(&record, now) {
+            return Err(Error::ExecutionNotRedrivable(reason));
+        }
+        let (mut execution, mut entropy, seq, invocations) = self.rebuild(&record).await?;
+        if !execution.is_finished() {
+            return Err(Error::InvalidDefinition(format!(
+                "the journal of {arn} (entry {seq}) does not replay to its recorded end"
+            )));
+        }
+        let mut step = execution.apply(Input::Redrive, now, &mut entropy);
+        if step.events.is_empty() {
+            return Err(Error::ExecutionNotRedrivable(format!(
+                "Execution is {} and cannot be redriven",
+                record.status
+            )));
+        }
+        let end = end_of(execution.status(), &step.events, now);
+        let channel = if execution.is_finished() {
+            None
+        } else {
+            // One redrive at a time: a second one finds the first registered.
+            let mut running = lock(&self.shared.running);
+            if running.contains_key(arn) {
+                return Err(Error::ExecutionNotRedrivable(
+                    "Execution is RUNNING and cannot be redriven".to_owned(),
+                ));
+            }
+            let (sender, receiver) = mpsc::unbounded_channel();
+            running.insert(arn.to_owned(), sender.clone());
+            Some((sender, receiver))
+        };
+        let commit = StepCommit {
+            execution_arn: arn.to_owned(),
+            journal: JournalEntry {
+                seq: seq + 1,
+                at_ms: now,
+                input: Input::Redrive.to_json().to_string(),
+            },
+            events: stored(&step.events),
+            end,
+            redrive: Some(now),
+        };
+        if channel.is_some() {
+            self.register_tokens_of(arn, &step.effects);
+        }
+        if let Err(error) = self.shared.store.commit_step(commit).await {
+            if channel.is_some() {
+                self.forget(arn);
+            }
+            return Err(match error {
+                store::Error::Conflict(_) => Error::ExecutionNotRedrivable(
+                    "Execution is RUNNING and cannot be redriven".to_owned(),
+                ),
+                other => other.into(),
+            });
+        }
+        if let Some(token) = client_token {
+            lock(&self.shared.redrive_tokens)
+                .insert((arn.to_owned(), token.to_owned()), (now, now));
+        }
+        let mut meta = ExecutionMeta::new(
+            &record.state_machine_arn,
+            record.state_machine_version_arn.as_deref(),
+            record.state_machine_alias_arn.as_deref(),
+            false,
+            record.start_ms,
+        );
+        meta.logging = self.stored_logging(&record).await;
+        meta.test_case = record.test_case.clone();
+        meta.mock_invocations = invocations;
+        meta.redriven = true;
+        self.shared.observer.execution_redriven(&meta);
+        self.log(&meta, arn, &step.events);
+        let mut tasks = TaskTracker::default();
+        self.shared.observer.task_events(&mut tasks, &step.events);
+        match channel {
+            Some(channel) => self.spawn_actor(
+                arn.to_owned(),
+                execution,
+                entropy,
+                seq + 1,
+                true,
+                std::mem::take(&mut step.effects),
+                None,
+                Some(channel),
+                Some(meta),
+                tasks,
+            ),
+            None => self
+                .shared
+                .observer
+                .execution_closed(&meta, execution.status().as_str(), now),
+        }
+        Ok(now)
     }
 
     /// The logging configuration of what a resumed execution runs: its version's, else its
@@ -1107,6 +1270,12 @@ impl Runtime {
     fn prepare(&self, arn: &str, effects: &[Effect]) -> Channel {
         let (sender, receiver) = mpsc::unbounded_channel();
         lock(&self.shared.running).insert(arn.to_owned(), sender.clone());
+        self.register_tokens_of(arn, effects);
+        (sender, receiver)
+    }
+
+    /// Registers the task tokens the effects hand out, for the execution `arn`.
+    fn register_tokens_of(&self, arn: &str, effects: &[Effect]) {
         let mut tokens = lock(&self.shared.tokens);
         for effect in effects {
             if let Effect::InvokeTask(request) = effect
@@ -1120,7 +1289,6 @@ impl Runtime {
                 });
             }
         }
-        (sender, receiver)
     }
 
     /// Drops what [`Runtime::prepare`] registered for an execution that did not start.
@@ -1310,6 +1478,7 @@ impl Actor {
                     },
                     events: stored(&step.events),
                     end,
+                    redrive: None,
                 })
                 .await?;
             self.runtime

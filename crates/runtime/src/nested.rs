@@ -280,6 +280,8 @@ fn express_record(outcome: &SyncOutcome, request: &StartRequest) -> ExecutionRec
         state_machine_version_arn: request.state_machine_version_arn.clone(),
         state_machine_alias_arn: request.state_machine_alias_arn.clone(),
         test_case: None,
+        redrive_count: 0,
+        redrive_ms: None,
     }
 }
 

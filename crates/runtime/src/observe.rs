@@ -59,6 +59,8 @@ pub struct ExecutionMeta {
     pub test_case: Option<String>,
     /// How many times each state's task was invoked, for the mocked answers.
     pub mock_invocations: std::collections::HashMap<String, u64>,
+    /// This run is a redrive (`RedrivenExecutions<Status>` when it closes).
+    pub redriven: bool,
 }
 
 impl ExecutionMeta {
@@ -80,6 +82,7 @@ impl ExecutionMeta {
             logging: None,
             test_case: None,
             mock_invocations: Default::default(),
+            redriven: false,
         }
     }
 
@@ -182,8 +185,9 @@ type PendingBuckets = BTreeMap<i64, (Unit, Vec<(f64, u64)>)>;
 #[derive(Debug, Default)]
 struct Tally {
     started: u64,
-    /// (status, duration in ms) → how many closed so.
-    closed: Vec<((ExecutionStatus, i64), u64)>,
+    redriven: u64,
+    /// (status, duration in ms, a redriven run) → how many closed so.
+    closed: Vec<((ExecutionStatus, i64, bool), u64)>,
 }
 
 /// The executions of one state machine, version, alias and type.
@@ -259,13 +263,20 @@ impl Inner {
                             samples.push((metric, sample, tally.started));
                         }
                     }
-                    for ((status, duration_ms), count) in tally.closed {
+                    if tally.redriven > 0 {
+                        for (metric, sample) in
+                            stepfunctions::execution_redriven(&reference, second_ms)
+                        {
+                            samples.push((metric, sample, tally.redriven));
+                        }
+                    }
+                    for ((status, duration_ms, redriven), count) in tally.closed {
                         for (metric, sample) in stepfunctions::execution_closed(
                             &reference,
                             status,
                             second_ms - duration_ms,
                             second_ms,
-                            false,
+                            redriven,
                         ) {
                             samples.push((metric, sample, count));
                         }
@@ -416,13 +427,22 @@ impl Observer {
             .time
             .observe(EXECUTION_TIME_BUCKETS, duration_ms as f64 / 1000.0);
         let closed = &mut entry.tallies.entry(second_ms).or_default().closed;
-        match closed
-            .iter_mut()
-            .find(|(key, _)| *key == (status, duration_ms))
-        {
+        let key = (status, duration_ms, meta.redriven);
+        match closed.iter_mut().find(|(found, _)| *found == key) {
             Some((_, count)) => *count += 1,
-            None => closed.push(((status, duration_ms), 1)),
+            None => closed.push((key, 1)),
         }
+    }
+
+    /// A STANDARD execution was redriven (`ExecutionsRedriven`).
+    pub fn execution_redriven(&self, meta: &ExecutionMeta) {
+        let second_ms = self.second_now();
+        let mut inner = lock(&self.inner);
+        inner.unsettled = true;
+        let Some(entry) = inner.entry(meta) else {
+            return;
+        };
+        entry.tallies.entry(second_ms).or_default().redriven += 1;
     }
 
     /// The server answered a request for `operation` with this status code. The caller keeps
@@ -743,6 +763,29 @@ mod tests {
             true,
             1_000,
         )
+    }
+
+    #[test]
+    fn a_redrive_records_the_redrive_metrics() {
+        let observer = Observer::new(SeriesOptions::default(), 1.0);
+        let mut meta = meta(None);
+        meta.express = false;
+        observer.execution_started(&meta);
+        observer.execution_closed(&meta, "FAILED", 1_040);
+        meta.redriven = true;
+        observer.execution_redriven(&meta);
+        observer.execution_closed(&meta, "SUCCEEDED", 1_090);
+        let names: Vec<String> = observer.with_series(|series| {
+            let mut names: Vec<String> = series
+                .metrics()
+                .map(|metric| metric.name.to_string())
+                .filter(|name| name.contains("Redriv"))
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        });
+        assert_eq!(names, ["ExecutionsRedriven", "RedrivenExecutionsSucceeded"]);
     }
 
     #[test]

@@ -337,6 +337,8 @@ async fn a_journal_that_replays_to_an_unrecorded_end_is_not_resumed() {
                 state_machine_version_arn: None,
                 state_machine_alias_arn: None,
                 test_case: None,
+                redrive_count: 0,
+                redrive_ms: None,
             },
             StepCommit {
                 execution_arn: arn.clone(),
@@ -347,6 +349,7 @@ async fn a_journal_that_replays_to_an_unrecorded_end_is_not_resumed() {
                 },
                 events: Vec::new(),
                 end: None,
+                redrive: None,
             },
         )
         .await

@@ -44,10 +44,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("../migrations/0006_mock_test_cases.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../migrations/0007_redrive.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The version a database is at: 0 for a new one.
 pub(crate) fn version(connection: &Connection) -> store::Result<i64> {

@@ -249,7 +249,7 @@ pub(crate) fn list_activities(
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, definition, \
     role_arn, start_ms, seed, end_status, end_output, end_error, end_cause, end_stop_ms, \
-    state_machine_version_arn, state_machine_alias_arn, test_case";
+    state_machine_version_arn, state_machine_alias_arn, test_case, redrive_count, redrive_ms";
 
 fn execution(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let seed: i64 = row.get(8)?;
@@ -278,6 +278,8 @@ fn execution(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         state_machine_version_arn: row.get(14)?,
         state_machine_alias_arn: row.get(15)?,
         test_case: row.get(16)?,
+        redrive_count: u64::try_from(row.get::<_, i64>(17)?).unwrap_or_default(),
+        redrive_ms: row.get(18)?,
     })
 }
 

@@ -413,10 +413,12 @@ fn append_step(
             position.last_seq + 1
         )));
     }
-    if position.ended {
-        return Err(Error::Conflict(format!(
-            "execution {arn} has already ended"
-        )));
+    if position.ended != step.redrive.is_some() {
+        return Err(Error::Conflict(if step.redrive.is_some() {
+            format!("execution {arn} has not ended: it cannot be redriven")
+        } else {
+            format!("execution {arn} has already ended")
+        }));
     }
     let mut last_event_id = position.last_event_id;
     for event in &step.events {
@@ -459,6 +461,16 @@ fn append_step(
     )
     .and_then(|mut statement| statement.execute(params![seq, last_event_id, position.id]))
     .or_backend()?;
+    if let Some(at) = step.redrive {
+        prepare(
+            connection,
+            "UPDATE executions SET status = 'RUNNING', end_status = NULL, end_output = NULL, \
+                 end_error = NULL, end_cause = NULL, end_stop_ms = NULL, \
+                 redrive_count = redrive_count + 1, redrive_ms = $1 WHERE id = $2",
+        )
+        .and_then(|mut statement| statement.execute(params![at, position.id]))
+        .or_backend()?;
+    }
     if let Some(end) = &step.end {
         // Kept apart from the update above so that a plain step touches no indexed column.
         prepare(

@@ -162,6 +162,10 @@ pub struct ExecutionRecord {
     pub state_machine_alias_arn: Option<String>,
     /// The test case of the server's mock configuration it runs (`Name#TestCase`), if any.
     pub test_case: Option<String>,
+    /// How many times it was redriven (`RedriveExecution`).
+    pub redrive_count: u64,
+    /// When it was last redriven, epoch milliseconds.
+    pub redrive_ms: Option<i64>,
 }
 
 /// One input the engine applied, as the engine serialised it, and when.
@@ -195,6 +199,9 @@ pub struct StepCommit {
     pub events: Vec<StoredEvent>,
     /// Set when the step ended the execution.
     pub end: Option<ExecutionEnd>,
+    /// Set when the step redrives the execution, which must have ended: at this time
+    /// (epoch milliseconds) it runs again, its end cleared and its redrive count raised.
+    pub redrive: Option<i64>,
 }
 
 /// Which executions to list.

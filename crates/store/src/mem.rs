@@ -123,11 +123,15 @@ fn apply_step(data: &mut ExecutionData, step: StepCommit) -> Result<()> {
             step.journal.seq
         )));
     }
-    if data.record.end.is_some() {
-        return Err(Error::Conflict(format!(
-            "execution {} has already ended",
-            data.record.arn
-        )));
+    if data.record.end.is_some() != step.redrive.is_some() {
+        return Err(Error::Conflict(if step.redrive.is_some() {
+            format!(
+                "execution {} has not ended: it cannot be redriven",
+                data.record.arn
+            )
+        } else {
+            format!("execution {} has already ended", data.record.arn)
+        }));
     }
     // Events follow the last one stored, in increasing order (ids may skip).
     let mut last_event_id = data.events.last().map_or(0, |event| event.id);
@@ -142,6 +146,12 @@ fn apply_step(data: &mut ExecutionData, step: StepCommit) -> Result<()> {
     }
     data.journal.push(step.journal);
     data.events.extend(step.events);
+    if let Some(at) = step.redrive {
+        data.record.status = "RUNNING".to_owned();
+        data.record.end = None;
+        data.record.redrive_count += 1;
+        data.record.redrive_ms = Some(at);
+    }
     if let Some(end) = step.end {
         data.record.status = end.status.clone();
         data.record.end = Some(end);

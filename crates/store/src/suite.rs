@@ -63,6 +63,8 @@ pub fn execution(machine: &str, name: &str, start_ms: i64) -> (ExecutionRecord, 
         state_machine_version_arn: None,
         state_machine_alias_arn: None,
         test_case: None,
+        redrive_count: 0,
+        redrive_ms: None,
     };
     let first = StepCommit {
         execution_arn: arn,
@@ -76,6 +78,7 @@ pub fn execution(machine: &str, name: &str, start_ms: i64) -> (ExecutionRecord, 
             json: r#"{"type":"ExecutionStarted"}"#.to_owned(),
         }],
         end: None,
+        redrive: None,
     };
     (record, first)
 }
@@ -97,6 +100,7 @@ pub fn step(arn: &str, seq: u64, event_ids: impl IntoIterator<Item = u64>) -> St
             })
             .collect(),
         end: None,
+        redrive: None,
     }
 }
 
@@ -126,6 +130,7 @@ pub async fn run_all(store: &dyn Store) {
     history_pages_both_ways(store).await;
     executions_list_newest_first_with_filters(store).await;
     open_executions_are_those_running(store).await;
+    a_redrive_reopens_an_ended_execution(store).await;
     tags_add_replace_remove(store).await;
     concurrent_steps_all_land(store).await;
     large_documents_round_trip(store).await;
@@ -464,6 +469,7 @@ async fn executions_round_trip(store: &dyn Store) {
                 json: r#"{"type":"ExecutionSucceeded"}"#.to_owned(),
             }],
             end: Some(finished.clone()),
+            redrive: None,
         })
         .await
         .unwrap();
@@ -916,6 +922,43 @@ async fn open_executions_are_those_running(store: &dyn Store) {
     let mut arns: Vec<_> = open.iter().map(|record| record.arn.clone()).collect();
     arns.dedup();
     assert_eq!(arns.len(), open.len());
+}
+
+async fn a_redrive_reopens_an_ended_execution(store: &dyn Store) {
+    let (record, first) = execution("suite-redrive", "failed", 1);
+    store.create_execution(record.clone(), first).await.unwrap();
+    // A running execution cannot be redriven.
+    let mut early = step(&record.arn, 2, [2]);
+    early.redrive = Some(5);
+    assert!(matches!(
+        store.commit_step(early).await,
+        Err(Error::Conflict(_))
+    ));
+    let mut last = step(&record.arn, 2, [2]);
+    last.end = Some(end("FAILED", 2));
+    store.commit_step(last).await.unwrap();
+    let mut redrive = step(&record.arn, 3, [3, 4]);
+    redrive.redrive = Some(50);
+    store.commit_step(redrive).await.unwrap();
+    let reopened = store.get_execution(&record.arn).await.unwrap();
+    assert_eq!(reopened.status, "RUNNING");
+    assert_eq!(reopened.end, None);
+    assert_eq!((reopened.redrive_count, reopened.redrive_ms), (1, Some(50)));
+    assert!(
+        store
+            .open_executions()
+            .await
+            .unwrap()
+            .iter()
+            .any(|open| open.arn == record.arn)
+    );
+    let mut again = step(&record.arn, 4, [5]);
+    again.end = Some(end("SUCCEEDED", 60));
+    store.commit_step(again).await.unwrap();
+    let ended = store.get_execution(&record.arn).await.unwrap();
+    assert_eq!(ended.status, "SUCCEEDED");
+    assert_eq!(ended.redrive_count, 1);
+    assert_eq!(store.journal(&record.arn).await.unwrap().len(), 4);
 }
 
 async fn tags_add_replace_remove(store: &dyn Store) {
