@@ -119,3 +119,45 @@ def test_errors_of_both(sfn_with_integrations, endpoints):
     described = wait_done(sfn, execution)
     assert described["error"] == "OutOfStock"
     assert json.loads(described["cause"])["errorMessage"] == "none left"
+
+
+def test_test_state_calls_an_http_task_for_real(sfn_with_integrations, endpoints):
+    sfn = sfn_with_integrations
+    state = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+             "Parameters": {"ApiEndpoint": f"{endpoints}/orders/5", "Method": "GET",
+                            "Authentication": {"ConnectionArn": CONNECTION}},
+             "ResultSelector": {"items.$": "$.ResponseBody.items"}, "End": True}
+    answer = sfn.test_state(definition=json.dumps(state), input="{}", inspectionLevel="TRACE")
+    assert answer["status"] == "SUCCEEDED", answer
+    assert json.loads(answer["output"]) == {"items": 3}
+    data = answer["inspectionData"]
+    assert json.loads(data["result"])["StatusCode"] == 200
+    request, response = data["request"], data["response"]
+    assert request["method"] == "GET"
+    assert request["url"] == f"{endpoints}/orders/5"
+    assert "from-the-file" not in request["headers"]
+    assert response["statusCode"] == "200"
+    assert json.loads(response["body"])["key"] == "from-the-file"
+
+    revealed = sfn.test_state(definition=json.dumps(state), input="{}", inspectionLevel="TRACE",
+                              revealSecrets=True)
+    assert "x-api-key: from-the-file" in revealed["inspectionData"]["request"]["headers"]
+
+    with pytest.raises(Exception) as refused:
+        sfn.test_state(definition=json.dumps(state), input="{}", inspectionLevel="DEBUG",
+                       revealSecrets=True)
+    assert "revealSecrets" in str(refused.value)
+
+    # A status code error is the state's error, caught or not.
+    missing = dict(state, Parameters=dict(state["Parameters"], ApiEndpoint=f"{endpoints}/orders/404"))
+    failed = sfn.test_state(definition=json.dumps(missing), input="{}")
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "States.Http.StatusCode.404"
+
+
+def test_test_state_of_a_service_switchback_does_not_run_needs_a_mock(sfn_with_integrations):
+    state = {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+             "Parameters": {"TableName": "t"}, "End": True}
+    with pytest.raises(Exception) as refused:
+        sfn_with_integrations.test_state(definition=json.dumps(state), input="{}")
+    assert "give a mock" in str(refused.value)

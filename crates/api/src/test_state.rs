@@ -2,11 +2,19 @@
 //! `engine::test_state`, answered as AWS answers it — `output` and each `inspectionData`
 //! document as JSON text, `inspectionData` only at the `DEBUG` and `TRACE` levels.
 //!
-//! Not served yet, with a clear error: tasks without a mock (Switchback runs no integration in
-//! a test), `revealSecrets` (there is no HTTP task to reveal), `stateConfiguration` other than
-//! `retrierRetryCount`.
+//! A Task state without a mock calls its integration for real, as AWS's TestState does, when
+//! Switchback runs it (the HTTP Task, Lambda): the engine stops at the call
+//! (`Mock::Capture`), the call is made, and the state is tested again with the answer. At
+//! `TRACE`, an HTTP Task's `inspectionData` has the `request` and `response`; the connection's
+//! credentials show only with `revealSecrets`.
+//!
+//! Not served yet, with a clear error: other tasks without a mock, and `stateConfiguration`
+//! other than `retrierRetryCount`.
 
-use engine::test_state::{Mock, TestStateError, TestStateRequest, test_state};
+use std::time::Duration;
+
+use engine::test_state::{Mock, TaskCall, TestStateError, TestStateRequest, test_state};
+use runtime::invoke::{Invocation, Outcome};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -63,10 +71,10 @@ fn json_member(text: Option<&str>, member: &str, default: Value) -> Result<Value
 
 /// `TestState`.
 pub async fn test(state: &AppState, input: TestStateInput) -> Result<Value, Error> {
-    if input.reveal_secrets == Some(true) {
+    let reveal_secrets = input.reveal_secrets == Some(true);
+    if reveal_secrets && input.inspection_level.as_deref() != Some("TRACE") {
         return Err(Error::Validation(
-            "revealSecrets is not supported by Switchback yet: there is no HTTP task to reveal"
-                .to_owned(),
+            "revealSecrets can only be true when inspectionLevel is TRACE".to_owned(),
         ));
     }
     if let Some(configuration) = &input.state_configuration
@@ -100,7 +108,7 @@ pub async fn test(state: &AppState, input: TestStateInput) -> Result<Value, Erro
         }
     };
     let mock = match &input.mock {
-        None => None,
+        None => Some(Mock::Capture),
         Some(MockInput {
             field_validation_mode: Some(mode),
             ..
@@ -155,7 +163,7 @@ pub async fn test(state: &AppState, input: TestStateInput) -> Result<Value, Erro
             "State": {"Name": "StateName", "EnteredTime": iso(now_ms)},
         }),
     };
-    let request = TestStateRequest {
+    let mut request = TestStateRequest {
         definition: &definition,
         state_name: input.state_name.as_deref(),
         input: state_input,
@@ -169,11 +177,25 @@ pub async fn test(state: &AppState, input: TestStateInput) -> Result<Value, Erro
         context,
         now_ms,
     };
-    let mut entropy = asl::SeededEntropy::new(runtime::now_ms() as u64);
-    let outcome = test_state(&request, &mut entropy).map_err(|error| match error {
+    let seed = runtime::now_ms() as u64;
+    let refused = |error: TestStateError| match error {
         TestStateError::InvalidDefinition(message) => Error::InvalidDefinition(message),
         TestStateError::Validation(message) => Error::Validation(message),
-    })?;
+        TestStateError::Call(call) => Error::Internal(format!(
+            "TestState asked twice for the call of {}",
+            call.resource
+        )),
+    };
+    let (outcome, trace) = match test_state(&request, &mut asl::SeededEntropy::new(seed)) {
+        Err(TestStateError::Call(call)) => {
+            let (mock, trace) = perform(state, &call, reveal_secrets).await?;
+            request.mock = Some(mock);
+            let outcome =
+                test_state(&request, &mut asl::SeededEntropy::new(seed)).map_err(refused)?;
+            (outcome, trace)
+        }
+        other => (other.map_err(refused)?, None),
+    };
     let mut answer = Map::new();
     if let Some(output) = &outcome.output {
         answer.insert("output".to_owned(), json!(output.to_string()));
@@ -189,9 +211,66 @@ pub async fn test(state: &AppState, input: TestStateInput) -> Result<Value, Erro
     }
     answer.insert("status".to_owned(), json!(outcome.status.as_str()));
     if level != "INFO" {
-        answer.insert("inspectionData".to_owned(), inspection(&outcome.inspection));
+        let mut data = inspection(&outcome.inspection);
+        if level == "TRACE"
+            && let (Some(trace), Some(data)) = (trace, data.as_object_mut())
+        {
+            for key in ["request", "response"] {
+                if let Some(part) = trace.get(key) {
+                    data.insert(key.to_owned(), part.clone());
+                }
+            }
+        }
+        answer.insert("inspectionData".to_owned(), data);
     }
     Ok(Value::Object(answer))
+}
+
+/// How long a TestState call may take (AWS: 5 minutes).
+const TEST_STATE_LIMIT: Duration = Duration::from_secs(5 * 60);
+
+/// Makes a Task state's call through the integration Switchback runs for it; its answer as the
+/// mock of the second pass, and the wire trace, if the integration keeps one.
+async fn perform(
+    state: &AppState,
+    call: &TaskCall,
+    reveal_secrets: bool,
+) -> Result<(Mock, Option<Value>), Error> {
+    let resource = &call.resource;
+    if resource.ends_with(".waitForTaskToken") || resource.contains(".sync") {
+        return Err(Error::Validation(format!(
+            "TestState cannot wait for the resource '{resource}': the .sync and \
+             .waitForTaskToken patterns need a mock (result or errorOutput)"
+        )));
+    }
+    let Some(invoker) = state.runtime.invoker_for(resource) else {
+        return Err(Error::Validation(format!(
+            "Switchback runs no task integration for the resource '{resource}' in TestState: \
+             give a mock (result or errorOutput)"
+        )));
+    };
+    let invocation = Invocation {
+        resource: resource.clone(),
+        state_name: "StateName".to_owned(),
+        input: call.parameters.clone(),
+        task_token: None,
+        timeout_seconds: None,
+    };
+    let (outcome, trace) = tokio::time::timeout(
+        TEST_STATE_LIMIT,
+        invoker.invoke_traced(invocation, reveal_secrets),
+    )
+    .await
+    .map_err(|_| {
+        Error::Validation(format!(
+            "The resource '{resource}' did not answer within TestState's 5 minutes"
+        ))
+    })?;
+    let mock = match outcome {
+        Outcome::Succeeded(result) | Outcome::Submitted(result) => Mock::Result(result),
+        Outcome::Failed { error, cause } => Mock::Error { error, cause },
+    };
+    Ok((mock, trace))
 }
 
 fn iso(ms: i64) -> String {

@@ -31,6 +31,20 @@ pub enum Mock {
         /// `cause`.
         cause: String,
     },
+    /// No mock: a Task state stops at its call, answered as [`TestStateError::Call`], for
+    /// the caller to perform it and test again with the answer as the mock. Other states run
+    /// as without a mock.
+    Capture,
+}
+
+/// The call a Task state makes: its resource and its parameters (`Parameters` or
+/// `Arguments` evaluated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskCall {
+    /// The state's `Resource`.
+    pub resource: String,
+    /// What the integration is given.
+    pub parameters: Value,
 }
 
 /// One TestState call.
@@ -131,7 +145,7 @@ pub struct TestStateOutcome {
 }
 
 /// Why a TestState call is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TestStateError {
     /// `InvalidDefinition`.
     #[error("{0}")]
@@ -139,6 +153,9 @@ pub enum TestStateError {
     /// `ValidationException`.
     #[error("{0}")]
     Validation(String),
+    /// Not a refusal: with [`Mock::Capture`], the Task state's call, to be performed first.
+    #[error("the task calls {}", .0.resource)]
+    Call(TaskCall),
 }
 
 /// Finds the state to test: the definition itself, or `name` anywhere in the machine.
@@ -250,7 +267,11 @@ pub fn test_state(
         .and_then(Value::as_str)
         .unwrap_or_default();
     let takes_mock = matches!(kind, "Task" | "Parallel" | "Map");
-    match (&request.mock, takes_mock) {
+    let mock = match &request.mock {
+        Some(Mock::Capture) if kind != "Task" => &None,
+        other => other,
+    };
+    match (mock, takes_mock) {
         (Some(_), false) => {
             return Err(TestStateError::Validation(format!(
                 "A mock is not supported for {kind} states"
@@ -281,6 +302,7 @@ pub fn test_state(
             ..Inspection::default()
         },
         entropy,
+        call: None,
     };
     let outcome = if state.query_language == QueryLanguage::Jsonata {
         run.jsonata(index)
@@ -288,6 +310,9 @@ pub fn test_state(
         run.jsonpath(index)
     };
     let mut outcome = outcome?;
+    if let Some(call) = run.call.take() {
+        return Err(TestStateError::Call(call));
+    }
     if !run.variables.is_empty() {
         run.inspection.variables = Some(run.variables.clone());
     }
@@ -301,6 +326,8 @@ struct Run<'a, 'r> {
     variables: Map<String, Value>,
     inspection: Inspection,
     entropy: &'a mut dyn Entropy,
+    /// The Task state's call, under [`Mock::Capture`].
+    call: Option<TaskCall>,
 }
 
 fn succeeded(output: Value, next: Option<String>) -> TestStateOutcome {
@@ -405,8 +432,15 @@ impl Run<'_, '_> {
                     },
                     None => effective.clone(),
                 };
-                self.inspection.after_parameters = Some(after);
+                self.inspection.after_parameters = Some(after.clone());
                 match self.request.mock.clone() {
+                    Some(Mock::Capture) => {
+                        self.call = Some(TaskCall {
+                            resource: task.resource.clone(),
+                            parameters: after,
+                        });
+                        Ok(failed(Failure::new("States.Runtime", "the task is called")))
+                    }
                     Some(Mock::Result(result)) => {
                         self.inspection.result = Some(result.clone());
                         let selector = task.result_selector.clone();
@@ -469,7 +503,9 @@ impl Run<'_, '_> {
                     Some(Mock::Error { error, cause }) => {
                         Ok(self.task_failed(index, &input, Failure::new(error, cause)))
                     }
-                    None => Ok(failed(Failure::new("States.Runtime", "no mock"))),
+                    None | Some(Mock::Capture) => {
+                        Ok(failed(Failure::new("States.Runtime", "no mock")))
+                    }
                 }
             }
             Kind::Succeed | Kind::Wait(_) => {
@@ -881,11 +917,22 @@ impl Run<'_, '_> {
                         Kind::Parallel(parallel) => parallel.arguments.clone(),
                         _ => None,
                     };
+                    let mut parameters = plain.clone();
                     if let (Some(arguments), Kind::Task(_)) = (&arguments, &state.kind) {
                         let after = self.jsonata_value(arguments, "Arguments", &plain)?;
-                        self.inspection.after_arguments = Some(after);
+                        self.inspection.after_arguments = Some(after.clone());
+                        parameters = after;
                     }
                     match self.request.mock.clone() {
+                        Some(Mock::Capture) => {
+                            if let Kind::Task(task) = &state.kind {
+                                self.call = Some(TaskCall {
+                                    resource: task.resource.clone(),
+                                    parameters,
+                                });
+                            }
+                            Err(Failure::new("States.Runtime", "the task is called"))
+                        }
                         Some(Mock::Result(result)) => {
                             let states = self.states(Some(("result", &result)));
                             let value = output(self, &states, result.clone())?;

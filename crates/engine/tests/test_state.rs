@@ -115,3 +115,45 @@ fn a_jsonata_condition_that_is_not_a_boolean_is_a_query_evaluation_error() {
         "{cause}"
     );
 }
+
+#[test]
+fn without_a_mock_a_task_stops_at_its_call_and_other_states_run() {
+    let capture = |definition: Value| {
+        let request = engine::test_state::TestStateRequest {
+            definition: &definition,
+            state_name: None,
+            input: json!({"n": 1}),
+            variables: Map::new(),
+            mock: Some(Mock::Capture),
+            retrier_retry_count: 0,
+            context: json!({}),
+            now_ms: 1_700_000_000_000,
+        };
+        test_state(&request, &mut asl::SeededEntropy::new(3))
+    };
+    let jsonpath = capture(
+        json!({"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+                                  "Parameters": {"ApiEndpoint": "http://h/", "n.$": "$.n"},
+                                  "End": true}),
+    );
+    let Err(engine::test_state::TestStateError::Call(call)) = jsonpath else {
+        panic!("no call: {jsonpath:?}");
+    };
+    assert_eq!(call.resource, "arn:aws:states:::http:invoke");
+    assert_eq!(call.parameters, json!({"ApiEndpoint": "http://h/", "n": 1}));
+    let jsonata = capture(json!({"Type": "Task", "QueryLanguage": "JSONata",
+                                 "Resource": "arn:aws:states:::lambda:invoke",
+                                 "Arguments": {"Payload": "{% $states.input.n + 1 %}"},
+                                 "End": true}));
+    let Err(engine::test_state::TestStateError::Call(call)) = jsonata else {
+        panic!("no call: {jsonata:?}");
+    };
+    assert_eq!(call.parameters, json!({"Payload": 2}));
+    // A Pass state has nothing to call.
+    let pass = capture(json!({"Type": "Pass", "End": true})).unwrap();
+    assert_eq!(pass.status, TestStatus::Succeeded);
+    // A Parallel state still needs a mock.
+    let parallel = capture(json!({"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}]}));
+    assert!(parallel.is_err());
+}

@@ -207,6 +207,9 @@ struct Request {
     url: reqwest::Url,
     headers: Vec<(String, String)>,
     body: Option<String>,
+    /// The headers that carry the connection's credentials and parameters (hidden from a
+    /// TestState trace unless `revealSecrets`).
+    secret: Vec<String>,
 }
 
 fn build_request(
@@ -280,10 +283,12 @@ fn build_request(
         Some(_) => return Err("The field 'QueryParameters' must be an object".to_owned()),
     };
     let mut body = object.get("RequestBody").cloned();
+    let mut secret = Vec::new();
     if let Some(connection) = connection {
         // The connection's values win over the task's.
         for (name, value) in connection_pairs(connection, "HeaderParameters") {
             headers.retain(|(given, _)| !given.eq_ignore_ascii_case(&name));
+            secret.push(name.clone());
             headers.push((name, as_text(&value)));
         }
         for (name, value) in connection_pairs(connection, "QueryStringParameters") {
@@ -308,6 +313,7 @@ fn build_request(
         match connection["AuthorizationType"].as_str() {
             Some("API_KEY") => {
                 let key = &parameters["ApiKeyAuthParameters"];
+                secret.push(as_text(&key["ApiKeyName"]));
                 headers.push((as_text(&key["ApiKeyName"]), as_text(&key["ApiKeyValue"])));
             }
             Some("BASIC") => {
@@ -317,6 +323,7 @@ fn build_request(
                     as_text(&basic["Username"]),
                     as_text(&basic["Password"])
                 );
+                secret.push("Authorization".to_owned());
                 headers.push((
                     "Authorization".to_owned(),
                     format!(
@@ -389,6 +396,7 @@ fn build_request(
         url,
         headers,
         body,
+        secret,
     })
 }
 
@@ -401,6 +409,14 @@ fn is_binary(content_type: &str) -> bool {
             .any(|prefix| lower.starts_with(prefix))
 }
 
+/// Headers as TestState's trace prints them: `[name: value, ...]`.
+fn header_text<'a>(headers: impl Iterator<Item = (&'a str, String)>) -> String {
+    let pairs: Vec<String> = headers
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    format!("[{}]", pairs.join(", "))
+}
+
 /// Performs an HTTP Task.
 pub async fn invoke(
     client: &reqwest::Client,
@@ -409,11 +425,52 @@ pub async fn invoke(
     timeout: Duration,
     invocation: &Invocation,
 ) -> Outcome {
+    invoke_traced(client, region, connections, timeout, invocation, false)
+        .await
+        .0
+}
+
+/// Performs an HTTP Task, and tells the request and the response as TestState's `TRACE`
+/// shows them (`inspectionData.request` and `.response`, every value a string).
+pub async fn invoke_traced(
+    client: &reqwest::Client,
+    region: &str,
+    connections: &Connections,
+    timeout: Duration,
+    invocation: &Invocation,
+    reveal_secrets: bool,
+) -> (Outcome, Option<Value>) {
     let request = match build_request(&invocation.input, region, connections) {
         Ok(request) => request,
-        Err(cause) => return runtime_error(cause),
+        Err(cause) => return (runtime_error(cause), None),
     };
     let url = request.url.to_string();
+    let protocol = request.url.scheme().to_owned();
+    let shown = request.headers.iter().filter(|(name, _)| {
+        reveal_secrets
+            || !request
+                .secret
+                .iter()
+                .any(|secret| secret.eq_ignore_ascii_case(name))
+    });
+    let mut trace = json!({"request": {
+        "protocol": protocol,
+        "method": request.method.as_str(),
+        "url": url,
+        "headers": header_text(shown.map(|(name, value)| (name.as_str(), value.clone()))),
+        "body": request.body.clone().unwrap_or_default(),
+    }});
+    let outcome = send(client, request, &url, timeout, &mut trace).await;
+    (outcome, Some(trace))
+}
+
+async fn send(
+    client: &reqwest::Client,
+    request: Request,
+    url: &str,
+    timeout: Duration,
+    trace: &mut Value,
+) -> Outcome {
     let mut builder = client.request(request.method, request.url).timeout(timeout);
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
@@ -432,6 +489,14 @@ pub async fn invoke(
         Err(error) => return socket_error(format!("The HTTP request to {url} failed: {error}")),
     };
     let status = response.status();
+    trace["response"] = json!({
+        "protocol": trace["request"]["protocol"].clone(),
+        "statusCode": status.as_u16().to_string(),
+        "statusMessage": status.canonical_reason().unwrap_or(""),
+        "headers": header_text(response.headers().iter().map(|(name, value)| {
+            (name.as_str(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+        })),
+    });
     let mut headers = Map::new();
     for (name, value) in response.headers() {
         let value = Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned());
@@ -466,6 +531,7 @@ pub async fn invoke(
     let Ok(text) = String::from_utf8(bytes.to_vec()) else {
         return runtime_error(format!("The answer of {url} is not valid text"));
     };
+    trace["response"]["body"] = json!(text);
     let is_json = content_type.to_ascii_lowercase().contains("json");
     let body = if is_json {
         serde_json::from_str(&text).unwrap_or(Value::String(text))

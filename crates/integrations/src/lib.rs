@@ -193,6 +193,25 @@ impl Invoker for Integrations {
         http::is_http_task(resource) || lambda::kind(resource).is_some()
     }
 
+    async fn invoke_traced(
+        &self,
+        invocation: Invocation,
+        reveal_secrets: bool,
+    ) -> (Outcome, Option<Value>) {
+        if http::is_http_task(&invocation.resource) {
+            return http::invoke_traced(
+                &self.client,
+                &self.region,
+                &self.connections,
+                self.http_timeout,
+                &invocation,
+                reveal_secrets,
+            )
+            .await;
+        }
+        (self.invoke(invocation).await, None)
+    }
+
     async fn invoke(&self, invocation: Invocation) -> Outcome {
         if http::is_http_task(&invocation.resource) {
             return http::invoke(

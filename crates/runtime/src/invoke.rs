@@ -45,4 +45,16 @@ pub trait Invoker: Send + Sync {
 
     /// Performs one task to its end (or, for `.waitForTaskToken`, to its submission).
     async fn invoke(&self, invocation: Invocation) -> Outcome;
+
+    /// Performs one task and tells what went over the wire, as TestState's `TRACE` level shows
+    /// it (`request` and `response`; credentials only when `reveal_secrets`). Integrations
+    /// without such a trace answer `None` for it.
+    async fn invoke_traced(
+        &self,
+        invocation: Invocation,
+        reveal_secrets: bool,
+    ) -> (Outcome, Option<Value>) {
+        let _ = reveal_secrets;
+        (self.invoke(invocation).await, None)
+    }
 }

@@ -455,6 +455,13 @@ impl Runtime {
         *lock(&self.shared.invoker) = Some(invoker);
     }
 
+    /// The invoker that performs tasks of this resource, if any.
+    pub fn invoker_for(&self, resource: &str) -> Option<Arc<dyn invoke::Invoker>> {
+        lock(&self.shared.invoker)
+            .clone()
+            .filter(|invoker| invoker.performs(resource))
+    }
+
     /// The store underneath.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.shared.store
@@ -1095,16 +1102,7 @@ impl Runtime {
                 *count = count.saturating_sub(1);
             }
         }
-        let mut meta = ExecutionMeta::new(
-            &record.state_machine_arn,
-            record.state_machine_version_arn.as_deref(),
-            record.state_machine_alias_arn.as_deref(),
-            false,
-            record.start_ms,
-        );
-        meta.logging = self.stored_logging(record).await;
-        meta.test_case = record.test_case.clone();
-        meta.mock_invocations = invocations;
+        let mut meta = self.stored_meta(record, invocations).await;
         meta.redriven = record.redrive_count > 0;
         self.spawn_actor(
             record.arn.clone(),
@@ -1205,16 +1203,7 @@ impl Runtime {
             lock(&self.shared.redrive_tokens)
                 .insert((arn.to_owned(), token.to_owned()), (now, now));
         }
-        let mut meta = ExecutionMeta::new(
-            &record.state_machine_arn,
-            record.state_machine_version_arn.as_deref(),
-            record.state_machine_alias_arn.as_deref(),
-            false,
-            record.start_ms,
-        );
-        meta.logging = self.stored_logging(&record).await;
-        meta.test_case = record.test_case.clone();
-        meta.mock_invocations = invocations;
+        let mut meta = self.stored_meta(&record, invocations).await;
         meta.redriven = true;
         self.shared.observer.execution_redriven(&meta);
         self.log(&meta, arn, &step.events);
@@ -1239,6 +1228,25 @@ impl Runtime {
                 .execution_closed(&meta, execution.status().as_str(), now),
         }
         Ok(now)
+    }
+
+    /// What the metrics, logs and mocks of a stored STANDARD execution go by.
+    async fn stored_meta(
+        &self,
+        record: &ExecutionRecord,
+        invocations: HashMap<String, u64>,
+    ) -> ExecutionMeta {
+        let mut meta = ExecutionMeta::new(
+            &record.state_machine_arn,
+            record.state_machine_version_arn.as_deref(),
+            record.state_machine_alias_arn.as_deref(),
+            false,
+            record.start_ms,
+        );
+        meta.logging = self.stored_logging(record).await;
+        meta.test_case = record.test_case.clone();
+        meta.mock_invocations = invocations;
+        meta
     }
 
     /// The logging configuration of what a resumed execution runs: its version's, else its
@@ -1586,10 +1594,7 @@ impl Actor {
                         tokio::spawn(runtime.clone().run_child(child));
                         continue;
                     }
-                    let invoker = lock(&shared.invoker)
-                        .clone()
-                        .filter(|invoker| invoker.performs(&request.resource));
-                    if let Some(invoker) = invoker {
+                    if let Some(invoker) = runtime.invoker_for(&request.resource) {
                         self.call(invoker, request);
                         continue;
                     }
