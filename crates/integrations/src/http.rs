@@ -238,14 +238,11 @@ fn build_request(
     }
     let mut url = reqwest::Url::parse(endpoint)
         .map_err(|error| format!("The ApiEndpoint '{endpoint}' is not a URL: {error}"))?;
-    match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(format!(
-                "The ApiEndpoint '{endpoint}' is HTTPS, which this build of Switchback does not support yet: call an http:// endpoint"
-            ));
-        }
-        other => return Err(format!("The ApiEndpoint's scheme '{other}' is not HTTP")),
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "The ApiEndpoint's scheme '{}' is not http or https",
+            url.scheme()
+        ));
     }
     let connection_arn = ["InvocationConfig", "Authentication"]
         .iter()
@@ -593,10 +590,11 @@ mod tests {
             .unwrap_err();
             assert!(error.contains(header), "{error}");
         }
+        assert!(request(json!({"ApiEndpoint": "https://h/", "Method": "GET"})).is_ok());
         assert!(
-            request(json!({"ApiEndpoint": "https://h/", "Method": "GET"}))
+            request(json!({"ApiEndpoint": "ftp://h/", "Method": "GET"}))
                 .unwrap_err()
-                .contains("HTTPS")
+                .contains("ftp")
         );
     }
 

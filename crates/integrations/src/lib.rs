@@ -5,8 +5,8 @@
 //! What AWS keeps elsewhere comes from files here (docs/integrations.md): the credentials of an
 //! EventBridge connection ([`Connections`]) and where each function runs ([`Functions`]).
 //!
-//! Plain HTTP only: this build carries no TLS stack, and an `https://` endpoint fails its task
-//! with a message that says so.
+//! HTTPS goes through rustls with the ring provider, checking certificates against the
+//! system's trust store (rustls-platform-verifier).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -171,6 +171,9 @@ pub struct Integrations {
 impl Integrations {
     /// Integrations in `region` (the HTTP Task's `User-Agent` names it).
     pub fn new(region: &str, connections: Connections, functions: Functions) -> Integrations {
+        // reqwest is built without a crypto provider of its own (aws-lc would cost a C build
+        // in every CI run): ring is the process's. Installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Integrations {
             client: reqwest::Client::new(),
             region: region.to_owned(),

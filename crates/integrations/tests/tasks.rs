@@ -310,6 +310,16 @@ async fn error_statuses_timeouts_and_refusals_are_task_errors() {
     );
     h.fails_with(unreachable, "States.Http.Socket", "127.0.0.1:1")
         .await;
+
+    // TLS is spoken: a plain-HTTP server does not pass for an HTTPS one.
+    let not_tls = one_task(
+        HTTP,
+        json!({"ApiEndpoint": format!("{}/echo", h.base.replace("http://", "https://")),
+               "Method": "GET"}),
+        Value::Null,
+    );
+    h.fails_with(not_tls, "States.Http.Socket", "https://")
+        .await;
 }
 
 #[tokio::test]

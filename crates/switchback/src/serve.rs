@@ -37,13 +37,10 @@ pub struct Options {
 
 /// The HTTP Task and Lambda, configured from the options; every file problem is an error.
 pub fn integrations(options: &Options) -> Result<integrations::Integrations> {
-    if let Some(endpoint) = &options.lambda_endpoint {
-        let scheme_ok = endpoint.starts_with("http://");
-        if !scheme_ok {
-            bail!(
-                "--lambda-endpoint must be an http:// URL (this build of Switchback has no TLS), not {endpoint}"
-            );
-        }
+    if let Some(endpoint) = &options.lambda_endpoint
+        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+    {
+        bail!("--lambda-endpoint must be an http:// or https:// URL, not {endpoint}");
     }
     let mut functions = integrations::Functions::on_endpoint(options.lambda_endpoint.clone());
     if let Some(path) = &options.lambda_functions {

@@ -309,8 +309,8 @@ fn serve_refuses_unusable_integration_files() {
     );
     refused(
         "--lambda-endpoint",
-        "https://lambda.example",
-        "--lambda-endpoint must be an http:// URL",
+        "lambda.example:9001",
+        "--lambda-endpoint must be an http:// or https:// URL",
     );
     let _ = std::fs::remove_dir_all(data);
 }
