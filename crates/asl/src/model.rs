@@ -427,6 +427,10 @@ pub struct MapState {
     pub tolerated_failure_percentage: Option<Percentage>,
     /// `ItemReader`, `ItemBatcher` or `ResultWriter` are present (distributed features).
     pub uses_distributed_features: bool,
+    /// `ItemReader` or `ResultWriter` are present: they read and write S3.
+    pub uses_s3: bool,
+    /// `ItemBatcher`.
+    pub item_batcher: Option<ItemBatcher>,
     /// `Label`.
     pub label: Option<String>,
     /// `ResultSelector`.
@@ -439,6 +443,18 @@ pub struct MapState {
     pub catch: Vec<Catcher>,
     /// The JSONata-mode fields, as written (in JSONata mode only).
     pub jsonata: Option<MapJsonata>,
+}
+
+/// A Distributed Map's `ItemBatcher`: how items are grouped into the batches each child
+/// execution gets (`{"Items": [...], "BatchInput": ...}`).
+#[derive(Debug, Clone, Default)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch` / `MaxItemsPerBatchPath`.
+    pub max_items: Option<Seconds>,
+    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath`.
+    pub max_bytes: Option<Seconds>,
+    /// `BatchInput`.
+    pub batch_input: Option<Template>,
 }
 
 /// A Map state's fields in JSONata mode, as written: literals or `{% %}` expressions.
@@ -1128,6 +1144,24 @@ fn build_wait(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<Wait
     ))
 }
 
+fn build_item_batcher(
+    value: &Value,
+    location: &str,
+    by_name: &HashMap<String, usize>,
+) -> Result<ItemBatcher, Error> {
+    let object = as_object(value, location)?;
+    let fields = Fields {
+        object,
+        location,
+        by_name,
+    };
+    Ok(ItemBatcher {
+        max_items: fields.seconds("MaxItemsPerBatch")?,
+        max_bytes: fields.seconds("MaxInputBytesPerBatch")?,
+        batch_input: fields.template("BatchInput")?,
+    })
+}
+
 fn build_map(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<MapState, Error> {
     let (processor_key, processor_value) =
         match (fields.get("ItemProcessor"), fields.get("Iterator")) {
@@ -1169,6 +1203,17 @@ fn build_map(fields: &Fields<'_>, query_language: QueryLanguage) -> Result<MapSt
         uses_distributed_features: ["ItemReader", "ItemBatcher", "ResultWriter"]
             .iter()
             .any(|key| fields.get(key).is_some()),
+        uses_s3: ["ItemReader", "ResultWriter"]
+            .iter()
+            .any(|key| fields.get(key).is_some()),
+        item_batcher: match fields.get("ItemBatcher") {
+            None => None,
+            Some(value) => Some(build_item_batcher(
+                value,
+                &fields.here("ItemBatcher"),
+                fields.by_name,
+            )?),
+        },
         label: fields.string("Label")?,
         result_selector: fields.template("ResultSelector")?,
         result_path: fields.result_path("ResultPath")?,

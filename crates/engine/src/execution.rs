@@ -289,6 +289,10 @@ struct Children {
     branch_text: Option<Arc<str>>,
     /// Which children succeeded.
     succeeded: Vec<bool>,
+    /// A Distributed Map's map run: its children are child executions.
+    distributed: bool,
+    /// The children a redrive runs again, not started yet (MaxConcurrency).
+    revive_queue: VecDeque<usize>,
 }
 
 #[derive(Debug)]
@@ -330,6 +334,9 @@ struct Thread {
     stash: Option<Box<Children>>,
     /// The stash a redrive handed back, used by the state's next start.
     redrive_children: Option<Box<Children>>,
+    /// A child execution of a Distributed Map (or a thread within one): its events belong to
+    /// the child's history, not to this execution's.
+    silent: bool,
 }
 
 /// One execution of a state machine.
@@ -342,8 +349,8 @@ pub struct Execution {
     tasks: HashMap<u64, (usize, TaskRequest)>,
     /// The tasks of `tasks` a worker has picked up (their `*Started` event is recorded).
     started: HashSet<u64>,
-    /// The started tasks whose `TaskSubmitted` is recorded.
-    submitted: HashSet<u64>,
+    /// The started tasks whose `TaskSubmitted` is recorded, with what the integration answered.
+    submitted: HashMap<u64, Value>,
     timers: HashMap<u64, (Timer, i64)>,
     next_event_id: u64,
     next_effect_id: u64,
@@ -445,7 +452,7 @@ impl Execution {
             threads: Vec::new(),
             tasks: HashMap::new(),
             started: HashSet::new(),
-            submitted: HashSet::new(),
+            submitted: HashMap::new(),
             timers: HashMap::new(),
             next_event_id: 1,
             next_effect_id: 1,
@@ -552,7 +559,25 @@ impl Execution {
         id
     }
 
+    /// Records an event of `thread` after `previous`; nothing for a thread of a Distributed
+    /// Map's child execution (its events are not this history's).
+    fn emit_in(
+        &mut self,
+        thread: usize,
+        previous: u64,
+        event_type: &'static str,
+        details: Details,
+    ) -> u64 {
+        if self.threads[thread].silent {
+            return previous;
+        }
+        self.emit_with_prev(previous, event_type, details)
+    }
+
     fn emit(&mut self, thread: usize, event_type: &'static str, details: Details) -> u64 {
+        if self.threads[thread].silent {
+            return self.threads[thread].last_event;
+        }
         let previous = self.threads[thread].last_event;
         let id = self.emit_with_prev(previous, event_type, details);
         self.threads[thread].last_event = id;
@@ -627,6 +652,7 @@ impl Execution {
             entered_after: 0,
             stash: None,
             redrive_children: None,
+            silent: false,
         });
         if let Some(feature) = jsonata::unsupported(&self.machine) {
             // Run nothing rather than run part of it wrong.
@@ -686,9 +712,10 @@ impl Execution {
         let Some(thread) = self.task_thread(task) else {
             return;
         };
-        if !self.started.contains(&task) || !self.submitted.insert(task) {
+        if !self.started.contains(&task) || self.submitted.contains_key(&task) {
             return;
         }
+        self.submitted.insert(task, output.clone());
         let resource = self.resource_of(thread);
         let ResourceKind::Service {
             resource_type,
@@ -706,9 +733,19 @@ impl Execution {
         self.emit(thread, "TaskSubmitted", Details::Other(details));
     }
 
+    /// Whether the execution still waits for this task.
+    pub fn is_task_open(&self, task: u64) -> bool {
+        self.tasks.contains_key(&task)
+    }
+
     /// Whether the task's `TaskSubmitted` is recorded.
     pub fn is_task_submitted(&self, task: u64) -> bool {
-        self.submitted.contains(&task)
+        self.submitted.contains_key(&task)
+    }
+
+    /// What the integration answered when the task was submitted (`TaskSubmitted`'s output).
+    pub fn task_submission(&self, task: u64) -> Option<&Value> {
+        self.submitted.get(&task)
     }
 
     fn take_task(&mut self, thread: usize, task: u64) -> Value {
@@ -1373,6 +1410,8 @@ impl Execution {
             complete: false,
             branch_text,
             succeeded: vec![false; count],
+            distributed: false,
+            revive_queue: VecDeque::new(),
         };
         self.install_children(thread, children);
     }
@@ -1674,6 +1713,9 @@ impl Execution {
 
     fn go_to(&mut self, thread: usize, next: usize, input: Value) {
         let t = &mut self.threads[thread];
+        // What a Parallel or Map left for a redrive belongs to the state being left.
+        t.stash = None;
+        t.redrive_children = None;
         t.state = next;
         t.input = input;
         t.input_text = t.output_text.take();
@@ -1875,15 +1917,8 @@ impl Execution {
         effective: Value,
         entropy: &mut dyn Entropy,
     ) {
-        if map.distributed || map.uses_distributed_features {
-            return self.fail_state(
-                thread,
-                Failure::new(
-                    "States.Runtime",
-                    "Distributed Map (ProcessorConfig Mode DISTRIBUTED, ItemReader, ItemBatcher, ResultWriter) is not supported yet",
-                ),
-                entropy,
-            );
+        if map.uses_s3 {
+            return self.fail_state(thread, s3_unsupported(), entropy);
         }
         let items = match self.with_env(thread, &effective, entropy, |env| {
             dataflow::apply_selector(&map.items_path, env)
@@ -1915,6 +1950,12 @@ impl Execution {
                         env.select(path)
                     })
                     .ok_or_else(|| missing_path(path))?;
+                if field == "ToleratedFailureCountPath" && value.as_i64().is_some_and(|n| n < 0) {
+                    return Err(Failure::new(
+                        "States.Runtime",
+                        "ToleratedFailureCount cannot be negative.",
+                    ));
+                }
                 // AWS takes an integer written as a string too (`"1"`).
                 let number = value
                     .as_u64()
@@ -1935,13 +1976,25 @@ impl Execution {
             Ok(value) => value.unwrap_or(0) as usize,
             Err(failure) => return self.fail_state(thread, failure, entropy),
         };
+        // A map run starts before its tolerated failures are read: AWS records MapStateStarted
+        // before failing on them.
+        let tolerance_failed = |this: &mut Self, failure: Failure, entropy: &mut dyn Entropy| {
+            if map.distributed {
+                this.emit(
+                    thread,
+                    "MapStateStarted",
+                    Details::Other(json!({ "length": items.len() })),
+                );
+            }
+            this.fail_state(thread, failure, entropy)
+        };
         let tolerated_count = match number(
             self,
             &map.tolerated_failure_count,
             "ToleratedFailureCountPath",
         ) {
             Ok(value) => value,
-            Err(failure) => return self.fail_state(thread, failure, entropy),
+            Err(failure) => return tolerance_failed(self, failure, entropy),
         };
         let tolerated_percentage = match &map.tolerated_failure_percentage {
             None => None,
@@ -1950,18 +2003,17 @@ impl Execution {
                 .with_env(thread, &input, &mut asl::SeededEntropy::new(0), |env| {
                     env.select(path)
                 })
-                .and_then(|v| v.as_f64())
-            {
+                .and_then(|v| {
+                    v.as_f64()
+                        .or_else(|| v.as_str().and_then(|text| text.parse().ok()))
+                }) {
                 Some(value) if (0.0..=100.0).contains(&value) => Some(value),
                 _ => {
-                    return self.fail_state(
-                        thread,
-                        Failure::new(
-                            "States.Runtime",
-                            "ToleratedFailurePercentage must be between 0 and 100.",
-                        ),
-                        entropy,
+                    let failure = Failure::new(
+                        "States.Runtime",
+                        "ToleratedFailurePercentage must be between 0 and 100.",
                     );
+                    return tolerance_failed(self, failure, entropy);
                 }
             },
         };
@@ -1986,6 +2038,11 @@ impl Execution {
                 Err(failure) => return self.fail_state(thread, failure, entropy),
             }
         }
+        let (items, inputs) = match self.batch(thread, map, &effective, items, inputs, entropy) {
+            Ok(batched) => batched,
+            Err(failure) => return self.fail_state(thread, failure, entropy),
+        };
+        let map_run = self.map_run_arn(thread, map, entropy);
         self.launch_map(
             thread,
             items,
@@ -1993,10 +2050,106 @@ impl Execution {
             max_concurrency,
             tolerated_count,
             tolerated_percentage,
+            map_run,
         );
     }
 
+    /// The ARN of a Distributed Map's map run (`None` for an inline Map):
+    /// `…:mapRun:<machine>/<label>:<id>`, the label being the Map's `Label` or its name.
+    fn map_run_arn(
+        &self,
+        thread: usize,
+        map: &MapState,
+        entropy: &mut dyn Entropy,
+    ) -> Option<String> {
+        if !map.distributed {
+            return None;
+        }
+        let prefix = self
+            .info
+            .execution_arn
+            .split(":execution:")
+            .next()
+            .unwrap_or_default();
+        let label = map
+            .label
+            .clone()
+            .unwrap_or_else(|| self.state_name(thread).to_string());
+        Some(format!(
+            "{prefix}:mapRun:{}/{label}:{}",
+            self.info.state_machine_name,
+            entropy.uuid_v4()
+        ))
+    }
+
+    /// A Distributed Map's `ItemBatcher`: the items grouped into batches, each child's input
+    /// `{"BatchInput": ..., "Items": [...]}`. Without a batcher, the items as they are.
+    fn batch(
+        &mut self,
+        thread: usize,
+        map: &MapState,
+        effective: &Value,
+        items: Vec<Value>,
+        inputs: Vec<Value>,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(Vec<Value>, Vec<Value>), Failure> {
+        let Some(batcher) = &map.item_batcher else {
+            return Ok((items, inputs));
+        };
+        let input = self.threads[thread].input.clone();
+        let limit = |this: &Self, seconds: &Option<Seconds>| -> Result<Option<u64>, Failure> {
+            match seconds {
+                None => Ok(None),
+                Some(Seconds::Fixed(value)) => Ok(Some(*value)),
+                Some(Seconds::Path(path)) => this
+                    .with_env(thread, &input, &mut asl::SeededEntropy::new(0), |env| {
+                        env.select(path)
+                    })
+                    .and_then(|value| value.as_u64())
+                    .map(Some)
+                    .ok_or_else(|| missing_path(path)),
+            }
+        };
+        let max_items = limit(self, &batcher.max_items)?.filter(|max| *max > 0);
+        let max_bytes = limit(self, &batcher.max_bytes)?.filter(|max| *max > 0);
+        let batch_input = match &batcher.batch_input {
+            None => None,
+            Some(template) => Some(self.with_env(thread, effective, entropy, |env| {
+                dataflow::evaluate_template(template, env)
+            })?),
+        };
+        let mut batches: Vec<Vec<Value>> = Vec::new();
+        let mut bytes = 0u64;
+        for item in inputs {
+            let size = json_text(&item).len() as u64;
+            let full = batches.last().is_none_or(|batch| {
+                max_items.is_some_and(|max| batch.len() as u64 >= max)
+                    || max_bytes.is_some_and(|max| !batch.is_empty() && bytes + size > max)
+            });
+            if full {
+                batches.push(Vec::new());
+                bytes = 0;
+            }
+            bytes += size;
+            batches.last_mut().expect("a batch was pushed").push(item);
+        }
+        let _ = items;
+        let batched: Vec<Value> = batches
+            .into_iter()
+            .map(|items| {
+                let mut object = Map::new();
+                if let Some(batch_input) = &batch_input {
+                    object.insert("BatchInput".to_owned(), batch_input.clone());
+                }
+                object.insert("Items".to_owned(), Value::Array(items));
+                Value::Object(object)
+            })
+            .collect();
+        Ok((batched.clone(), batched))
+    }
+
     /// Starts a Map state's iterations over `items`, each with its input of `inputs`.
+    #[allow(clippy::too_many_arguments)] // The Map's settings, each computed by the caller.
     fn launch_map(
         &mut self,
         thread: usize,
@@ -2005,6 +2158,7 @@ impl Execution {
         max_concurrency: usize,
         tolerated_count: Option<u64>,
         tolerated_percentage: Option<f64>,
+        map_run: Option<String>,
     ) {
         let count = items.len();
         self.emit(
@@ -2012,6 +2166,13 @@ impl Execution {
             "MapStateStarted",
             Details::Other(json!({ "length": count })),
         );
+        if let Some(arn) = &map_run {
+            self.emit(
+                thread,
+                "MapRunStarted",
+                Details::Other(json!({ "mapRunArn": arn })),
+            );
+        }
         let children = Children {
             is_map: true,
             threads: vec![None; count],
@@ -2029,6 +2190,8 @@ impl Execution {
             complete: false,
             branch_text: None,
             succeeded: vec![false; count],
+            distributed: map_run.is_some(),
+            revive_queue: VecDeque::new(),
         };
         if count == 0 {
             self.threads[thread].phase = Phase::Children(Box::new(children));
@@ -2042,6 +2205,21 @@ impl Execution {
 
     /// Starts as many branches or iterations as the concurrency limit allows.
     fn start_children(&mut self, parent: usize) {
+        // Children a redrive revives go first, within MaxConcurrency.
+        loop {
+            let Phase::Children(children) = &mut self.threads[parent].phase else {
+                return;
+            };
+            if children.max_concurrency > 0 && children.running >= children.max_concurrency {
+                return;
+            }
+            let Some(child) = children.revive_queue.pop_front() else {
+                break;
+            };
+            children.running += 1;
+            self.revive(child);
+            self.queue.push_back(child);
+        }
         loop {
             let machine = self.threads[parent].machine.clone();
             let state = &machine.states[self.threads[parent].state];
@@ -2079,8 +2257,10 @@ impl Execution {
                 _ => return,
             };
             let child = self.threads.len();
+            let mut silent = self.threads[parent].silent;
             if let Phase::Children(children) = &mut self.threads[parent].phase {
                 children.threads[slot] = Some(child);
+                silent |= children.distributed;
             }
             let start_at = sub_machine.start_at;
             self.threads.push(Thread {
@@ -2106,6 +2286,7 @@ impl Execution {
                 entered_after: 0,
                 stash: None,
                 redrive_children: None,
+                silent,
             });
             self.queue.push_back(child);
         }
@@ -2124,13 +2305,16 @@ impl Execution {
         children.done += 1;
         let all_done = children.done == children.threads.len();
         let is_map = children.is_map;
-        if is_map {
+        if children.distributed {
+            // A child execution's end is not an event of this history.
+        } else if is_map {
             let index = self.threads[child]
                 .map_item
                 .as_ref()
                 .map_or(0, |item| item.0);
             let name = self.state_name(parent);
-            let id = self.emit_with_prev(
+            let id = self.emit_in(
+                parent,
                 child_last,
                 "MapIterationSucceeded",
                 Details::Other(json!({ "index": index, "name": name })),
@@ -2185,20 +2369,26 @@ impl Execution {
         };
         let tolerated = !(over_threshold);
         let all_done = children.done == total;
+        let distributed = children.distributed;
         children.results[slot] = Value::Null;
-        if is_map {
+        if distributed {
+            // A child execution's end is not an event of this history.
+        } else if is_map {
             let index = self.threads[child]
                 .map_item
                 .as_ref()
                 .map_or(0, |item| item.0);
             let name = self.state_name(parent);
-            self.emit_with_prev(
+            self.emit_in(
+                parent,
                 child_last,
                 "MapIterationFailed",
                 Details::Other(json!({ "index": index, "name": name })),
             );
         }
-        self.threads[parent].last_event = child_last;
+        if !distributed {
+            self.threads[parent].last_event = child_last;
+        }
         if tolerated {
             if all_done {
                 if let Phase::Children(children) = &mut self.threads[parent].phase {
@@ -2222,7 +2412,8 @@ impl Execution {
         {
             self.threads[parent].stash = Some(children);
         }
-        let failure = if tolerance_set {
+        let failure = if tolerance_set || distributed {
+            // A map run tolerates no failed child execution unless told to.
             Failure::new(
                 "States.ExceedToleratedFailureThreshold",
                 "The specified tolerated failure threshold was exceeded",
@@ -2233,6 +2424,13 @@ impl Execution {
                 cause: cause.unwrap_or_default(),
             }
         };
+        if distributed {
+            self.emit(
+                parent,
+                "MapRunFailed",
+                Details::Other(json!({ "error": failure.error, "cause": failure.cause })),
+            );
+        }
         self.pending_failures.push((parent, failure));
         self.queue.push_front(parent);
     }
@@ -2247,22 +2445,18 @@ impl Execution {
         };
         children.running = 0;
         children.failures = 0;
-        children.complete = false;
         children.done = children.succeeded.iter().filter(|done| **done).count();
-        let mut revived = Vec::new();
-        for slot in 0..children.threads.len() {
-            if children.succeeded[slot] {
-                continue;
-            }
-            if let Some(child) = children.threads[slot] {
-                children.running += 1;
-                revived.push(child);
-            }
-        }
+        children.complete = children.done == children.threads.len();
+        children.revive_queue = (0..children.threads.len())
+            .filter(|slot| !children.succeeded[*slot])
+            .filter_map(|slot| children.threads[slot])
+            .collect();
+        let complete = children.complete;
         self.threads[thread].phase = Phase::Children(children);
-        for child in revived {
-            self.revive(child);
-            self.queue.push_back(child);
+        if complete {
+            // Every child had succeeded: the state finishes on its thread's next run.
+            self.queue.push_front(thread);
+            return;
         }
         self.start_children(thread);
     }
@@ -2290,6 +2484,7 @@ impl Execution {
             self.status,
             Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }
         ) || self.threads.is_empty()
+            || self.redrive_refusal().is_some()
         {
             return false;
         }
@@ -2318,6 +2513,18 @@ impl Execution {
     /// How many times the execution was redriven.
     pub fn redrive_count(&self) -> u64 {
         self.redrive_count
+    }
+
+    /// Why this ended execution cannot go on, in AWS's words; `None` when it can. (Whether
+    /// it ended at all, and how, is the caller's to check.)
+    pub fn redrive_refusal(&self) -> Option<&'static str> {
+        if self.next_event_id >= MAX_HISTORY_EVENTS - 1 {
+            return Some("Execution history event limit exceeded");
+        }
+        if jsonata::unsupported(&self.machine).is_some() {
+            return Some("Execution uses features Switchback does not run yet");
+        }
+        None
     }
 
     /// Stops every branch or iteration of `parent` that is still running.
@@ -2352,7 +2559,12 @@ impl Execution {
             Phase::Children(children) => {
                 self.threads[thread].phase = Phase::Children(children);
                 self.abort_children(thread);
-                self.threads[thread].phase = Phase::Finished;
+                // Kept for a redrive, as the children of an aborted execution are.
+                if let Phase::Children(children) =
+                    std::mem::replace(&mut self.threads[thread].phase, Phase::Finished)
+                {
+                    self.threads[thread].stash = Some(children);
+                }
             }
             Phase::IterationStart | Phase::Enter | Phase::Work => {
                 self.queue.retain(|queued| *queued != thread);
@@ -2389,13 +2601,23 @@ impl Execution {
             return;
         };
         let type_name = if children.is_map { "Map" } else { "Parallel" };
+        // A map run's end follows its start; `MapStateExited` follows the start too (AWS since
+        // November 2024; recordings before then show it after `MapRunSucceeded`).
+        let run_started = self.threads[parent].last_event;
+        if children.distributed {
+            self.emit(parent, "MapRunSucceeded", Details::None);
+        }
         // AWS records `…StateSucceeded` without moving the state's event chain on.
         let previous = self.threads[parent].last_event;
-        self.emit_with_prev(
+        self.emit_in(
+            parent,
             previous,
             state_event(type_name, "StateSucceeded"),
             Details::None,
         );
+        if children.distributed {
+            self.threads[parent].last_event = run_started;
+        }
         let mut text = String::from("[");
         for (index, (value, value_text)) in children
             .results
@@ -2415,6 +2637,14 @@ impl Execution {
         self.threads[parent].result_text = Some(text.into());
         self.finish_work(parent, Value::Array(children.results), entropy);
     }
+}
+
+/// Why a Map that reads or writes S3 cannot run here.
+pub(crate) fn s3_unsupported() -> Failure {
+    Failure::new(
+        "States.Runtime",
+        "A Distributed Map with an ItemReader or a ResultWriter reads or writes S3, which Switchback does not run: give the items with Items or ItemsPath, or mock the state",
+    )
 }
 
 fn missing_path(path: &asl::jsonpath::Path) -> Failure {

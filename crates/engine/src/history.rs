@@ -171,6 +171,8 @@ pub fn details_key(event_type: &str) -> Option<&'static str> {
         "LambdaFunctionScheduleFailed" => "lambdaFunctionScheduleFailedEventDetails",
         "LambdaFunctionStartFailed" => "lambdaFunctionStartFailedEventDetails",
         "MapStateStarted" => "mapStateStartedEventDetails",
+        "MapRunStarted" => "mapRunStartedEventDetails",
+        "MapRunFailed" => "mapRunFailedEventDetails",
         "MapIterationStarted" => "mapIterationStartedEventDetails",
         "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
         "MapIterationFailed" => "mapIterationFailedEventDetails",

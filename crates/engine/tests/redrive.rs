@@ -152,3 +152,71 @@ fn running_or_succeeded_executions_are_not_redriven() {
     assert_eq!(env.history.len(), events + 3);
     assert_eq!(env.execution.redrive_count(), 0);
 }
+
+#[test]
+fn a_parallel_that_failed_and_was_caught_leaves_nothing_for_a_later_map() {
+    let definition = json!({
+        "StartAt": "Both",
+        "States": {
+            "Both": {"Type": "Parallel", "Next": "Call", "ResultPath": null,
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": null, "Next": "Call"}],
+                     "Branches": [
+                {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": TASK, "End": true}}}
+            ]},
+            "Call": {"Type": "Task", "Resource": TASK, "ResultPath": null, "Next": "Each"},
+            "Each": {"Type": "Map", "End": true, "ItemsPath": "$.items",
+                     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}
+        }
+    });
+    let mut env = TestEnv::new(definition.clone());
+    let effects = env.start(json!({"items": [7, 8]}));
+    env.fail(invoked(&effects)[0].id, "Boom", "caught");
+    let call = invoked(&env.effects).last().unwrap().clone();
+    assert_eq!(call.state_name, "Call");
+    env.fail(call.id, "Boom", "not caught");
+    let effects = redrive(&mut env);
+    let again = invoked(&effects);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].state_name, "Call");
+    env.succeed(again[0].id, json!({}));
+    assert_eq!(env.output(), json!([7, 8]));
+    env.assert_replays(definition, 7);
+}
+
+#[test]
+fn revived_iterations_keep_to_max_concurrency() {
+    let definition = json!({
+        "StartAt": "Each",
+        "States": {
+            "Each": {"Type": "Map", "End": true, "ItemsPath": "$.items", "MaxConcurrency": 2,
+                     "ToleratedFailureCount": 3,
+                     "ItemProcessor": {"StartAt": "Work", "States": {
+                         "Work": {"Type": "Task", "Resource": TASK, "End": true}}}}
+        }
+    });
+    let mut env = TestEnv::new(definition.clone());
+    env.start(json!({"items": [1, 2, 3, 4]}));
+    // Four iterations, two at a time; all fail but within tolerance... except the threshold
+    // counts three: the fourth failure fails the Map.
+    for _ in 0..4 {
+        let open: Vec<u64> = invoked(&env.effects)
+            .iter()
+            .map(|task| task.id)
+            .filter(|id| env.execution.is_task_open(*id))
+            .collect();
+        let Some(id) = open.first() else { break };
+        env.fail(*id, "Boom", "each");
+    }
+    assert!(
+        matches!(env.status(), Status::Failed { .. }),
+        "{:?}",
+        env.status()
+    );
+    let effects = redrive(&mut env);
+    assert_eq!(
+        invoked(&effects).len(),
+        2,
+        "two at a time, as MaxConcurrency says"
+    );
+    env.assert_replays(definition, 7);
+}

@@ -1152,6 +1152,9 @@ impl Runtime {
                 "the journal of {arn} (entry {seq}) does not replay to its recorded end"
             )));
         }
+        if let Some(reason) = execution.redrive_refusal() {
+            return Err(Error::ExecutionNotRedrivable(reason.to_owned()));
+        }
         let mut step = execution.apply(Input::Redrive, now, &mut entropy);
         if step.events.is_empty() {
             return Err(Error::ExecutionNotRedrivable(format!(
@@ -1583,9 +1586,13 @@ impl Actor {
                         let slot = pattern
                             .waits_for_child()
                             .then(|| runtime.child_slot(&self.arn, request.id));
+                        let resumed = self.resumed.remove(&request.id);
                         let child = nested::ChildTask {
                             parent: self.arn.clone(),
-                            resumed: self.resumed.remove(&request.id),
+                            resumed,
+                            submitted: resumed
+                                .then(|| self.execution.task_submission(request.id).cloned())
+                                .flatten(),
                             request,
                             pattern,
                             slot,
@@ -1732,7 +1739,8 @@ impl Actor {
             tokio::spawn(async move { runtime.deliver_child(&arn).await });
         }
         let shared = &self.runtime.shared;
-        lock(&shared.running).remove(&self.arn);
+        // Tokens go first: a redrive registers the new run's tokens only once the execution is
+        // out of `running`, and they must not be purged with this run's.
         lock(&shared.tokens).retain(|_, entry| {
             let mine = entry.execution_arn == self.arn;
             if mine && let Some(handle) = entry.heartbeat.take() {
@@ -1740,6 +1748,7 @@ impl Actor {
             }
             !mine
         });
+        lock(&shared.running).remove(&self.arn);
         if let Some(done) = self.done.take() {
             let _ = done.send((self.execution.status().clone(), self.last_output.take()));
         }

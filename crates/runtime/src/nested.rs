@@ -304,6 +304,9 @@ pub(crate) struct ChildTask {
     pub(crate) request: TaskRequest,
     pub(crate) pattern: Pattern,
     pub(crate) resumed: bool,
+    /// What `TaskSubmitted` recorded, when a resumed parent had submitted the task: the child
+    /// started before the restart.
+    pub(crate) submitted: Option<Value>,
     pub(crate) slot: Option<Arc<ChildSlot>>,
     pub(crate) sender: mpsc::UnboundedSender<Command>,
 }
@@ -355,6 +358,7 @@ impl Runtime {
             request,
             pattern,
             resumed,
+            submitted,
             slot,
             sender,
         } = child;
@@ -371,6 +375,41 @@ impl Runtime {
             task,
             worker_name: None,
         });
+        if let Some(answer) = submitted {
+            // The child started before the restart: follow it rather than start it again.
+            let child = answer["ExecutionArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if !pattern.waits_for_child() {
+                return;
+            }
+            if child.contains(":express:") {
+                return send(fail((
+                    "States.TaskFailed".to_owned(),
+                    format!(
+                        "The EXPRESS child execution {child} ran in memory and was lost when Switchback restarted"
+                    ),
+                )));
+            }
+            if let Some(slot) = &slot
+                && slot.attach(&child)
+            {
+                if let Err(error) = self.stop_execution(&child, None, None).await {
+                    tracing::warn!(%child, %error, "cannot stop the child execution");
+                }
+                return;
+            }
+            lock(&self.shared.watchers)
+                .entry(child.clone())
+                .or_default()
+                .push(Watcher {
+                    parent,
+                    task,
+                    json: pattern == Pattern::SyncJson,
+                });
+            return self.deliver_child(&child).await;
+        }
         let start = match child_start(&request.input, &parent, task) {
             Ok(start) => start,
             Err(cause) => return send(fail(("States.Runtime".to_owned(), cause))),

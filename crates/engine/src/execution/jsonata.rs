@@ -207,7 +207,12 @@ impl Execution {
         }
         details["state"] = json!(&*state);
         let entered_after = self.threads[thread].entered_after;
-        let id = self.emit_with_prev(entered_after, "EvaluationFailed", Details::Other(details));
+        let id = self.emit_in(
+            thread,
+            entered_after,
+            "EvaluationFailed",
+            Details::Other(details),
+        );
         self.threads[thread].last_event = id;
         // A Map or Parallel state that fails records `MapStateFailed` / `ParallelStateFailed`.
         let t = &self.threads[thread];
@@ -493,12 +498,8 @@ impl Execution {
         input: Value,
         entropy: &mut dyn Entropy,
     ) -> Result<(), Failure> {
-        if map.distributed || map.uses_distributed_features {
-            return Err(Failure::new(
-                "States.Runtime",
-                "Distributed Map (ProcessorConfig Mode DISTRIBUTED, ItemReader, ItemBatcher, \
-                 ResultWriter) is not supported yet",
-            ));
+        if map.uses_s3 {
+            return Err(super::s3_unsupported());
         }
         let fields = map.jsonata.clone().unwrap_or_default();
         let states = self.states_binding(thread, None);
@@ -564,6 +565,7 @@ impl Execution {
                 }
             }
         }
+        let map_run = self.map_run_arn(thread, map, entropy);
         self.launch_map(
             thread,
             items,
@@ -571,6 +573,7 @@ impl Execution {
             max_concurrency,
             tolerated_count,
             tolerated_percentage,
+            map_run,
         );
         Ok(())
     }

@@ -1,0 +1,123 @@
+//! Distributed Map without S3 (issue 9): items from the input, child executions whose events
+//! stay out of the parent's history, map-run events, ItemBatcher and tolerated failures.
+
+mod common;
+
+use common::*;
+use engine::Status;
+use serde_json::json;
+
+const TASK: &str = "arn:aws:states:::lambda:invoke";
+
+fn distributed(extra: serde_json::Value) -> serde_json::Value {
+    let mut map = json!({
+        "Type": "Map", "End": true, "ItemsPath": "$.items",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {
+                              "Work": {"Type": "Task", "Resource": TASK, "End": true}}}
+    });
+    map.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    json!({"StartAt": "Each", "States": {"Each": map}})
+}
+
+#[test]
+fn child_executions_run_their_tasks_outside_the_parents_history() {
+    let definition = distributed(json!({}));
+    let mut env = TestEnv::new(definition.clone());
+    let effects = env.start(json!({"items": [1, 2]}));
+    let tasks = invoked(&effects);
+    assert_eq!(tasks.len(), 2);
+    for task in &tasks {
+        env.succeed(task.id, json!(task.input.as_i64().unwrap() * 2));
+    }
+    assert_eq!(env.output(), json!([2, 4]));
+    assert_eq!(
+        env.types(),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let run_started = env.event("MapRunStarted");
+    let arn = text(run_started, "mapRunArn");
+    assert!(arn.contains(":mapRun:"), "{arn}");
+    assert!(
+        arn.contains("/Each:"),
+        "the label defaults to the state's name: {arn}"
+    );
+    assert_eq!(
+        env.event("MapStateExited").previous_event_id,
+        run_started.id
+    );
+    assert_eq!(
+        env.event("MapRunSucceeded").previous_event_id,
+        run_started.id
+    );
+    env.assert_replays(definition, 7);
+}
+
+#[test]
+fn item_batcher_groups_items_into_child_inputs() {
+    let definition = distributed(json!({
+        "Label": "Batches",
+        "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"source.$": "$.source"}}
+    }));
+    let mut env = TestEnv::new(definition);
+    let effects = env.start(json!({"items": [1, 2, 3, 4, 5], "source": "s"}));
+    let inputs: Vec<_> = invoked(&effects).iter().map(|t| t.input.clone()).collect();
+    assert_eq!(
+        inputs,
+        [
+            json!({"BatchInput": {"source": "s"}, "Items": [1, 2]}),
+            json!({"BatchInput": {"source": "s"}, "Items": [3, 4]}),
+            json!({"BatchInput": {"source": "s"}, "Items": [5]})
+        ]
+    );
+    assert!(text(env.event("MapRunStarted"), "mapRunArn").contains("/Batches:"));
+}
+
+#[test]
+fn a_failed_child_fails_the_map_run_unless_tolerated() {
+    let mut env = TestEnv::new(distributed(json!({})));
+    let effects = env.start(json!({"items": [1, 2]}));
+    env.fail(invoked(&effects)[0].id, "Boom", "one child");
+    assert!(matches!(env.status(), Status::Failed { .. }));
+    assert_eq!(
+        env.failure().0,
+        "States.ExceedToleratedFailureThreshold",
+        "a map run tolerates no failure by default"
+    );
+    assert_eq!(
+        text(env.event("MapRunFailed"), "error"),
+        "States.ExceedToleratedFailureThreshold"
+    );
+    assert!(env.types().contains(&"MapStateFailed"));
+    assert!(!env.types().contains(&"MapIterationFailed"));
+
+    let mut tolerant = TestEnv::new(distributed(json!({"ToleratedFailureCount": 1})));
+    let effects = tolerant.start(json!({"items": [1, 2]}));
+    let tasks = invoked(&effects);
+    tolerant.fail(tasks[0].id, "Boom", "tolerated");
+    tolerant.succeed(tasks[1].id, json!("ok"));
+    assert_eq!(tolerant.output(), json!([null, "ok"]));
+}
+
+#[test]
+fn item_readers_and_result_writers_need_s3() {
+    let mut env = TestEnv::new(distributed(json!({
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "Parameters": {"Bucket": "b", "Key": "k"}}
+    })));
+    env.start(json!({"items": []}));
+    let (error, cause) = env.failure();
+    assert_eq!(error, "States.Runtime");
+    assert!(cause.contains("S3"), "{cause}");
+}
