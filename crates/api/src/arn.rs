@@ -20,7 +20,9 @@ pub enum Kind {
     Express,
     /// `activity:<name>`.
     Activity,
-    /// Anything else (`mapRun`, a type we do not know).
+    /// `mapRun:<machine>/<label>:<id>`.
+    MapRun,
+    /// Anything else (a type we do not know).
     Other,
 }
 
@@ -52,6 +54,7 @@ pub fn parse(arn: &str) -> Result<Arn<'_>, Error> {
         ("execution", 2) => Kind::Execution,
         ("express", 3) => Kind::Express,
         ("activity", 1) => Kind::Activity,
+        ("mapRun", 2) => Kind::MapRun,
         _ => Kind::Other,
     };
     Ok(Arn {

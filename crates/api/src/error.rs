@@ -208,6 +208,8 @@ impl From<runtime::Error> for Error {
             runtime::Error::ExecutionDoesNotExist(arn) => Error::ExecutionDoesNotExist(arn),
             runtime::Error::ExecutionAlreadyExists(arn) => Error::ExecutionAlreadyExists(arn),
             runtime::Error::ExecutionNotRedrivable(reason) => Error::ExecutionNotRedrivable(reason),
+            runtime::Error::MapRunDoesNotExist(arn) => Error::ResourceNotFound(arn),
+            error @ runtime::Error::MapRunNotRunning(_) => Error::Validation(error.to_string()),
             runtime::Error::ActivityDoesNotExist(arn) => Error::ActivityDoesNotExist(arn),
             runtime::Error::InvalidToken(text) => Error::InvalidToken(text),
             error @ runtime::Error::TaskTimedOut => Error::TaskTimedOut(error.to_string()),

@@ -444,7 +444,7 @@ pub async fn describe_state_machine_for(
 pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
     if input.map_run_arn.is_some() {
         return Err(Error::Validation(
-            "Listing the executions of a map run is not supported by Switchback yet".to_owned(),
+            "Switchback does not keep the child executions of a map run as executions of their own yet: DescribeMapRun counts them".to_owned(),
         ));
     }
     let Some(state_machine_arn) = input.state_machine_arn else {

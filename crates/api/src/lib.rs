@@ -22,6 +22,7 @@ pub mod deployments;
 mod error;
 mod executions;
 mod logging;
+mod map_runs;
 pub mod model;
 mod nested;
 pub mod stacks;
@@ -268,6 +269,9 @@ pub const OPERATIONS: &[&str] = &[
     "StartSyncExecution",
     "StopExecution",
     "RedriveExecution",
+    "DescribeMapRun",
+    "ListMapRuns",
+    "UpdateMapRun",
     "DescribeExecution",
     "ListExecutions",
     "GetExecutionHistory",
@@ -308,6 +312,9 @@ async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Valu
         "StartSyncExecution" => executions::start_sync(state, input(body)?).await,
         "StopExecution" => executions::stop(state, input(body)?).await,
         "RedriveExecution" => executions::redrive(state, input(body)?).await,
+        "DescribeMapRun" => map_runs::describe(state, input(body)?).await,
+        "ListMapRuns" => map_runs::list(state, input(body)?).await,
+        "UpdateMapRun" => map_runs::update(state, input(body)?).await,
         "DescribeExecution" => executions::describe(state, input(body)?).await,
         "ListExecutions" => executions::list(state, input(body)?).await,
         "GetExecutionHistory" => executions::history(state, input(body)?).await,

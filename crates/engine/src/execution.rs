@@ -101,6 +101,17 @@ pub enum Input {
     /// `RedriveExecution`: a failed, timed-out or aborted execution goes on from where it
     /// ended (see [`Execution::redrive`]).
     Redrive,
+    /// `UpdateMapRun`: a running map run's limits change.
+    UpdateMapRun {
+        /// The map run.
+        map_run_arn: String,
+        /// A new `maxConcurrency` (0: no limit).
+        max_concurrency: Option<u64>,
+        /// A new `toleratedFailureCount`.
+        tolerated_failure_count: Option<u64>,
+        /// A new `toleratedFailurePercentage`.
+        tolerated_failure_percentage: Option<f64>,
+    },
     /// `StopExecution`.
     Stop {
         /// The error given to StopExecution.
@@ -156,6 +167,50 @@ pub enum Effect {
     },
 }
 
+/// A Distributed Map's map run, as DescribeMapRun shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRun {
+    /// `mapRunArn`.
+    pub arn: String,
+    /// `startDate`, epoch milliseconds.
+    pub start_ms: i64,
+    /// `stopDate`, once it ended.
+    pub stop_ms: Option<i64>,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    pub status: &'static str,
+    /// `maxConcurrency` (0: no limit).
+    pub max_concurrency: u64,
+    /// `toleratedFailureCount`.
+    pub tolerated_failure_count: u64,
+    /// `toleratedFailurePercentage`.
+    pub tolerated_failure_percentage: f64,
+    /// `itemCounts` (and `executionCounts`: one child execution per item or batch).
+    pub counts: MapRunCounts,
+    /// How many times a redrive ran it again, and when last.
+    pub redrive_count: u64,
+    /// `redriveDate`.
+    pub redrive_ms: Option<i64>,
+    /// The thread whose Map state runs it.
+    thread: usize,
+}
+
+/// How a map run's child executions stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapRunCounts {
+    /// Not started yet.
+    pub pending: u64,
+    /// Running.
+    pub running: u64,
+    /// Succeeded.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Aborted.
+    pub aborted: u64,
+    /// All of them.
+    pub total: u64,
+}
+
 /// Where an execution stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
@@ -209,6 +264,16 @@ pub struct Step {
     pub events: Vec<HistoryEvent>,
     /// The effects to perform after the events are committed.
     pub effects: Vec<Effect>,
+    /// How many events of Distributed Map child executions the step made (kept out of
+    /// `events`): a step with none of these, no events and no effects changed nothing.
+    pub child_events: usize,
+}
+
+impl Step {
+    /// Whether the step changed nothing (the input was a duplicate or came too late).
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.effects.is_empty() && self.child_events == 0
+    }
 }
 
 /// Errors that do not go to Retry or Catch, even under `States.ALL`.
@@ -293,6 +358,8 @@ struct Children {
     distributed: bool,
     /// The children a redrive runs again, not started yet (MaxConcurrency).
     revive_queue: VecDeque<usize>,
+    /// The map run in `Execution::map_runs`, for a Distributed Map.
+    run: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -366,6 +433,8 @@ pub struct Execution {
     /// How many times the execution was redriven, and when last.
     redrive_count: u64,
     redrive_time: Option<i64>,
+    /// The map runs of its Distributed Map states, in the order they started.
+    map_runs: Vec<MapRun>,
 }
 
 /// How a failure wrapped with AWS's "An error occurred while executing the state" prefix reads.
@@ -464,6 +533,7 @@ impl Execution {
             expressions: std::cell::RefCell::new(HashMap::new()),
             redrive_count: 0,
             redrive_time: None,
+            map_runs: Vec::new(),
         }
     }
 
@@ -539,6 +609,17 @@ impl Execution {
             Input::TimerFired { timer } => self.timer_fired(timer, entropy),
             Input::Stop { error, cause } => self.stop(error, cause),
             Input::Redrive => unreachable!("handled before the finished check"),
+            Input::UpdateMapRun {
+                map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            } => self.update_map_run(
+                &map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            ),
         }
         self.run(entropy);
         std::mem::take(&mut self.step)
@@ -569,6 +650,7 @@ impl Execution {
         details: Details,
     ) -> u64 {
         if self.threads[thread].silent {
+            self.step.child_events += 1;
             return previous;
         }
         self.emit_with_prev(previous, event_type, details)
@@ -576,6 +658,7 @@ impl Execution {
 
     fn emit(&mut self, thread: usize, event_type: &'static str, details: Details) -> u64 {
         if self.threads[thread].silent {
+            self.step.child_events += 1;
             return self.threads[thread].last_event;
         }
         let previous = self.threads[thread].last_event;
@@ -986,6 +1069,9 @@ impl Execution {
             self.step.effects.push(Effect::CancelTimer { id });
         }
         self.timers.clear();
+        for thread in 0..self.threads.len() {
+            self.close_run(thread, "ABORTED");
+        }
         for thread in &mut self.threads {
             if let Phase::Children(children) = std::mem::replace(&mut thread.phase, Phase::Finished)
             {
@@ -1412,6 +1498,7 @@ impl Execution {
             succeeded: vec![false; count],
             distributed: false,
             revive_queue: VecDeque::new(),
+            run: None,
         };
         self.install_children(thread, children);
     }
@@ -2166,7 +2253,17 @@ impl Execution {
             "MapStateStarted",
             Details::Other(json!({ "length": count })),
         );
-        if let Some(arn) = &map_run {
+        // A redriven map run goes on under its own ARN.
+        let redriven = self.threads[thread]
+            .redrive_children
+            .as_ref()
+            .and_then(|children| children.run);
+        let map_run = map_run.filter(|_| redriven.is_none());
+        if let Some(index) = redriven {
+            let run = &self.map_runs[index];
+            let details = json!({ "mapRunArn": run.arn, "redriveCount": run.redrive_count + 1 });
+            self.emit(thread, "MapRunRedriven", Details::Other(details));
+        } else if let Some(arn) = &map_run {
             self.emit(
                 thread,
                 "MapRunStarted",
@@ -2192,6 +2289,22 @@ impl Execution {
             succeeded: vec![false; count],
             distributed: map_run.is_some(),
             revive_queue: VecDeque::new(),
+            run: map_run.as_ref().map(|arn| {
+                self.map_runs.push(MapRun {
+                    arn: arn.clone(),
+                    start_ms: self.now,
+                    stop_ms: None,
+                    status: "RUNNING",
+                    max_concurrency: max_concurrency as u64,
+                    tolerated_failure_count: tolerated_count.unwrap_or(0),
+                    tolerated_failure_percentage: tolerated_percentage.unwrap_or(0.0),
+                    counts: MapRunCounts::default(),
+                    redrive_count: 0,
+                    redrive_ms: None,
+                    thread,
+                });
+                self.map_runs.len() - 1
+            }),
         };
         if count == 0 {
             self.threads[thread].phase = Phase::Children(Box::new(children));
@@ -2400,6 +2513,7 @@ impl Execution {
             }
             return;
         }
+        self.close_run(parent, "FAILED");
         self.abort_children(parent);
         let tolerance_set = match &self.threads[parent].phase {
             Phase::Children(children) => {
@@ -2443,6 +2557,13 @@ impl Execution {
             self.threads[thread].phase = Phase::Children(Box::new(fresh));
             return self.start_children(thread);
         };
+        if let Some(index) = children.run {
+            let run = &mut self.map_runs[index];
+            run.status = "RUNNING";
+            run.stop_ms = None;
+            run.redrive_count += 1;
+            run.redrive_ms = Some(self.now);
+        }
         children.running = 0;
         children.failures = 0;
         children.done = children.succeeded.iter().filter(|done| **done).count();
@@ -2510,6 +2631,77 @@ impl Execution {
         true
     }
 
+    /// The map runs of its Distributed Map states, their counts as of now.
+    pub fn map_runs(&self) -> Vec<MapRun> {
+        self.map_runs
+            .iter()
+            .enumerate()
+            .map(|(index, run)| {
+                let mut run = run.clone();
+                if run.status == "RUNNING"
+                    && let Phase::Children(children) = &self.threads[run.thread].phase
+                    && children.run == Some(index)
+                {
+                    run.counts = live_counts(children, false);
+                }
+                run
+            })
+            .collect()
+    }
+
+    /// `UpdateMapRun`: new limits for a running map run (more children may start at once).
+    fn update_map_run(
+        &mut self,
+        arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_failure_count: Option<u64>,
+        tolerated_failure_percentage: Option<f64>,
+    ) {
+        let Some(index) = self
+            .map_runs
+            .iter()
+            .position(|run| run.arn == arn && run.status == "RUNNING")
+        else {
+            return;
+        };
+        let thread = self.map_runs[index].thread;
+        let Phase::Children(children) = &mut self.threads[thread].phase else {
+            return;
+        };
+        if children.run != Some(index) {
+            return;
+        }
+        let run = &mut self.map_runs[index];
+        if let Some(max) = max_concurrency {
+            children.max_concurrency = max as usize;
+            run.max_concurrency = max;
+        }
+        if let Some(count) = tolerated_failure_count {
+            children.tolerated_count = Some(count);
+            run.tolerated_failure_count = count;
+        }
+        if let Some(percentage) = tolerated_failure_percentage {
+            children.tolerated_percentage = Some(percentage);
+            run.tolerated_failure_percentage = percentage;
+        }
+        self.start_children(thread);
+    }
+
+    /// Ends the map run of `parent`'s Children, if it has one, keeping its counts.
+    fn close_run(&mut self, parent: usize, status: &'static str) {
+        let Phase::Children(children) = &self.threads[parent].phase else {
+            return;
+        };
+        let Some(index) = children.run else {
+            return;
+        };
+        let counts = live_counts(children, status != "SUCCEEDED");
+        let run = &mut self.map_runs[index];
+        run.status = status;
+        run.stop_ms = Some(self.now);
+        run.counts = counts;
+    }
+
     /// How many times the execution was redriven.
     pub fn redrive_count(&self) -> u64 {
         self.redrive_count
@@ -2558,6 +2750,7 @@ impl Execution {
             Phase::Waiting { timer } | Phase::RetryDelay { timer } => self.cancel_timer(timer),
             Phase::Children(children) => {
                 self.threads[thread].phase = Phase::Children(children);
+                self.close_run(thread, "ABORTED");
                 self.abort_children(thread);
                 // Kept for a redrive, as the children of an aborted execution are.
                 if let Phase::Children(children) =
@@ -2596,6 +2789,7 @@ impl Execution {
 
     /// Every branch or iteration ended well (or within tolerance): finish the state.
     fn children_done(&mut self, parent: usize, entropy: &mut dyn Entropy) {
+        self.close_run(parent, "SUCCEEDED");
         let phase = std::mem::replace(&mut self.threads[parent].phase, Phase::Work);
         let Phase::Children(children) = phase else {
             return;
@@ -2636,6 +2830,23 @@ impl Execution {
         text.push(']');
         self.threads[parent].result_text = Some(text.into());
         self.finish_work(parent, Value::Array(children.results), entropy);
+    }
+}
+
+/// A map run's counts from its children; `ending` counts the running ones as aborted.
+fn live_counts(children: &Children, ending: bool) -> MapRunCounts {
+    let total = children.threads.len() as u64;
+    let succeeded = children.succeeded.iter().filter(|done| **done).count() as u64;
+    let failed = children.failures as u64;
+    let running = children.running as u64;
+    let (running, aborted) = if ending { (0, running) } else { (running, 0) };
+    MapRunCounts {
+        pending: total.saturating_sub(succeeded + failed + running + aborted),
+        running,
+        succeeded,
+        failed,
+        aborted,
+        total,
     }
 }
 

@@ -173,6 +173,7 @@ pub fn details_key(event_type: &str) -> Option<&'static str> {
         "MapStateStarted" => "mapStateStartedEventDetails",
         "MapRunStarted" => "mapRunStartedEventDetails",
         "MapRunFailed" => "mapRunFailedEventDetails",
+        "MapRunRedriven" => "mapRunRedrivenEventDetails",
         "MapIterationStarted" => "mapIterationStartedEventDetails",
         "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
         "MapIterationFailed" => "mapIterationFailedEventDetails",

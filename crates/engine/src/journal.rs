@@ -56,6 +56,17 @@ impl Input {
                 "v": VERSION, "type": "Stop", "error": error, "cause": cause,
             }),
             Input::Redrive => json!({ "v": VERSION, "type": "Redrive" }),
+            Input::UpdateMapRun {
+                map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            } => json!({
+                "v": VERSION, "type": "UpdateMapRun", "mapRunArn": map_run_arn,
+                "maxConcurrency": max_concurrency,
+                "toleratedFailureCount": tolerated_failure_count,
+                "toleratedFailurePercentage": tolerated_failure_percentage,
+            }),
         }
     }
 
@@ -107,6 +118,15 @@ impl Input {
                 cause: optional_string(value, "cause"),
             },
             "Redrive" => Input::Redrive,
+            "UpdateMapRun" => Input::UpdateMapRun {
+                map_run_arn: optional_string(value, "mapRunArn")
+                    .ok_or_else(|| Error("an UpdateMapRun without a map run".to_owned()))?,
+                max_concurrency: value.get("maxConcurrency").and_then(Value::as_u64),
+                tolerated_failure_count: value.get("toleratedFailureCount").and_then(Value::as_u64),
+                tolerated_failure_percentage: value
+                    .get("toleratedFailurePercentage")
+                    .and_then(Value::as_f64),
+            },
             other => return Err(Error(format!("unknown input type {other:?}"))),
         })
     }
@@ -144,6 +164,12 @@ mod tests {
             },
             Input::TaskHeartbeatTimedOut { task: 5 },
             Input::Redrive,
+            Input::UpdateMapRun {
+                map_run_arn: "arn:run".to_owned(),
+                max_concurrency: Some(3),
+                tolerated_failure_count: None,
+                tolerated_failure_percentage: Some(12.5),
+            },
             Input::TimerFired { timer: 6 },
             Input::Stop {
                 error: Some("e".to_owned()),

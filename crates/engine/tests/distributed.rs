@@ -121,3 +121,69 @@ fn item_readers_and_result_writers_need_s3() {
     assert_eq!(error, "States.Runtime");
     assert!(cause.contains("S3"), "{cause}");
 }
+
+#[test]
+fn map_runs_count_their_children_and_take_new_limits() {
+    let definition = distributed(json!({"MaxConcurrency": 1}));
+    let mut env = TestEnv::new(definition.clone());
+    let effects = env.start(json!({"items": [1, 2, 3]}));
+    assert_eq!(invoked(&effects).len(), 1, "one at a time");
+    let runs = env.execution.map_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "RUNNING");
+    assert_eq!(runs[0].max_concurrency, 1);
+    assert_eq!(
+        (
+            runs[0].counts.pending,
+            runs[0].counts.running,
+            runs[0].counts.total
+        ),
+        (2, 1, 3)
+    );
+    let effects = env.apply(engine::Input::UpdateMapRun {
+        map_run_arn: runs[0].arn.clone(),
+        max_concurrency: Some(0),
+        tolerated_failure_count: Some(1),
+        tolerated_failure_percentage: None,
+    });
+    assert_eq!(
+        invoked(&effects).len(),
+        2,
+        "no limit now: the other two start"
+    );
+    let run = &env.execution.map_runs()[0];
+    assert_eq!((run.max_concurrency, run.tolerated_failure_count), (0, 1));
+    assert_eq!(run.counts.running, 3);
+    let tasks = invoked(&env.effects);
+    env.fail(tasks[0].id, "Boom", "tolerated");
+    env.succeed(tasks[1].id, json!(2));
+    env.succeed(tasks[2].id, json!(3));
+    let run = &env.execution.map_runs()[0];
+    assert_eq!(run.status, "SUCCEEDED");
+    assert!(run.stop_ms.is_some());
+    assert_eq!(
+        (run.counts.succeeded, run.counts.failed, run.counts.total),
+        (2, 1, 3)
+    );
+    env.assert_replays(definition, 7);
+}
+
+#[test]
+fn a_redriven_map_run_goes_on_under_its_arn() {
+    let mut env = TestEnv::new(distributed(json!({})));
+    let effects = env.start(json!({"items": [1, 2]}));
+    let tasks = invoked(&effects);
+    env.succeed(tasks[0].id, json!("a"));
+    env.fail(tasks[1].id, "Boom", "b");
+    let arn = env.execution.map_runs()[0].arn.clone();
+    assert_eq!(env.execution.map_runs()[0].status, "FAILED");
+    let effects = env.apply(engine::Input::Redrive);
+    let again = invoked(&effects);
+    assert_eq!(again.len(), 1);
+    assert_eq!(text(env.event("MapRunRedriven"), "mapRunArn"), arn);
+    env.succeed(again[0].id, json!("b"));
+    assert_eq!(env.output(), json!(["a", "b"]));
+    let runs = env.execution.map_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].status, runs[0].redrive_count), ("SUCCEEDED", 1));
+}

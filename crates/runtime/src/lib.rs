@@ -47,6 +47,12 @@ pub enum Error {
     /// An execution with this name exists already with another input, or has ended.
     #[error("Execution Already Exists: '{0}'")]
     ExecutionAlreadyExists(String),
+    /// No map run with this ARN.
+    #[error("Resource not found: '{0}'")]
+    MapRunDoesNotExist(String),
+    /// `UpdateMapRun` of a map run that has ended.
+    #[error("Map Run {0} is not running")]
+    MapRunNotRunning(String),
     /// `RedriveExecution` of an execution that cannot be redriven; the reason.
     #[error("{0}")]
     ExecutionNotRedrivable(String),
@@ -238,6 +244,8 @@ struct Shared {
     /// The children of open `.sync` tasks, by parent ARN and task id: stopping the parent or
     /// abandoning the task stops the child.
     children: Mutex<HashMap<(String, u64), Arc<ChildSlot>>>,
+    /// The execution of each map run seen since start-up, by map run ARN.
+    map_run_index: Mutex<HashMap<String, String>>,
     /// The client tokens of recent redrives: (execution, token) → (redrive time, when seen).
     redrive_tokens: Mutex<HashMap<(String, String), (i64, i64)>>,
 }
@@ -432,6 +440,7 @@ impl Runtime {
                 watchers: Mutex::new(HashMap::new()),
                 children: Mutex::new(HashMap::new()),
                 redrive_tokens: Mutex::new(HashMap::new()),
+                map_run_index: Mutex::new(HashMap::new()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 logs: logs::Logs::default(),
                 config,
@@ -660,6 +669,7 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         }
+        self.index_map_runs(&arn, &step.events);
         let meta = Self::meta(&request, false, start_ms);
         self.shared.observer.execution_started(&meta);
         self.log(&meta, &arn, &step.events);
@@ -1070,6 +1080,7 @@ impl Runtime {
             let input = Input::from_json(&value)
                 .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
             let step = execution.apply(input, entry.at_ms, &mut entropy);
+            self.index_map_runs(&record.arn, &step.events);
             for effect in &step.effects {
                 if let Effect::InvokeTask(request) = effect {
                     *invocations.entry(request.state_name.clone()).or_default() += 1;
@@ -1231,6 +1242,123 @@ impl Runtime {
                 .execution_closed(&meta, execution.status().as_str(), now),
         }
         Ok(now)
+    }
+
+    /// Remembers which execution each map run that starts in `events` belongs to.
+    fn index_map_runs(&self, execution_arn: &str, events: &[HistoryEvent]) {
+        for event in events {
+            if event.event_type == "MapRunStarted"
+                && let Some(arn) = event.detail("mapRunArn")
+            {
+                lock(&self.shared.map_run_index).insert(arn, execution_arn.to_owned());
+            }
+        }
+    }
+
+    /// The map runs of a STANDARD execution, as of its last committed step (replayed from its
+    /// journal), with its record.
+    pub async fn map_runs(
+        &self,
+        execution_arn: &str,
+    ) -> Result<(ExecutionRecord, Vec<engine::MapRun>), Error> {
+        let record = match self.shared.store.get_execution(execution_arn).await {
+            Ok(record) => record,
+            Err(store::Error::NotFound(_)) => {
+                return Err(Error::ExecutionDoesNotExist(execution_arn.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let (execution, ..) = self.rebuild(&record).await?;
+        Ok((record, execution.map_runs()))
+    }
+
+    /// The execution a map run belongs to: from the runs seen since start-up, else by reading
+    /// the histories of its state machine's executions (newest first).
+    pub async fn map_run_execution(&self, map_run_arn: &str) -> Result<String, Error> {
+        if let Some(arn) = lock(&self.shared.map_run_index).get(map_run_arn) {
+            return Ok(arn.clone());
+        }
+        let missing = || Error::MapRunDoesNotExist(map_run_arn.to_owned());
+        // arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID
+        let (prefix, rest) = map_run_arn.split_once(":mapRun:").ok_or_else(missing)?;
+        let machine = rest.split('/').next().ok_or_else(missing)?;
+        let filter = store::ExecutionFilter {
+            state_machine_arn: Some(format!("{prefix}:stateMachine:{machine}")),
+            ..Default::default()
+        };
+        let mut token = None;
+        for _ in 0..10 {
+            let page = self
+                .shared
+                .store
+                .list_executions(
+                    filter.clone(),
+                    store::PageRequest {
+                        limit: 100,
+                        token: token.clone(),
+                    },
+                )
+                .await?;
+            for record in &page.items {
+                let events = self
+                    .shared
+                    .store
+                    .history(&record.arn, false, Default::default())
+                    .await?;
+                if events
+                    .items
+                    .iter()
+                    .any(|event| event.json.contains(map_run_arn))
+                {
+                    lock(&self.shared.map_run_index)
+                        .insert(map_run_arn.to_owned(), record.arn.clone());
+                    return Ok(record.arn.clone());
+                }
+            }
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        Err(missing())
+    }
+
+    /// `UpdateMapRun`: new limits for a running map run, answered once committed.
+    pub async fn update_map_run(
+        &self,
+        map_run_arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_failure_count: Option<u64>,
+        tolerated_failure_percentage: Option<f64>,
+    ) -> Result<(), Error> {
+        let execution_arn = self.map_run_execution(map_run_arn).await?;
+        let (_, runs) = self.map_runs(&execution_arn).await?;
+        let run = runs
+            .iter()
+            .find(|run| run.arn == map_run_arn)
+            .ok_or_else(|| Error::MapRunDoesNotExist(map_run_arn.to_owned()))?;
+        if run.status != "RUNNING" {
+            return Err(Error::MapRunNotRunning(map_run_arn.to_owned()));
+        }
+        let sender = lock(&self.shared.running).get(&execution_arn).cloned();
+        let sender = sender.ok_or_else(|| Error::MapRunNotRunning(map_run_arn.to_owned()))?;
+        let (ack, answer) = oneshot::channel();
+        sender
+            .send(Command::Acked(
+                Input::UpdateMapRun {
+                    map_run_arn: map_run_arn.to_owned(),
+                    max_concurrency,
+                    tolerated_failure_count,
+                    tolerated_failure_percentage,
+                },
+                ack,
+            ))
+            .map_err(|_| Error::MapRunNotRunning(map_run_arn.to_owned()))?;
+        match answer.await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(error.into()),
+            Err(_) => Err(Error::MapRunNotRunning(map_run_arn.to_owned())),
+        }
     }
 
     /// What the metrics, logs and mocks of a stored STANDARD execution go by.
@@ -1459,7 +1587,7 @@ impl Actor {
         let journal = self.durable.then(|| input.to_json().to_string());
         self.tasks.heartbeat_timeout = matches!(input, Input::TaskHeartbeatTimedOut { .. });
         let step = self.execution.apply(input, now, &mut self.entropy);
-        if step.events.is_empty() && step.effects.is_empty() {
+        if step.is_empty() {
             // The input changed nothing (a duplicate or late report): nothing to keep.
             return Ok(false);
         }
@@ -1470,6 +1598,7 @@ impl Actor {
         if let Some(end) = &end {
             self.last_output = end.output.clone();
         }
+        self.runtime.index_map_runs(&self.arn, &step.events);
         // Tokens are known before the step is visible in the store, so a client that reads a
         // token from the history can use it at once.
         self.register_tokens(&step.effects);

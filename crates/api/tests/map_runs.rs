@@ -1,0 +1,179 @@
+//! Map runs (issue 9): a Distributed Map's run as DescribeMapRun, ListMapRuns and UpdateMapRun
+//! show and change it, with their errors, before and after a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use runtime::{Config, Runtime};
+use serde_json::{Value, json};
+use store::mem::MemStore;
+
+mod common;
+
+use common::Api;
+
+async fn activity(api: &Api) -> String {
+    api.call("CreateActivity", json!({"name": "pack"}))
+        .await
+        .ok()["activityArn"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn distributed(activity: &str) -> String {
+    json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "Label": "Packing",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Pack",
+                          "States": {"Pack": {"Type": "Task", "Resource": activity, "End": true}}},
+        "End": true}}})
+    .to_string()
+}
+
+/// Takes the next activity task and completes it with its input doubled; false when none came.
+async fn work_once(api: &Api, activity: &str) -> bool {
+    let task = api
+        .call(
+            "GetActivityTask",
+            json!({"activityArn": activity, "workerName": "w"}),
+        )
+        .await
+        .ok();
+    let Some(token) = task["taskToken"].as_str() else {
+        return false;
+    };
+    let input: Value = serde_json::from_str(task["input"].as_str().unwrap()).unwrap();
+    api.call(
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": (input.as_i64().unwrap() * 2).to_string()}),
+    )
+    .await
+    .ok();
+    true
+}
+
+async fn describe(api: &Api, map_run: &str) -> Value {
+    api.call("DescribeMapRun", json!({"mapRunArn": map_run}))
+        .await
+        .ok()
+}
+
+#[tokio::test]
+async fn a_map_run_is_described_listed_and_updated() {
+    let api = Api::new();
+    let activity = activity(&api).await;
+    let machine = api
+        .create_machine("orders", &distributed(&activity), "STANDARD")
+        .await;
+    let execution = api.start(&machine, json!({"items": [1, 2, 3]})).await;
+    let runs = api
+        .call("ListMapRuns", json!({"executionArn": execution}))
+        .await
+        .ok()["mapRuns"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(runs.len(), 1);
+    let map_run = runs[0]["mapRunArn"].as_str().unwrap().to_owned();
+    assert!(map_run.contains(":mapRun:orders/Packing:"), "{map_run}");
+    assert_eq!(runs[0]["executionArn"], execution);
+    assert!(
+        runs[0]["stateMachineArn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":stateMachine:orders/Packing")
+    );
+
+    let running = describe(&api, &map_run).await;
+    assert_eq!(running["status"], "RUNNING");
+    assert_eq!(running["maxConcurrency"], 1);
+    assert_eq!(running["itemCounts"]["total"], 3);
+    assert_eq!(running["itemCounts"]["running"], 1);
+    assert_eq!(running["itemCounts"]["pending"], 2);
+    assert!(running.get("stopDate").is_none());
+
+    // One at a time, then all at once.
+    assert!(work_once(&api, &activity).await);
+    api.call(
+        "UpdateMapRun",
+        json!({"mapRunArn": map_run, "maxConcurrency": 0, "toleratedFailureCount": 1}),
+    )
+    .await
+    .ok();
+    let updated = describe(&api, &map_run).await;
+    assert_eq!(updated["maxConcurrency"], 0);
+    assert_eq!(updated["toleratedFailureCount"], 1);
+    assert_eq!(updated["itemCounts"]["running"], 2);
+    assert!(work_once(&api, &activity).await);
+    assert!(work_once(&api, &activity).await);
+    let done = api.wait_end(&execution).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["output"], "[2,4,6]");
+    let finished = describe(&api, &map_run).await;
+    assert_eq!(finished["status"], "SUCCEEDED");
+    assert_eq!(finished["itemCounts"]["succeeded"], 3);
+    assert!(finished["stopDate"].is_number());
+
+    let answer = api
+        .call(
+            "UpdateMapRun",
+            json!({"mapRunArn": map_run, "maxConcurrency": 5}),
+        )
+        .await;
+    assert!(answer.err("ValidationException").contains("is not running"));
+}
+
+#[tokio::test]
+async fn map_run_errors() {
+    let api = Api::new();
+    let missing = "arn:aws:states:us-east-1:123456789012:mapRun:orders/Packing:0f2c4b3e-5d6a-4b7c-8d9e-0a1b2c3d4e5f";
+    let answer = api
+        .call("DescribeMapRun", json!({"mapRunArn": missing}))
+        .await;
+    answer.err("ResourceNotFound");
+    let answer = api
+        .call(
+            "DescribeMapRun",
+            json!({"mapRunArn": "arn:aws:states:us-east-1:123456789012:execution:m:e"}),
+        )
+        .await;
+    answer.err("InvalidArn");
+    let answer = api
+        .call(
+            "ListMapRuns",
+            json!({"executionArn": "arn:aws:states:us-east-1:123456789012:execution:m:e"}),
+        )
+        .await;
+    answer.err("ExecutionDoesNotExist");
+    let answer = api
+        .call("UpdateMapRun", json!({"mapRunArn": missing}))
+        .await;
+    answer.err("ValidationException");
+}
+
+#[tokio::test]
+async fn a_map_run_is_found_after_a_restart() {
+    let store = Arc::new(MemStore::new());
+    let first = Api::over(Runtime::new(store.clone(), Config::default()));
+    let activity = activity(&first).await;
+    let machine = first
+        .create_machine("orders", &distributed(&activity), "STANDARD")
+        .await;
+    let execution = first.start(&machine, json!({"items": [1]})).await;
+    assert!(work_once(&first, &activity).await);
+    assert_eq!(first.wait_end(&execution).await["status"], "SUCCEEDED");
+    let map_run = first
+        .call("ListMapRuns", json!({"executionArn": execution}))
+        .await
+        .ok()["mapRuns"][0]["mapRunArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A new server knows no map run until it reads the histories.
+    let second = Api::over(Runtime::new(store, Config::default()));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let found = describe(&second, &map_run).await;
+    assert_eq!(found["executionArn"], execution);
+    assert_eq!(found["status"], "SUCCEEDED");
+}
