@@ -76,7 +76,7 @@ pub async fn describe(state: &AppState, input: DescribeInput) -> Result<Value, E
         "maxConcurrency": run.max_concurrency,
         "toleratedFailurePercentage": run.tolerated_failure_percentage,
         "toleratedFailureCount": run.tolerated_failure_count,
-        "itemCounts": counts(&run.counts),
+        "itemCounts": counts(&run.item_counts),
         "executionCounts": counts(&run.counts),
         "redriveCount": run.redrive_count,
     });
@@ -130,6 +130,14 @@ pub async fn update(state: &AppState, input: UpdateInput) -> Result<Value, Error
     {
         return Err(Error::Validation(
             "At least one of maxConcurrency, toleratedFailureCount or toleratedFailurePercentage must be given".to_owned(),
+        ));
+    }
+    if input
+        .tolerated_failure_percentage
+        .is_some_and(|percentage| !(0.0..=100.0).contains(&percentage))
+    {
+        return Err(Error::Validation(
+            "toleratedFailurePercentage must be between 0 and 100".to_owned(),
         ));
     }
     state

@@ -177,3 +177,38 @@ async fn a_map_run_is_found_after_a_restart() {
     assert_eq!(found["executionArn"], execution);
     assert_eq!(found["status"], "SUCCEEDED");
 }
+
+#[tokio::test]
+async fn a_map_run_nested_in_a_child_execution_is_found_too() {
+    let store = Arc::new(MemStore::new());
+    let first = Api::over(Runtime::new(store.clone(), Config::default()));
+    let inner = json!({"Type": "Map", "ItemsPath": "$.inner", "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": true}}}});
+    let definition = json!({"StartAt": "Outer", "States": {"Outer": {
+        "Type": "Map", "ItemsPath": "$.outer", "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Inner", "States": {"Inner": inner}}}}});
+    let machine = first
+        .create_machine("nested", &definition.to_string(), "STANDARD")
+        .await;
+    let execution = first
+        .start(&machine, json!({"outer": [{"inner": [1, 2]}]}))
+        .await;
+    assert_eq!(first.wait_end(&execution).await["status"], "SUCCEEDED");
+    let runs = first
+        .call("ListMapRuns", json!({"executionArn": execution}))
+        .await
+        .ok()["mapRuns"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(runs.len(), 2);
+    let nested = runs[1]["mapRunArn"].as_str().unwrap().to_owned();
+    assert_eq!(
+        describe(&first, &nested).await["itemCounts"]["succeeded"],
+        2
+    );
+    let second = Api::over(Runtime::new(store, Config::default()));
+    assert_eq!(describe(&second, &nested).await["executionArn"], execution);
+}

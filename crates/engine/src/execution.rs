@@ -184,8 +184,10 @@ pub struct MapRun {
     pub tolerated_failure_count: u64,
     /// `toleratedFailurePercentage`.
     pub tolerated_failure_percentage: f64,
-    /// `itemCounts` (and `executionCounts`: one child execution per item or batch).
+    /// `executionCounts`: one child execution per item, or per batch.
     pub counts: MapRunCounts,
+    /// `itemCounts`.
+    pub item_counts: MapRunCounts,
     /// How many times a redrive ran it again, and when last.
     pub redrive_count: u64,
     /// `redriveDate`.
@@ -267,12 +269,14 @@ pub struct Step {
     /// How many events of Distributed Map child executions the step made (kept out of
     /// `events`): a step with none of these, no events and no effects changed nothing.
     pub child_events: usize,
+    /// The input changed the execution without an event or an effect (`UpdateMapRun`).
+    pub changed: bool,
 }
 
 impl Step {
     /// Whether the step changed nothing (the input was a duplicate or came too late).
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.effects.is_empty() && self.child_events == 0
+        self.events.is_empty() && self.effects.is_empty() && self.child_events == 0 && !self.changed
     }
 }
 
@@ -360,6 +364,10 @@ struct Children {
     revive_queue: VecDeque<usize>,
     /// The map run in `Execution::map_runs`, for a Distributed Map.
     run: Option<usize>,
+    /// Which children failed.
+    failed: Vec<bool>,
+    /// How many items each child has (more than one in a batch).
+    weights: Vec<u64>,
 }
 
 #[derive(Debug)]
@@ -1499,6 +1507,8 @@ impl Execution {
             distributed: false,
             revive_queue: VecDeque::new(),
             run: None,
+            failed: vec![false; count],
+            weights: vec![1; count],
         };
         self.install_children(thread, children);
     }
@@ -2130,6 +2140,37 @@ impl Execution {
             Err(failure) => return self.fail_state(thread, failure, entropy),
         };
         let map_run = self.map_run_arn(thread, map, entropy);
+        self.launch_batches(
+            thread,
+            items,
+            inputs,
+            (max_concurrency, tolerated_count, tolerated_percentage),
+            map_run,
+            map.item_batcher.is_some(),
+        );
+    }
+
+    /// [`Execution::launch_map`] (`limits`: MaxConcurrency and the tolerated failures), each
+    /// child of a `batched` map weighed by the items of its batch (`itemCounts`).
+    fn launch_batches(
+        &mut self,
+        thread: usize,
+        items: Vec<Value>,
+        inputs: Vec<Value>,
+        limits: (usize, Option<u64>, Option<f64>),
+        map_run: Option<String>,
+        batched: bool,
+    ) {
+        let (max_concurrency, tolerated_count, tolerated_percentage) = limits;
+        let weights: Vec<u64> = inputs
+            .iter()
+            .map(|input| match input.get("Items") {
+                Some(Value::Array(batch)) if input.as_object().is_some_and(|o| o.len() <= 2) => {
+                    batch.len() as u64
+                }
+                _ => 1,
+            })
+            .collect();
         self.launch_map(
             thread,
             items,
@@ -2139,6 +2180,9 @@ impl Execution {
             tolerated_percentage,
             map_run,
         );
+        if batched && let Phase::Children(children) = &mut self.threads[thread].phase {
+            children.weights = weights;
+        }
     }
 
     /// The ARN of a Distributed Map's map run (`None` for an inline Map):
@@ -2299,12 +2343,15 @@ impl Execution {
                     tolerated_failure_count: tolerated_count.unwrap_or(0),
                     tolerated_failure_percentage: tolerated_percentage.unwrap_or(0.0),
                     counts: MapRunCounts::default(),
+                    item_counts: MapRunCounts::default(),
                     redrive_count: 0,
                     redrive_ms: None,
                     thread,
                 });
                 self.map_runs.len() - 1
             }),
+            failed: vec![false; count],
+            weights: vec![1; count],
         };
         if count == 0 {
             self.threads[thread].phase = Phase::Children(Box::new(children));
@@ -2462,6 +2509,7 @@ impl Execution {
         children.running -= 1;
         children.done += 1;
         children.failures += 1;
+        children.failed[slot] = true;
         let is_map = children.is_map;
         let total = children.threads.len();
         let failures = children.failures;
@@ -2572,6 +2620,10 @@ impl Execution {
             .filter(|slot| !children.succeeded[*slot])
             .filter_map(|slot| children.threads[slot])
             .collect();
+        children
+            .failed
+            .iter_mut()
+            .for_each(|failed| *failed = false);
         let complete = children.complete;
         self.threads[thread].phase = Phase::Children(children);
         if complete {
@@ -2642,7 +2694,8 @@ impl Execution {
                     && let Phase::Children(children) = &self.threads[run.thread].phase
                     && children.run == Some(index)
                 {
-                    run.counts = live_counts(children, false);
+                    run.counts = live_counts(children, false, false);
+                    run.item_counts = live_counts(children, false, true);
                 }
                 run
             })
@@ -2684,7 +2737,13 @@ impl Execution {
             children.tolerated_percentage = Some(percentage);
             run.tolerated_failure_percentage = percentage;
         }
+        self.step.changed = true;
         self.start_children(thread);
+    }
+
+    /// The ARNs of its map runs, nested ones included.
+    pub fn map_run_arns(&self) -> impl Iterator<Item = &str> {
+        self.map_runs.iter().map(|run| run.arn.as_str())
     }
 
     /// Ends the map run of `parent`'s Children, if it has one, keeping its counts.
@@ -2695,11 +2754,14 @@ impl Execution {
         let Some(index) = children.run else {
             return;
         };
-        let counts = live_counts(children, status != "SUCCEEDED");
+        let ending = status != "SUCCEEDED";
+        let counts = live_counts(children, ending, false);
+        let item_counts = live_counts(children, ending, true);
         let run = &mut self.map_runs[index];
         run.status = status;
         run.stop_ms = Some(self.now);
         run.counts = counts;
+        run.item_counts = item_counts;
     }
 
     /// How many times the execution was redriven.
@@ -2760,6 +2822,11 @@ impl Execution {
                 }
             }
             Phase::IterationStart | Phase::Enter | Phase::Work => {
+                // A revived child aborted before it ran keeps what it had for the next redrive.
+                let t = &mut self.threads[thread];
+                if t.stash.is_none() {
+                    t.stash = t.redrive_children.take();
+                }
                 self.queue.retain(|queued| *queued != thread);
                 // Not started yet: nothing happened that needs an event.
                 return;
@@ -2834,20 +2901,31 @@ impl Execution {
 }
 
 /// A map run's counts from its children; `ending` counts the running ones as aborted.
-fn live_counts(children: &Children, ending: bool) -> MapRunCounts {
-    let total = children.threads.len() as u64;
-    let succeeded = children.succeeded.iter().filter(|done| **done).count() as u64;
-    let failed = children.failures as u64;
-    let running = children.running as u64;
-    let (running, aborted) = if ending { (0, running) } else { (running, 0) };
-    MapRunCounts {
-        pending: total.saturating_sub(succeeded + failed + running + aborted),
-        running,
-        succeeded,
-        failed,
-        aborted,
-        total,
+/// `items` counts each child by its items (a batch counts all of its own).
+fn live_counts(children: &Children, ending: bool, items: bool) -> MapRunCounts {
+    let mut counts = MapRunCounts::default();
+    for slot in 0..children.threads.len() {
+        let weight = if items { children.weights[slot] } else { 1 };
+        counts.total += weight;
+        let bucket = if children.succeeded[slot] {
+            &mut counts.succeeded
+        } else if children.failed[slot] {
+            &mut counts.failed
+        } else if children.threads[slot].is_none()
+            || children
+                .revive_queue
+                .iter()
+                .any(|queued| Some(*queued) == children.threads[slot])
+        {
+            &mut counts.pending
+        } else if ending {
+            &mut counts.aborted
+        } else {
+            &mut counts.running
+        };
+        *bucket += weight;
     }
+    counts
 }
 
 /// Why a Map that reads or writes S3 cannot run here.

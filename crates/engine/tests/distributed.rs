@@ -187,3 +187,43 @@ fn a_redriven_map_run_goes_on_under_its_arn() {
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].status, runs[0].redrive_count), ("SUCCEEDED", 1));
 }
+
+#[test]
+fn an_update_of_limits_alone_is_a_change_to_journal() {
+    let definition = distributed(json!({"MaxConcurrency": 1}));
+    let mut env = TestEnv::new(definition.clone());
+    env.start(json!({"items": [1, 2]}));
+    let arn = env.execution.map_runs()[0].arn.clone();
+    let effects = env.apply(engine::Input::UpdateMapRun {
+        map_run_arn: arn,
+        max_concurrency: None,
+        tolerated_failure_count: Some(5),
+        tolerated_failure_percentage: None,
+    });
+    assert!(effects.is_empty());
+    assert!(
+        !env.steps.last().unwrap().is_empty(),
+        "the step must be journaled"
+    );
+    let tasks = invoked(&env.effects);
+    env.fail(tasks[0].id, "Boom", "tolerated now");
+    assert_eq!(env.execution.map_runs()[0].status, "RUNNING");
+    env.assert_replays(definition, 7);
+}
+
+#[test]
+fn a_jsonata_distributed_map_batches_too() {
+    let mut env = TestEnv::new(
+        json!({"QueryLanguage": "JSONata", "StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "Items": "{% $states.input.items %}", "End": true,
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {
+                              "Work": {"Type": "Task", "Resource": TASK, "End": true}}}}}}),
+    );
+    let effects = env.start(json!({"items": [1, 2, 3]}));
+    let inputs: Vec<_> = invoked(&effects).iter().map(|t| t.input.clone()).collect();
+    assert_eq!(inputs, [json!({"Items": [1, 2]}), json!({"Items": [3]})]);
+    let run = &env.execution.map_runs()[0];
+    assert_eq!((run.counts.total, run.item_counts.total), (2, 3));
+}

@@ -210,6 +210,8 @@ struct Request {
     /// The headers that carry the connection's credentials and parameters (hidden from a
     /// TestState trace unless `revealSecrets`).
     secret: Vec<String>,
+    /// The query parameters and body fields the connection added (hidden likewise).
+    secret_fields: Vec<String>,
 }
 
 fn build_request(
@@ -281,6 +283,7 @@ fn build_request(
     };
     let mut body = object.get("RequestBody").cloned();
     let mut secret = Vec::new();
+    let mut secret_fields = Vec::new();
     if let Some(connection) = connection {
         // The connection's values win over the task's.
         for (name, value) in connection_pairs(connection, "HeaderParameters") {
@@ -290,6 +293,7 @@ fn build_request(
         }
         for (name, value) in connection_pairs(connection, "QueryStringParameters") {
             query.retain(|(given, _)| *given != name);
+            secret_fields.push(name.clone());
             query.push((name, value));
         }
         let extra = connection_pairs(connection, "BodyParameters");
@@ -302,6 +306,7 @@ fn build_request(
                 }
             };
             for (name, value) in extra {
+                secret_fields.push(name.clone());
                 merged.insert(name, value);
             }
             body = Some(Value::Object(merged));
@@ -394,6 +399,7 @@ fn build_request(
         headers,
         body,
         secret,
+        secret_fields,
     })
 }
 
@@ -404,6 +410,40 @@ fn is_binary(content_type: &str) -> bool {
         || ["image/", "video/", "audio/"]
             .iter()
             .any(|prefix| lower.starts_with(prefix))
+}
+
+/// The URL and body without the query parameters and body fields the connection added.
+fn redacted(request: &Request) -> (String, String) {
+    let hidden = |name: &str| request.secret_fields.iter().any(|secret| secret == name);
+    let mut url = request.url.clone();
+    let kept: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .filter(|(name, _)| !hidden(name))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    url.set_query(None);
+    if !kept.is_empty() {
+        url.query_pairs_mut().extend_pairs(kept);
+    }
+    let body = request.body.clone().unwrap_or_default();
+    let body = match serde_json::from_str::<Value>(&body) {
+        Ok(Value::Object(mut object)) => {
+            object.retain(|name, _| !hidden(name));
+            Value::Object(object).to_string()
+        }
+        _ if body.contains('=') && !body.trim_start().starts_with(['{', '[', '"']) => {
+            let kept: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+                .filter(|(name, _)| !hidden(name))
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(kept)
+                .finish()
+        }
+        _ => body,
+    };
+    (url.to_string(), body)
 }
 
 /// Headers as TestState's trace prints them: `[name: value, ...]`.
@@ -450,12 +490,17 @@ pub async fn invoke_traced(
                 .iter()
                 .any(|secret| secret.eq_ignore_ascii_case(name))
     });
+    let (shown_url, shown_body) = if reveal_secrets {
+        (url.clone(), request.body.clone().unwrap_or_default())
+    } else {
+        redacted(&request)
+    };
     let mut trace = json!({"request": {
         "protocol": protocol,
         "method": request.method.as_str(),
-        "url": url,
+        "url": shown_url,
         "headers": header_text(shown.map(|(name, value)| (name.as_str(), value.clone()))),
-        "body": request.body.clone().unwrap_or_default(),
+        "body": shown_body,
     }});
     let outcome = send(client, request, &url, timeout, &mut trace).await;
     (outcome, Some(trace))
@@ -676,6 +721,9 @@ mod tests {
         assert!(!built.headers.iter().any(|(_, value)| value == "dev"));
         assert_eq!(built.url.query(), Some("q=conn"));
         assert_eq!(built.body.as_deref(), Some(r#"{"from":"conn","n":1}"#));
+        let (url, body) = redacted(&built);
+        assert_eq!(url, "http://h/");
+        assert_eq!(body, r#"{"n":1}"#);
         let unknown = build_request(
             &json!({"ApiEndpoint": "http://h/", "Method": "GET",
                     "InvocationConfig": {"ConnectionArn": "arn:other"}}),

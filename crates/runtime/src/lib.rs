@@ -669,7 +669,7 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         }
-        self.index_map_runs(&arn, &step.events);
+        self.index_map_runs(&arn, &execution, &step);
         let meta = Self::meta(&request, false, start_ms);
         self.shared.observer.execution_started(&meta);
         self.log(&meta, &arn, &step.events);
@@ -1080,7 +1080,7 @@ impl Runtime {
             let input = Input::from_json(&value)
                 .map_err(|error| Error::InvalidDefinition(error.to_string()))?;
             let step = execution.apply(input, entry.at_ms, &mut entropy);
-            self.index_map_runs(&record.arn, &step.events);
+            self.index_map_runs(&record.arn, &execution, &step);
             for effect in &step.effects {
                 if let Effect::InvokeTask(request) = effect {
                     *invocations.entry(request.state_name.clone()).or_default() += 1;
@@ -1159,8 +1159,10 @@ impl Runtime {
         }
         let (mut execution, mut entropy, seq, invocations) = self.rebuild(&record).await?;
         if !execution.is_finished() {
-            return Err(Error::InvalidDefinition(format!(
-                "the journal of {arn} (entry {seq}) does not replay to its recorded end"
+            // Written by an earlier Switchback that ran this execution differently (one that
+            // refused a feature this one runs, say).
+            return Err(Error::ExecutionNotRedrivable(format!(
+                "Execution ran on an earlier version of Switchback: its journal (entry {seq}) no longer replays to its end"
             )));
         }
         if let Some(reason) = execution.redrive_refusal() {
@@ -1244,13 +1246,21 @@ impl Runtime {
         Ok(now)
     }
 
-    /// Remembers which execution each map run that starts in `events` belongs to.
-    fn index_map_runs(&self, execution_arn: &str, events: &[HistoryEvent]) {
-        for event in events {
-            if event.event_type == "MapRunStarted"
-                && let Some(arn) = event.detail("mapRunArn")
-            {
-                lock(&self.shared.map_run_index).insert(arn, execution_arn.to_owned());
+    /// Remembers which execution each of its map runs belongs to (nested ones, whose
+    /// `MapRunStarted` is in no history, included), when the step may have started one.
+    fn index_map_runs(&self, execution_arn: &str, execution: &Execution, step: &engine::Step) {
+        let started = step.child_events > 0
+            || step
+                .events
+                .iter()
+                .any(|event| event.event_type == "MapRunStarted");
+        if !started {
+            return;
+        }
+        let mut index = lock(&self.shared.map_run_index);
+        for arn in execution.map_run_arns() {
+            if !index.contains_key(arn) {
+                index.insert(arn.to_owned(), execution_arn.to_owned());
             }
         }
     }
@@ -1300,16 +1310,7 @@ impl Runtime {
                 )
                 .await?;
             for record in &page.items {
-                let events = self
-                    .shared
-                    .store
-                    .history(&record.arn, false, Default::default())
-                    .await?;
-                if events
-                    .items
-                    .iter()
-                    .any(|event| event.json.contains(map_run_arn))
-                {
+                if self.has_map_run(record, map_run_arn).await? {
                     lock(&self.shared.map_run_index)
                         .insert(map_run_arn.to_owned(), record.arn.clone());
                     return Ok(record.arn.clone());
@@ -1321,6 +1322,46 @@ impl Runtime {
             }
         }
         Err(missing())
+    }
+
+    /// Whether the execution ran this map run: its history names it, or (for one nested in a
+    /// child execution, whose events are in no history) its replay has it.
+    async fn has_map_run(
+        &self,
+        record: &ExecutionRecord,
+        map_run_arn: &str,
+    ) -> Result<bool, Error> {
+        let mut token = None;
+        let mut has_runs = false;
+        loop {
+            let page = self
+                .shared
+                .store
+                .history(
+                    &record.arn,
+                    false,
+                    store::PageRequest {
+                        limit: 1000,
+                        token: token.clone(),
+                    },
+                )
+                .await?;
+            for event in &page.items {
+                if event.json.contains(map_run_arn) {
+                    return Ok(true);
+                }
+                has_runs |= event.json.contains("\"MapRunStarted\"");
+            }
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        if !has_runs {
+            return Ok(false);
+        }
+        let (execution, ..) = self.rebuild(record).await?;
+        Ok(execution.map_run_arns().any(|arn| arn == map_run_arn))
     }
 
     /// `UpdateMapRun`: new limits for a running map run, answered once committed.
@@ -1598,7 +1639,8 @@ impl Actor {
         if let Some(end) = &end {
             self.last_output = end.output.clone();
         }
-        self.runtime.index_map_runs(&self.arn, &step.events);
+        self.runtime
+            .index_map_runs(&self.arn, &self.execution, &step);
         // Tokens are known before the step is visible in the store, so a client that reads a
         // token from the history can use it at once.
         self.register_tokens(&step.effects);

@@ -502,6 +502,8 @@ impl Execution {
             return Err(super::s3_unsupported());
         }
         let fields = map.jsonata.clone().unwrap_or_default();
+        // An ItemBatcher's BatchInput is evaluated over the state's input.
+        let batch_source = map.item_batcher.is_some().then(|| input.clone());
         let states = self.states_binding(thread, None);
         let items = match &fields.items {
             Some(items) => {
@@ -565,15 +567,18 @@ impl Execution {
                 }
             }
         }
+        let (items, inputs) = match &batch_source {
+            Some(source) => self.batch(thread, map, source, items, inputs, entropy)?,
+            None => (items, inputs),
+        };
         let map_run = self.map_run_arn(thread, map, entropy);
-        self.launch_map(
+        self.launch_batches(
             thread,
             items,
             inputs,
-            max_concurrency,
-            tolerated_count,
-            tolerated_percentage,
+            (max_concurrency, tolerated_count, tolerated_percentage),
             map_run,
+            map.item_batcher.is_some(),
         );
         Ok(())
     }

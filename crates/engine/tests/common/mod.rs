@@ -206,6 +206,7 @@ impl TestEnv {
         }
         assert_eq!(replay.steps, self.steps, "replay produced different steps");
         assert_eq!(replay.status(), self.status());
+        assert_eq!(replay.execution.map_runs(), self.execution.map_runs());
     }
 }
 
