@@ -3,7 +3,7 @@
 //! document as JSON text, `inspectionData` only at the `DEBUG` and `TRACE` levels.
 //!
 //! A Task state without a mock calls its integration for real, as AWS's TestState does, when
-//! Switchback runs it (the HTTP Task, Lambda): the engine stops at the call
+//! Switchback runs it (the HTTP Task, Lambda, `states:startExecution`): the engine stops at the call
 //! (`Mock::Capture`), the call is made, and the state is tested again with the answer. At
 //! `TRACE`, an HTTP Task's `inspectionData` has the `request` and `response`; the connection's
 //! credentials show only with `revealSecrets`.
@@ -226,6 +226,45 @@ pub async fn test(state: &AppState, input: TestStateInput) -> Result<Value, Erro
     Ok(Value::Object(answer))
 }
 
+/// A `states:startExecution` Task tested for real: the child starts (TestState makes the
+/// call, as AWS's does), and its start answer is the result; a refused start is the error.
+async fn start_child(state: &AppState, call: &TaskCall) -> Result<Mock, Error> {
+    let name = state.runtime.new_name();
+    let start = match runtime::nested::child_start(&call.parameters, &name, 0) {
+        Ok(start) => start,
+        Err(cause) => {
+            return Ok(Mock::Error {
+                error: "States.Runtime".to_owned(),
+                cause,
+            });
+        }
+    };
+    let refused = |error: Error| {
+        let (error, cause) = runtime::nested::ServiceError {
+            code: error.code().to_owned(),
+            message: error.message(),
+        }
+        .failure();
+        Mock::Error { error, cause }
+    };
+    let (request, machine_type) = match crate::executions::resolve_nested(state, start).await {
+        Ok(resolved) => resolved,
+        Err(error) => return Ok(refused(error)),
+    };
+    let started = if machine_type == "EXPRESS" {
+        state.runtime.start_express_execution(request).await
+    } else {
+        state.runtime.start_execution(request).await
+    };
+    match started {
+        Ok(started) => Ok(Mock::Result(runtime::nested::start_answer(
+            &started.execution_arn,
+            started.start_ms,
+        ))),
+        Err(error) => Ok(refused(error.into())),
+    }
+}
+
 /// How long a TestState call may take (AWS: 5 minutes).
 const TEST_STATE_LIMIT: Duration = Duration::from_secs(5 * 60);
 
@@ -242,6 +281,9 @@ async fn perform(
             "TestState cannot wait for the resource '{resource}': the .sync and \
              .waitForTaskToken patterns need a mock (result or errorOutput)"
         )));
+    }
+    if runtime::nested::pattern(resource) == Some(runtime::nested::Pattern::RequestResponse) {
+        return Ok((start_child(state, call).await?, None));
     }
     let Some(invoker) = state.runtime.invoker_for(resource) else {
         return Err(Error::Validation(format!(

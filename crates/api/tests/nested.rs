@@ -462,3 +462,48 @@ async fn a_parent_resumed_after_a_crash_waits_for_the_child_it_started() {
         assert_eq!(types.iter().filter(|t| *t == once).count(), 1, "{types:?}");
     }
 }
+
+#[tokio::test]
+async fn test_state_starts_a_child_for_real() {
+    let api = Api::new();
+    let child = api.create_machine("child", SLOW_CHILD, "STANDARD").await;
+    let state = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+                       "Parameters": {"StateMachineArn": child, "Input": {"n.$": "$.n"}},
+                       "End": true});
+    let answer = api
+        .call(
+            "TestState",
+            json!({"definition": state.to_string(), "input": r#"{"n": 4}"#}),
+        )
+        .await
+        .ok();
+    assert_eq!(answer["status"], "SUCCEEDED", "{answer}");
+    let output: Value = serde_json::from_str(answer["output"].as_str().unwrap()).unwrap();
+    let started = api
+        .call(
+            "DescribeExecution",
+            json!({"executionArn": output["ExecutionArn"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(started["status"], "RUNNING");
+    assert_eq!(started["input"], r#"{"n":4}"#);
+
+    let missing = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+                         "Parameters": {"StateMachineArn": machine_arn("nope")}, "End": true});
+    let answer = api
+        .call("TestState", json!({"definition": missing.to_string()}))
+        .await
+        .ok();
+    assert_eq!(answer["status"], "FAILED");
+    assert_eq!(answer["error"], "StepFunctions.StateMachineDoesNotExist");
+    let sync = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+                      "Parameters": {"StateMachineArn": child}, "End": true});
+    let answer = api
+        .call("TestState", json!({"definition": sync.to_string()}))
+        .await;
+    assert!(
+        answer.err("ValidationException").contains("give a mock")
+            || answer.message().contains("mock")
+    );
+}
