@@ -284,11 +284,52 @@ pub async fn start_sync(state: &AppState, mut input: StartInput) -> Result<Value
 async fn get(state: &AppState, execution_arn: &str) -> Result<ExecutionRecord, Error> {
     match state.runtime.store().get_execution(execution_arn).await {
         Ok(record) => Ok(record),
-        Err(store::Error::NotFound(_)) => {
-            Err(Error::ExecutionDoesNotExist(execution_arn.to_owned()))
-        }
+        Err(store::Error::NotFound(_)) => match child(state, execution_arn).await? {
+            Some((record, _)) => Ok(record),
+            None => Err(Error::ExecutionDoesNotExist(execution_arn.to_owned())),
+        },
         Err(error) => Err(error.into()),
     }
+}
+
+/// A map run's child execution (`…:execution:<machine>/<label>:<name>`), seen as a record,
+/// with itself; `None` for an ARN of another shape.
+async fn child(
+    state: &AppState,
+    arn: &str,
+) -> Result<Option<(ExecutionRecord, engine::ChildExecution)>, Error> {
+    let is_child = arn
+        .split_once(":execution:")
+        .is_some_and(|(_, rest)| rest.contains('/'));
+    if !is_child {
+        return Ok(None);
+    }
+    let (_, child) = state.runtime.child_execution(arn).await?;
+    let end = child.stop_ms.map(|stop_ms| store::ExecutionEnd {
+        status: child.status.to_owned(),
+        output: child.output.clone(),
+        error: child.error.clone(),
+        cause: child.cause.clone(),
+        stop_ms,
+    });
+    let record = ExecutionRecord {
+        arn: child.arn.clone(),
+        state_machine_arn: child.state_machine_arn.clone(),
+        name: child.name.clone(),
+        status: child.status.to_owned(),
+        input: child.input.clone(),
+        definition: String::new(),
+        role_arn: String::new(),
+        start_ms: child.start_ms,
+        seed: 0,
+        end,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
+        test_case: None,
+        redrive_count: 0,
+        redrive_ms: None,
+    };
+    Ok(Some((record, child)))
 }
 
 /// `StopExecution`.
@@ -359,7 +400,14 @@ pub async fn describe(state: &AppState, input: DescribeInput) -> Result<Value, E
             output.insert("cause".to_owned(), json!(cause));
         }
     }
-    let (redrive, reason) = redrive_status(&record);
+    let (mut redrive, mut reason) = redrive_status(&record);
+    if let Some((_, child)) = child(state, &record.arn).await? {
+        output.insert("mapRunArn".to_owned(), json!(child.map_run_arn));
+        // A child runs again when its parent is redriven.
+        if redrive == "REDRIVABLE" {
+            (redrive, reason) = ("REDRIVABLE_BY_MAP_RUN", None);
+        }
+    }
     output.insert("redriveCount".to_owned(), json!(record.redrive_count));
     if let Some(at) = record.redrive_ms {
         output.insert("redriveDate".to_owned(), timestamp(at));
@@ -379,6 +427,11 @@ pub async fn describe_state_machine_for(
 ) -> Result<Value, Error> {
     arn::expect(&input.execution_arn, &[Kind::Execution])?;
     let record = get(state, &input.execution_arn).await?;
+    if record.definition.is_empty() {
+        return Err(Error::Validation(
+            "DescribeStateMachineForExecution of a map run's child execution is not supported by Switchback yet: describe its parent's".to_owned(),
+        ));
+    }
     let name = record
         .state_machine_arn
         .rsplit(':')
@@ -442,10 +495,8 @@ pub async fn describe_state_machine_for(
 
 /// `ListExecutions`, newest first (STANDARD machines only).
 pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
-    if input.map_run_arn.is_some() {
-        return Err(Error::Validation(
-            "Switchback does not keep the child executions of a map run as executions of their own yet: DescribeMapRun counts them".to_owned(),
-        ));
+    if let Some(map_run_arn) = &input.map_run_arn {
+        return list_children(state, map_run_arn, input.status_filter.as_deref()).await;
     }
     let Some(state_machine_arn) = input.state_machine_arn else {
         return Err(Error::Validation(
@@ -521,11 +572,59 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
     Ok(Value::Object(output))
 }
 
+/// `ListExecutions` of a map run: its child executions, in the order they started (one page).
+async fn list_children(
+    state: &AppState,
+    map_run_arn: &str,
+    status_filter: Option<&str>,
+) -> Result<Value, Error> {
+    arn::expect(map_run_arn, &[Kind::MapRun])?;
+    let execution_arn = state.runtime.map_run_execution(map_run_arn).await?;
+    let items: Vec<Value> = state
+        .runtime
+        .children_of(&execution_arn, map_run_arn)
+        .await?
+        .iter()
+        .filter(|child| status_filter.is_none_or(|status| status == child.status))
+        .map(|child| {
+            let mut item = json!({
+                "executionArn": child.arn,
+                "stateMachineArn": child.state_machine_arn,
+                "name": child.name,
+                "status": child.status,
+                "startDate": timestamp(child.start_ms),
+                "mapRunArn": child.map_run_arn,
+                "redriveCount": 0,
+            });
+            if let Some(stop) = child.stop_ms {
+                item["stopDate"] = timestamp(stop);
+            }
+            item
+        })
+        .collect();
+    Ok(json!({ "executions": items }))
+}
+
 /// `GetExecutionHistory`. With `includeExecutionData: false` the events keep their shape but
 /// lose every `input` and `output`.
 pub async fn history(state: &AppState, input: HistoryInput) -> Result<Value, Error> {
     arn::expect(&input.execution_arn, &[Kind::Execution])?;
     let page = page_request(input.max_results, input.next_token.as_deref())?;
+    let stored = state
+        .runtime
+        .store()
+        .get_execution(&input.execution_arn)
+        .await;
+    if matches!(stored, Err(store::Error::NotFound(_)))
+        && let Some((_, child)) = child(state, &input.execution_arn).await?
+    {
+        return child_history(
+            &child,
+            &input,
+            page.effective_limit(),
+            page.token.as_deref(),
+        );
+    }
     get(state, &input.execution_arn).await?;
     let page = state
         .runtime
@@ -553,6 +652,48 @@ pub async fn history(state: &AppState, input: HistoryInput) -> Result<Value, Err
     output.insert("events".to_owned(), Value::Array(events));
     if let Some(token) = page.next_token {
         output.insert("nextToken".to_owned(), json!(encode_token(&token)));
+    }
+    Ok(Value::Object(output))
+}
+
+/// A child execution's history, paged by position (the token is the next event's index).
+fn child_history(
+    child: &engine::ChildExecution,
+    input: &HistoryInput,
+    limit: usize,
+    token: Option<&str>,
+) -> Result<Value, Error> {
+    let start: usize = match token {
+        None => 0,
+        Some(text) => text
+            .parse()
+            .map_err(|_| Error::InvalidToken("Invalid Token: 'Invalid token'".to_owned()))?,
+    };
+    let mut events: Vec<Value> = child.events.iter().map(|event| event.to_json()).collect();
+    if input.reverse_order.unwrap_or(false) {
+        events.reverse();
+    }
+    let with_data = input.include_execution_data.unwrap_or(true);
+    let page: Vec<Value> = events
+        .iter()
+        .skip(start)
+        .take(limit)
+        .cloned()
+        .map(|mut event| {
+            if !with_data {
+                strip_data(&mut event);
+            }
+            event
+        })
+        .collect();
+    let mut output = Map::new();
+    let next = start + page.len();
+    output.insert("events".to_owned(), Value::Array(page));
+    if next < events.len() {
+        output.insert(
+            "nextToken".to_owned(),
+            json!(encode_token(&next.to_string())),
+        );
     }
     Ok(Value::Object(output))
 }

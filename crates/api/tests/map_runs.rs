@@ -53,6 +53,16 @@ async fn work_once(api: &Api, activity: &str) -> bool {
     true
 }
 
+/// The first map run of an execution.
+async fn first_map_run(api: &Api, execution: &str) -> String {
+    api.call("ListMapRuns", json!({"executionArn": execution}))
+        .await
+        .ok()["mapRuns"][0]["mapRunArn"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn describe(api: &Api, map_run: &str) -> Value {
     api.call("DescribeMapRun", json!({"mapRunArn": map_run}))
         .await
@@ -163,19 +173,29 @@ async fn a_map_run_is_found_after_a_restart() {
     let execution = first.start(&machine, json!({"items": [1]})).await;
     assert!(work_once(&first, &activity).await);
     assert_eq!(first.wait_end(&execution).await["status"], "SUCCEEDED");
-    let map_run = first
-        .call("ListMapRuns", json!({"executionArn": execution}))
-        .await
-        .ok()["mapRuns"][0]["mapRunArn"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let map_run = first_map_run(&first, &execution).await;
     // A new server knows no map run until it reads the histories.
     let second = Api::over(Runtime::new(store, Config::default()));
     tokio::time::sleep(Duration::from_millis(1)).await;
     let found = describe(&second, &map_run).await;
     assert_eq!(found["executionArn"], execution);
     assert_eq!(found["status"], "SUCCEEDED");
+    let child = first
+        .call("ListExecutions", json!({"mapRunArn": map_run}))
+        .await
+        .ok()["executions"][0]["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let third = Api::over(Runtime::new(
+        second.state.runtime.store().clone(),
+        Config::default(),
+    ));
+    let described = third
+        .call("DescribeExecution", json!({"executionArn": child}))
+        .await
+        .ok();
+    assert_eq!(described["status"], "SUCCEEDED");
 }
 
 #[tokio::test]
@@ -211,4 +231,82 @@ async fn a_map_run_nested_in_a_child_execution_is_found_too() {
     );
     let second = Api::over(Runtime::new(store, Config::default()));
     assert_eq!(describe(&second, &nested).await["executionArn"], execution);
+}
+
+#[tokio::test]
+async fn child_executions_are_listed_described_and_have_histories() {
+    let api = Api::new();
+    let activity = activity(&api).await;
+    let machine = api
+        .create_machine("orders", &distributed(&activity), "STANDARD")
+        .await;
+    let execution = api.start(&machine, json!({"items": [1, 2]})).await;
+    assert!(work_once(&api, &activity).await);
+    assert!(work_once(&api, &activity).await);
+    assert_eq!(api.wait_end(&execution).await["status"], "SUCCEEDED");
+    let map_run = first_map_run(&api, &execution).await;
+    let children = api
+        .call("ListExecutions", json!({"mapRunArn": map_run}))
+        .await
+        .ok()["executions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(children.len(), 2);
+    let child = children[0]["executionArn"].as_str().unwrap().to_owned();
+    assert!(child.contains(":execution:orders/Packing:"), "{child}");
+    assert_eq!(children[0]["status"], "SUCCEEDED");
+    assert_eq!(children[0]["mapRunArn"], map_run);
+    let described = api
+        .call("DescribeExecution", json!({"executionArn": child}))
+        .await
+        .ok();
+    assert_eq!(described["status"], "SUCCEEDED");
+    assert_eq!(described["input"], "1");
+    assert_eq!(described["output"], "2");
+    assert_eq!(described["mapRunArn"], map_run);
+    assert!(
+        described["stateMachineArn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":stateMachine:orders/Packing")
+    );
+    let history = api.history(&child).await;
+    let types: Vec<&str> = history
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let page = api
+        .call(
+            "GetExecutionHistory",
+            json!({"executionArn": child, "maxResults": 2, "reverseOrder": true}),
+        )
+        .await
+        .ok();
+    assert_eq!(page["events"][0]["type"], "ExecutionSucceeded");
+    let rest = api
+        .call(
+            "GetExecutionHistory",
+            json!({"executionArn": child, "maxResults": 10, "reverseOrder": true,
+                   "nextToken": page["nextToken"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(rest["events"].as_array().unwrap().len(), 5);
+    let missing = format!("{}x", &child[..child.len() - 1]);
+    api.call("DescribeExecution", json!({"executionArn": missing}))
+        .await
+        .err("ExecutionDoesNotExist");
 }

@@ -115,6 +115,32 @@ impl Entropy for SeededEntropy {
 /// `States.MathRandom` and for test entropy; pulling in a random-number crate for it would add a
 /// dependency to a crate that must stay pure.
 pub fn splitmix64(state: &mut u64) -> u64 {
+    splitmix_step(state)
+}
+
+/// A UUID-shaped name (version 4 layout) that depends only on `text` and `number`: for names
+/// that a replay must give again. FNV-1a, widened to 128 bits by two splitmix rounds; only
+/// distinctness matters, and unlike std's hasher it never changes between builds.
+pub fn stable_uuid(text: &str, number: u64) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes().chain(number.to_le_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut state = hash;
+    let high = splitmix_step(&mut state);
+    let low = splitmix_step(&mut state);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0x0fff,
+        0x8000 | ((low >> 48) & 0x3fff),
+        low & 0xffff_ffff_ffff
+    )
+}
+
+fn splitmix_step(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

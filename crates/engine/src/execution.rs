@@ -196,6 +196,36 @@ pub struct MapRun {
     thread: usize,
 }
 
+/// A child execution of a map run: its own history, kept by its parent's engine (a replay of
+/// the parent's journal rebuilds it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildExecution {
+    /// `arn:…:execution:<machine>/<label>:<name>`.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// The map run it belongs to.
+    pub map_run_arn: String,
+    /// `arn:…:stateMachine:<machine>/<label>`.
+    pub state_machine_arn: String,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    pub status: &'static str,
+    /// When it started, epoch milliseconds.
+    pub start_ms: i64,
+    /// When it ended.
+    pub stop_ms: Option<i64>,
+    /// Its input, as JSON text.
+    pub input: String,
+    /// Its output, on success.
+    pub output: Option<String>,
+    /// Its error and cause, on failure.
+    pub error: Option<String>,
+    /// See `error`.
+    pub cause: Option<String>,
+    /// Its history.
+    pub events: Vec<HistoryEvent>,
+}
+
 /// How a map run's child executions stand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MapRunCounts {
@@ -412,6 +442,8 @@ struct Thread {
     /// A child execution of a Distributed Map (or a thread within one): its events belong to
     /// the child's history, not to this execution's.
     silent: bool,
+    /// The child execution (in `Execution::child_executions`) whose history its events go to.
+    child: Option<usize>,
 }
 
 /// One execution of a state machine.
@@ -443,6 +475,8 @@ pub struct Execution {
     redrive_time: Option<i64>,
     /// The map runs of its Distributed Map states, in the order they started.
     map_runs: Vec<MapRun>,
+    /// The child executions of its map runs, in the order they started.
+    child_executions: Vec<ChildExecution>,
 }
 
 /// How a failure wrapped with AWS's "An error occurred while executing the state" prefix reads.
@@ -542,6 +576,7 @@ impl Execution {
             redrive_count: 0,
             redrive_time: None,
             map_runs: Vec::new(),
+            child_executions: Vec::new(),
         }
     }
 
@@ -658,16 +693,135 @@ impl Execution {
         details: Details,
     ) -> u64 {
         if self.threads[thread].silent {
-            self.step.child_events += 1;
-            return previous;
+            return self.emit_child(thread, previous, event_type, details);
         }
         self.emit_with_prev(previous, event_type, details)
     }
 
+    /// Records an event in the history of the child execution `thread` runs in.
+    fn emit_child(
+        &mut self,
+        thread: usize,
+        previous: u64,
+        event_type: &'static str,
+        details: Details,
+    ) -> u64 {
+        self.step.child_events += 1;
+        let Some(child) = self.threads[thread].child else {
+            return previous;
+        };
+        let events = &mut self.child_executions[child].events;
+        let id = events.len() as u64 + 1;
+        events.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp_ms: self.now,
+            event_type,
+            details,
+        });
+        id
+    }
+
+    /// Starts the history of the child execution a map run gives slot `slot`.
+    fn new_child_execution(&mut self, run: usize, slot: usize, input: &Value) -> usize {
+        let map_run_arn = self.map_runs[run].arn.clone();
+        let (prefix, rest) = map_run_arn
+            .split_once(":mapRun:")
+            .unwrap_or((map_run_arn.as_str(), ""));
+        let machine = rest.rsplit_once(':').map_or(rest, |(machine, _)| machine);
+        let name = child_name(&map_run_arn, slot);
+        self.child_executions.push(ChildExecution {
+            arn: format!("{prefix}:execution:{machine}:{name}"),
+            name: name.clone(),
+            map_run_arn: map_run_arn.clone(),
+            state_machine_arn: format!("{prefix}:stateMachine:{machine}"),
+            status: "RUNNING",
+            start_ms: self.now,
+            stop_ms: None,
+            input: json_text(input),
+            output: None,
+            error: None,
+            cause: None,
+            events: Vec::new(),
+        });
+        self.child_executions.len() - 1
+    }
+
+    /// Ends a child execution: its last event and its status.
+    fn end_child(&mut self, thread: usize, status: &'static str, details: Details) {
+        let Some(child) = self.threads[thread].child else {
+            return;
+        };
+        let event_type = match status {
+            "SUCCEEDED" => "ExecutionSucceeded",
+            "FAILED" => "ExecutionFailed",
+            _ => "ExecutionAborted",
+        };
+        let field = |name: &str| match &details {
+            Details::Other(value) => value.get(name).and_then(Value::as_str).map(str::to_owned),
+            Details::ExecutionSucceeded { output } if name == "output" => Some(output.to_string()),
+            _ => None,
+        };
+        let (output, error, cause) = (field("output"), field("error"), field("cause"));
+        let id = self.emit_child(thread, self.threads[thread].last_event, event_type, details);
+        self.threads[thread].last_event = id;
+        let record = &mut self.child_executions[child];
+        record.status = status;
+        record.stop_ms = Some(self.now);
+        record.output = output;
+        record.error = error;
+        record.cause = cause;
+    }
+
+    /// A child execution's first event: `ExecutionStarted`, or `ExecutionRedriven` when a
+    /// redrive runs it again.
+    fn start_child_history(&mut self, thread: usize) {
+        let Some(child) = self.threads[thread].child else {
+            return;
+        };
+        let record = &self.child_executions[child];
+        let (event_type, details, previous) = if record.events.is_empty() {
+            (
+                "ExecutionStarted",
+                Details::ExecutionStarted {
+                    input: record.input.as_str().into(),
+                    role_arn: self.info.role_arn.as_str().into(),
+                },
+                0,
+            )
+        } else {
+            let count = self
+                .map_runs
+                .iter()
+                .find(|run| run.arn == record.map_run_arn)
+                .map_or(1, |run| run.redrive_count);
+            (
+                "ExecutionRedriven",
+                Details::Other(json!({ "redriveCount": count })),
+                record.events.len() as u64,
+            )
+        };
+        let id = self.emit_child(thread, previous, event_type, details);
+        self.threads[thread].last_event = id;
+        let record = &mut self.child_executions[child];
+        record.status = "RUNNING";
+        record.stop_ms = None;
+    }
+
+    /// Whether `thread` is the first thread of a child execution (not a branch within one).
+    fn starts_child(&self, thread: usize) -> bool {
+        let t = &self.threads[thread];
+        t.child.is_some()
+            && t.parent
+                .is_none_or(|(parent, _)| self.threads[parent].child != t.child)
+    }
+
     fn emit(&mut self, thread: usize, event_type: &'static str, details: Details) -> u64 {
         if self.threads[thread].silent {
-            self.step.child_events += 1;
-            return self.threads[thread].last_event;
+            let previous = self.threads[thread].last_event;
+            let id = self.emit_child(thread, previous, event_type, details);
+            self.threads[thread].last_event = id;
+            return id;
         }
         let previous = self.threads[thread].last_event;
         let id = self.emit_with_prev(previous, event_type, details);
@@ -744,6 +898,7 @@ impl Execution {
             stash: None,
             redrive_children: None,
             silent: false,
+            child: None,
         });
         if let Some(feature) = jsonata::unsupported(&self.machine) {
             // Run nothing rather than run part of it wrong.
@@ -930,13 +1085,7 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) {
         let resource = self.resource_of(thread);
-        let mut details = Map::new();
-        if let Some(error) = &error {
-            details.insert("error".to_owned(), json!(error));
-        }
-        if let Some(cause) = &cause {
-            details.insert("cause".to_owned(), json!(cause));
-        }
+        let mut details = error_details(&error, &cause);
         let event_type = match describe_resource(&resource) {
             ResourceKind::Activity => "ActivityFailed",
             ResourceKind::LambdaFunction => "LambdaFunctionFailed",
@@ -1025,13 +1174,7 @@ impl Execution {
 
     fn stop(&mut self, error: Option<String>, cause: Option<String>) {
         self.abort_all();
-        let mut details = Map::new();
-        if let Some(error) = &error {
-            details.insert("error".to_owned(), json!(error));
-        }
-        if let Some(cause) = &cause {
-            details.insert("cause".to_owned(), json!(cause));
-        }
+        let details = error_details(&error, &cause);
         // AWS records ExecutionAborted with previousEventId 0, whatever ran before it
         // (`test_stop_execution` in the recorded corpus).
         self.emit_with_prev(
@@ -1128,11 +1271,15 @@ impl Execution {
                     let name = parent_thread.machine.states[parent_thread.state]
                         .name
                         .clone();
-                    self.emit(
-                        thread,
-                        "MapIterationStarted",
-                        Details::Other(json!({ "index": index, "name": name })),
-                    );
+                    if self.starts_child(thread) {
+                        self.start_child_history(thread);
+                    } else {
+                        self.emit(
+                            thread,
+                            "MapIterationStarted",
+                            Details::Other(json!({ "index": index, "name": name })),
+                        );
+                    }
                     self.threads[thread].phase = Phase::Enter;
                 }
                 Phase::Enter => self.enter_state(thread),
@@ -1983,13 +2130,7 @@ impl Execution {
                 self.status = Status::Succeeded { output };
             }
             Err((error, cause)) => {
-                let mut details = Map::new();
-                if let Some(error) = &error {
-                    details.insert("error".to_owned(), json!(error));
-                }
-                if let Some(cause) = &cause {
-                    details.insert("cause".to_owned(), json!(cause));
-                }
+                let details = error_details(&error, &cause);
                 self.emit_with_prev(
                     previous,
                     "ExecutionFailed",
@@ -2418,9 +2559,17 @@ impl Execution {
             };
             let child = self.threads.len();
             let mut silent = self.threads[parent].silent;
+            let mut child_execution = self.threads[parent].child;
+            let mut run = None;
             if let Phase::Children(children) = &mut self.threads[parent].phase {
                 children.threads[slot] = Some(child);
                 silent |= children.distributed;
+                if children.distributed {
+                    run = children.run;
+                }
+            }
+            if let Some(run) = run {
+                child_execution = Some(self.new_child_execution(run, slot, &input));
             }
             let start_at = sub_machine.start_at;
             self.threads.push(Thread {
@@ -2447,6 +2596,7 @@ impl Execution {
                 stash: None,
                 redrive_children: None,
                 silent,
+                child: child_execution,
             });
             self.queue.push_back(child);
         }
@@ -2455,6 +2605,17 @@ impl Execution {
     fn child_succeeded(&mut self, parent: usize, slot: usize, child: usize, output: Value) {
         let child_last = self.threads[child].last_event;
         let child_text = self.threads[child].output_text.clone();
+        if self.starts_child(child) {
+            let text: Arc<str> = match &child_text {
+                Some(text) => text.clone(),
+                None => json_text(&output).into(),
+            };
+            self.end_child(
+                child,
+                "SUCCEEDED",
+                Details::ExecutionSucceeded { output: text },
+            );
+        }
         let Phase::Children(children) = &mut self.threads[parent].phase else {
             return;
         };
@@ -2502,6 +2663,10 @@ impl Execution {
         error: Option<String>,
         cause: Option<String>,
     ) {
+        if self.starts_child(child) {
+            let details = error_details(&error, &cause);
+            self.end_child(child, "FAILED", Details::Other(Value::Object(details)));
+        }
         let child_last = self.threads[child].last_event;
         let Phase::Children(children) = &mut self.threads[parent].phase else {
             return;
@@ -2741,6 +2906,11 @@ impl Execution {
         self.start_children(thread);
     }
 
+    /// The child executions of its map runs, nested ones included.
+    pub fn child_executions(&self) -> &[ChildExecution] {
+        &self.child_executions
+    }
+
     /// The ARNs of its map runs, nested ones included.
     pub fn map_run_arns(&self) -> impl Iterator<Item = &str> {
         self.map_runs.iter().map(|run| run.arn.as_str())
@@ -2827,6 +2997,13 @@ impl Execution {
                 if t.stash.is_none() {
                     t.stash = t.redrive_children.take();
                 }
+                if self.starts_child(thread)
+                    && let Some(child) = self.threads[thread].child
+                {
+                    let record = &mut self.child_executions[child];
+                    record.status = "ABORTED";
+                    record.stop_ms = Some(self.now);
+                }
                 self.queue.retain(|queued| *queued != thread);
                 // Not started yet: nothing happened that needs an event.
                 return;
@@ -2841,6 +3018,9 @@ impl Execution {
             state_event(type_name, "StateAborted"),
             Details::None,
         );
+        if self.starts_child(thread) {
+            return self.end_child(thread, "ABORTED", Details::Other(json!({})));
+        }
         if let (Some((parent, _)), Some((index, _))) = (
             self.threads[thread].parent,
             self.threads[thread].map_item.clone(),
@@ -2901,6 +3081,24 @@ impl Execution {
 }
 
 /// A map run's counts from its children; `ending` counts the running ones as aborted.
+/// An error event's details: `error` and `cause`, each when given.
+fn error_details(error: &Option<String>, cause: &Option<String>) -> Map<String, Value> {
+    let mut details = Map::new();
+    if let Some(error) = error {
+        details.insert("error".to_owned(), json!(error));
+    }
+    if let Some(cause) = cause {
+        details.insert("cause".to_owned(), json!(cause));
+    }
+    details
+}
+
+/// The name of a map run's child execution: a UUID that depends only on the run and the slot,
+/// so that a replay names it the same.
+fn child_name(map_run_arn: &str, slot: usize) -> String {
+    asl::stable_uuid(map_run_arn, slot as u64)
+}
+
 /// `items` counts each child by its items (a batch counts all of its own).
 fn live_counts(children: &Children, ending: bool, items: bool) -> MapRunCounts {
     let mut counts = MapRunCounts::default();

@@ -49,7 +49,7 @@ pub mod test_state;
 
 pub use execution::unsupported;
 pub use execution::{
-    Effect, Execution, ExecutionInfo, Input, MAX_HISTORY_EVENTS, MapRun, MapRunCounts, Status,
-    Step, TaskRequest, describe_resource,
+    ChildExecution, Effect, Execution, ExecutionInfo, Input, MAX_HISTORY_EVENTS, MapRun,
+    MapRunCounts, Status, Step, TaskRequest, describe_resource,
 };
 pub use history::HistoryEvent;

@@ -227,3 +227,54 @@ fn a_jsonata_distributed_map_batches_too() {
     let run = &env.execution.map_runs()[0];
     assert_eq!((run.counts.total, run.item_counts.total), (2, 3));
 }
+
+#[test]
+fn each_child_execution_keeps_its_own_history() {
+    let definition = distributed(json!({}));
+    let mut env = TestEnv::new(definition.clone());
+    let effects = env.start(json!({"items": [1, 2]}));
+    let tasks = invoked(&effects);
+    env.succeed(tasks[0].id, json!("one"));
+    env.fail(tasks[1].id, "Boom", "two");
+    let children = env.execution.child_executions();
+    assert_eq!(children.len(), 2);
+    let run = &env.execution.map_runs()[0];
+    for child in children {
+        assert_eq!(child.map_run_arn, run.arn);
+        assert!(child.arn.contains(":execution:"), "{}", child.arn);
+        assert!(child.arn.contains("/Each:"), "{}", child.arn);
+        assert!(child.state_machine_arn.ends_with("/Each"));
+    }
+    let types = |child: &engine::ChildExecution| -> Vec<&str> {
+        child.events.iter().map(|event| event.event_type).collect()
+    };
+    assert_eq!(
+        types(&children[0]),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(children[0].status, "SUCCEEDED");
+    assert_eq!(children[0].output.as_deref(), Some("\"one\""));
+    assert_eq!(children[0].input, "1");
+    assert_eq!(types(&children[1]).last(), Some(&"ExecutionFailed"));
+    assert_eq!(children[1].status, "FAILED");
+    assert_eq!(children[1].error.as_deref(), Some("Boom"));
+    // Ids and links run within each child's history.
+    for (index, event) in children[0].events.iter().enumerate() {
+        assert_eq!(event.id, index as u64 + 1);
+        assert_eq!(event.previous_event_id, index as u64);
+    }
+    // Redriven, the failed child goes on in the same history.
+    let effects = env.apply(engine::Input::Redrive);
+    env.succeed(invoked(&effects)[0].id, json!("two"));
+    let child = &env.execution.child_executions()[1];
+    assert_eq!(child.status, "SUCCEEDED");
+    assert!(types(child).contains(&"ExecutionRedriven"));
+    env.assert_replays(definition, 7);
+}

@@ -246,6 +246,9 @@ struct Shared {
     children: Mutex<HashMap<(String, u64), Arc<ChildSlot>>>,
     /// The execution of each map run seen since start-up, by map run ARN.
     map_run_index: Mutex<HashMap<String, String>>,
+    /// The parent of each map-run child execution seen since start-up, by the child's ARN,
+    /// and how many children of each parent are indexed.
+    child_index: Mutex<(HashMap<String, String>, HashMap<String, usize>)>,
     /// The client tokens of recent redrives: (execution, token) → (redrive time, when seen).
     redrive_tokens: Mutex<HashMap<(String, String), (i64, i64)>>,
 }
@@ -441,6 +444,7 @@ impl Runtime {
                 children: Mutex::new(HashMap::new()),
                 redrive_tokens: Mutex::new(HashMap::new()),
                 map_run_index: Mutex::new(HashMap::new()),
+                child_index: Mutex::new((HashMap::new(), HashMap::new())),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 logs: logs::Logs::default(),
                 config,
@@ -1257,10 +1261,141 @@ impl Runtime {
         if !started {
             return;
         }
-        let mut index = lock(&self.shared.map_run_index);
-        for arn in execution.map_run_arns() {
-            if !index.contains_key(arn) {
-                index.insert(arn.to_owned(), execution_arn.to_owned());
+        {
+            let mut index = lock(&self.shared.map_run_index);
+            for arn in execution.map_run_arns() {
+                if !index.contains_key(arn) {
+                    index.insert(arn.to_owned(), execution_arn.to_owned());
+                }
+            }
+        }
+        // Children only ever get added: index the new ones.
+        let children = execution.child_executions();
+        let mut guard = lock(&self.shared.child_index);
+        let (by_child, counts) = &mut *guard;
+        let known = counts.entry(execution_arn.to_owned()).or_insert(0);
+        for child in children.iter().skip(*known) {
+            by_child.insert(child.arn.clone(), execution_arn.to_owned());
+        }
+        *known = children.len();
+    }
+
+    /// A map run's child execution (`…:execution:<machine>/<label>:<name>`) and its parent's
+    /// ARN: from the children seen since start-up, else by replaying the executions of its
+    /// state machine that ran map runs.
+    pub async fn child_execution(
+        &self,
+        child_arn: &str,
+    ) -> Result<(String, engine::ChildExecution), Error> {
+        let missing = || Error::ExecutionDoesNotExist(child_arn.to_owned());
+        let known = lock(&self.shared.child_index).0.get(child_arn).cloned();
+        let find = |execution: &Execution| {
+            execution
+                .child_executions()
+                .iter()
+                .find(|child| child.arn == child_arn)
+                .cloned()
+        };
+        if let Some(parent) = known {
+            let record = self.shared.store.get_execution(&parent).await?;
+            let (execution, ..) = self.rebuild(&record).await?;
+            return find(&execution)
+                .map(|child| (parent, child))
+                .ok_or_else(missing);
+        }
+        // arn:aws:states:REGION:ACCOUNT:execution:MACHINE/LABEL:NAME
+        let (prefix, rest) = child_arn.split_once(":execution:").ok_or_else(missing)?;
+        let machine = rest.split_once('/').ok_or_else(missing)?.0;
+        for record in self.executions_of(prefix, machine).await? {
+            if !self.history_contains(&record, "\"MapRunStarted\"").await? {
+                continue;
+            }
+            let (execution, ..) = self.rebuild(&record).await?;
+            if let Some(child) = find(&execution) {
+                return Ok((record.arn, child));
+            }
+        }
+        Err(missing())
+    }
+
+    /// The child executions of one map run of an execution.
+    pub async fn children_of(
+        &self,
+        execution_arn: &str,
+        map_run_arn: &str,
+    ) -> Result<Vec<engine::ChildExecution>, Error> {
+        let record = match self.shared.store.get_execution(execution_arn).await {
+            Ok(record) => record,
+            Err(store::Error::NotFound(_)) => {
+                return Err(Error::ExecutionDoesNotExist(execution_arn.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let (execution, ..) = self.rebuild(&record).await?;
+        Ok(execution
+            .child_executions()
+            .iter()
+            .filter(|child| child.map_run_arn == map_run_arn)
+            .cloned()
+            .collect())
+    }
+
+    /// The executions of `machine` (under the ARN `prefix`), newest first: at most 1,000, for
+    /// the searches that find a map run or a child execution after a restart.
+    async fn executions_of(
+        &self,
+        prefix: &str,
+        machine: &str,
+    ) -> Result<Vec<ExecutionRecord>, Error> {
+        let filter = store::ExecutionFilter {
+            state_machine_arn: Some(format!("{prefix}:stateMachine:{machine}")),
+            ..Default::default()
+        };
+        let mut records = Vec::new();
+        let mut token = None;
+        for _ in 0..10 {
+            let page = self
+                .shared
+                .store
+                .list_executions(
+                    filter.clone(),
+                    store::PageRequest {
+                        limit: 100,
+                        token: token.clone(),
+                    },
+                )
+                .await?;
+            records.extend(page.items);
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        Ok(records)
+    }
+
+    /// Whether any event of an execution's history holds `text`.
+    async fn history_contains(&self, record: &ExecutionRecord, text: &str) -> Result<bool, Error> {
+        let mut token = None;
+        loop {
+            let page = self
+                .shared
+                .store
+                .history(
+                    &record.arn,
+                    false,
+                    store::PageRequest {
+                        limit: 1000,
+                        token: token.clone(),
+                    },
+                )
+                .await?;
+            if page.items.iter().any(|event| event.json.contains(text)) {
+                return Ok(true);
+            }
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => return Ok(false),
             }
         }
     }
@@ -1292,33 +1427,10 @@ impl Runtime {
         // arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID
         let (prefix, rest) = map_run_arn.split_once(":mapRun:").ok_or_else(missing)?;
         let machine = rest.split('/').next().ok_or_else(missing)?;
-        let filter = store::ExecutionFilter {
-            state_machine_arn: Some(format!("{prefix}:stateMachine:{machine}")),
-            ..Default::default()
-        };
-        let mut token = None;
-        for _ in 0..10 {
-            let page = self
-                .shared
-                .store
-                .list_executions(
-                    filter.clone(),
-                    store::PageRequest {
-                        limit: 100,
-                        token: token.clone(),
-                    },
-                )
-                .await?;
-            for record in &page.items {
-                if self.has_map_run(record, map_run_arn).await? {
-                    lock(&self.shared.map_run_index)
-                        .insert(map_run_arn.to_owned(), record.arn.clone());
-                    return Ok(record.arn.clone());
-                }
-            }
-            match page.next_token {
-                Some(next) => token = Some(next),
-                None => break,
+        for record in self.executions_of(prefix, machine).await? {
+            if self.has_map_run(&record, map_run_arn).await? {
+                lock(&self.shared.map_run_index).insert(map_run_arn.to_owned(), record.arn.clone());
+                return Ok(record.arn);
             }
         }
         Err(missing())
@@ -1331,33 +1443,10 @@ impl Runtime {
         record: &ExecutionRecord,
         map_run_arn: &str,
     ) -> Result<bool, Error> {
-        let mut token = None;
-        let mut has_runs = false;
-        loop {
-            let page = self
-                .shared
-                .store
-                .history(
-                    &record.arn,
-                    false,
-                    store::PageRequest {
-                        limit: 1000,
-                        token: token.clone(),
-                    },
-                )
-                .await?;
-            for event in &page.items {
-                if event.json.contains(map_run_arn) {
-                    return Ok(true);
-                }
-                has_runs |= event.json.contains("\"MapRunStarted\"");
-            }
-            match page.next_token {
-                Some(next) => token = Some(next),
-                None => break,
-            }
+        if self.history_contains(record, map_run_arn).await? {
+            return Ok(true);
         }
-        if !has_runs {
+        if !self.history_contains(record, "\"MapRunStarted\"").await? {
             return Ok(false);
         }
         let (execution, ..) = self.rebuild(record).await?;

@@ -161,24 +161,7 @@ pub fn child_start(parameters: &Value, parent: &str, task: u64) -> Result<ChildS
 
 /// A name in UUID form that depends only on the parent and the task.
 fn derived_name(parent: &str, task: u64) -> String {
-    // FNV-1a over the parent's ARN and the task id, widened to 128 bits by two splitmix rounds:
-    // only distinctness matters, and the value must not change between builds (std's hasher may).
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in parent.bytes().chain(task.to_le_bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let mut state = hash;
-    let high = asl::splitmix64(&mut state);
-    let low = asl::splitmix64(&mut state);
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xffff,
-        high & 0xffff,
-        low >> 48,
-        low & 0xffff_ffff_ffff
-    )
+    asl::stable_uuid(parent, task)
 }
 
 /// What StartExecution answers: the task's output (request-response) or `TaskSubmitted`'s.

@@ -207,6 +207,10 @@ impl TestEnv {
         assert_eq!(replay.steps, self.steps, "replay produced different steps");
         assert_eq!(replay.status(), self.status());
         assert_eq!(replay.execution.map_runs(), self.execution.map_runs());
+        assert_eq!(
+            replay.execution.child_executions(),
+            self.execution.child_executions()
+        );
     }
 }
 
