@@ -560,7 +560,9 @@ impl Execution {
             machine,
             info,
             input: Value::Null,
-            threads: Vec::new(),
+            // Most executions never run more than their root thread; a Vec's first growth
+            // would make room for four (a Thread is several hundred bytes).
+            threads: Vec::with_capacity(1),
             tasks: HashMap::new(),
             started: HashSet::new(),
             submitted: HashMap::new(),

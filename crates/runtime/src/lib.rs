@@ -88,6 +88,10 @@ pub struct Config {
     /// Mocked integrations (`--mock-config`): executions started with a test case get their
     /// tasks' answers from it.
     pub mocks: Option<Arc<mocks::MockConfig>>,
+    /// A durable execution that waits only for timers, the nearest at least this far off (in
+    /// real time), is parked: its actor is dropped, and it is rebuilt from the store when the
+    /// timer is due or a command (a stop) reaches it. `None`: never park.
+    pub park_after: Option<Duration>,
 }
 
 impl Default for Config {
@@ -97,6 +101,7 @@ impl Default for Config {
             region: "us-east-1".to_owned(),
             time_scale: 1.0,
             mocks: None,
+            park_after: Some(Duration::from_secs(2)),
         }
     }
 }
@@ -181,15 +186,40 @@ fn fresh_seed() -> u64 {
     asl::splitmix64(&mut state)
 }
 
-type Channel = (
-    mpsc::UnboundedSender<Command>,
-    mpsc::UnboundedReceiver<Command>,
-);
+type Channel = (CommandSender, CommandReceiver);
 
 /// The answer to [`Command::Acked`]: `Ok(true)` once the execution took the input (its step is
 /// committed, or it is the start of a task whose start is recorded already), `Ok(false)` when the
 /// execution no longer waits for it, the store's error when the step could not be committed.
 type Ack = oneshot::Sender<Result<bool, store::Error>>;
+
+/// An execution's mailbox. Commands travel boxed: tokio's unbounded channel allocates its first
+/// block of 32 slots when it is made, and every execution in flight holds one, so slots the
+/// size of a pointer rather than of a `Command` (104 bytes) save about 3 KB per execution
+/// (measured with massif on 3,000 executions parked in a Wait).
+#[derive(Clone)]
+pub(crate) struct CommandSender(mpsc::UnboundedSender<Box<Command>>);
+
+impl CommandSender {
+    pub(crate) fn send(
+        &self,
+        command: Command,
+    ) -> Result<(), mpsc::error::SendError<Box<Command>>> {
+        self.0.send(Box::new(command))
+    }
+
+    /// Hands back a command taken from the receiver, behind whatever came after it.
+    fn resend(&self, command: Box<Command>) {
+        let _ = self.0.send(command);
+    }
+}
+
+type CommandReceiver = mpsc::UnboundedReceiver<Box<Command>>;
+
+fn command_channel() -> (CommandSender, CommandReceiver) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    (CommandSender(sender), receiver)
+}
 
 enum Command {
     Input(Input),
@@ -222,7 +252,9 @@ struct ActivityQueue {
 struct Shared {
     store: Arc<dyn Store>,
     config: Config,
-    running: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    running: Mutex<HashMap<String, CommandSender>>,
+    /// How many of `running` are parked (see [`Config::park_after`]).
+    parked: std::sync::atomic::AtomicUsize,
     tokens: Mutex<HashMap<String, TokenEntry>>,
     activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
     seeds: Mutex<SeededEntropy>,
@@ -432,6 +464,7 @@ impl Runtime {
             shared: Arc::new(Shared {
                 store,
                 running: Mutex::new(HashMap::new()),
+                parked: std::sync::atomic::AtomicUsize::new(0),
                 tokens: Mutex::new(HashMap::new()),
                 activities: Mutex::new(HashMap::new()),
                 seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
@@ -520,9 +553,17 @@ impl Runtime {
         &self.shared.config
     }
 
-    /// How many executions are running in this process.
+    /// How many executions are running in this process (parked ones included).
     pub fn running(&self) -> usize {
         lock(&self.shared.running).len()
+    }
+
+    /// How many running executions are parked: waiting for a timer with nothing in memory but
+    /// their mailbox (see [`Config::park_after`]).
+    pub fn parked(&self) -> usize {
+        self.shared
+            .parked
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The model of a definition, built once per distinct text (the model is immutable and
@@ -949,12 +990,7 @@ impl Runtime {
         Some(answer)
     }
 
-    fn heartbeat_timer(
-        &self,
-        sender: mpsc::UnboundedSender<Command>,
-        task: u64,
-        seconds: u64,
-    ) -> JoinHandle<()> {
+    fn heartbeat_timer(&self, sender: CommandSender, task: u64, seconds: u64) -> JoinHandle<()> {
         let delay = scaled(seconds as f64 * 1000.0, self.shared.config.time_scale);
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
@@ -1117,6 +1153,24 @@ impl Runtime {
                 *count = count.saturating_sub(1);
             }
         }
+        self.spawn_resumed(record, execution, entropy, seq, effects, invocations, None)
+            .await;
+        Ok(())
+    }
+
+    /// Starts the actor of an execution rebuilt from the store (after a restart, or out of its
+    /// parking), on `channel` when it has one already.
+    #[allow(clippy::too_many_arguments)] // The parts of a rebuild, as `rebuild` hands them.
+    async fn spawn_resumed(
+        &self,
+        record: &ExecutionRecord,
+        execution: Execution,
+        entropy: SeededEntropy,
+        seq: u64,
+        effects: Vec<Effect>,
+        invocations: HashMap<String, u64>,
+        channel: Option<Channel>,
+    ) {
         let mut meta = self.stored_meta(record, invocations).await;
         meta.redriven = record.redrive_count > 0;
         self.spawn_actor(
@@ -1127,11 +1181,10 @@ impl Runtime {
             true,
             effects,
             None,
-            None,
+            channel,
             Some(meta),
             TaskTracker::default(),
         );
-        Ok(())
     }
 
     /// `RedriveExecution`: a FAILED, TIMED_OUT or ABORTED STANDARD execution goes on from where
@@ -1190,7 +1243,7 @@ impl Runtime {
                     "Execution is RUNNING and cannot be redriven".to_owned(),
                 ));
             }
-            let (sender, receiver) = mpsc::unbounded_channel();
+            let (sender, receiver) = command_channel();
             running.insert(arn.to_owned(), sender.clone());
             Some((sender, receiver))
         };
@@ -1537,7 +1590,7 @@ impl Runtime {
     /// Makes an execution reachable (its channel and its task tokens) before its first step is
     /// visible in the store, so that a client who reads the step can act on it at once.
     fn prepare(&self, arn: &str, effects: &[Effect]) -> Channel {
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = command_channel();
         lock(&self.shared.running).insert(arn.to_owned(), sender.clone());
         self.register_tokens_of(arn, effects);
         (sender, receiver)
@@ -1614,9 +1667,122 @@ impl Runtime {
         };
         tokio::spawn(async move {
             actor.perform(effects);
-            actor.run(receiver).await;
+            if let Some((receiver, parked)) = actor.run(receiver).await {
+                let runtime = actor.runtime.clone();
+                let arn = std::mem::take(&mut actor.arn);
+                drop(actor);
+                // A task of its own, so that the actor's (larger) task is freed.
+                tokio::spawn(runtime.parked_until(arn, receiver, parked));
+            }
         });
     }
+
+    /// A parked execution: waits until its nearest timer is due or a command arrives, then
+    /// rebuilds it from the store and hands it the command.
+    async fn parked_until(self, arn: String, mut receiver: CommandReceiver, parked: Parked) {
+        let (mut first, due) = tokio::select! {
+            command = receiver.recv() => (command, None),
+            () = tokio::time::sleep(parked.delay) => (None, Some(parked.due_ms)),
+        };
+        let mut attempt = 0;
+        loop {
+            // Boxed: the rebuild's future is large, and a parked execution holds this one.
+            let error = match Box::pin(self.unpark(&arn, receiver, first, due)).await {
+                Ok(()) => return,
+                Err((error, back, command)) => {
+                    receiver = back;
+                    first = command;
+                    error
+                }
+            };
+            attempt += 1;
+            if attempt >= 10 {
+                // Its mailbox goes with it: a stop waiting in it hears that it was not taken.
+                tracing::error!(execution = %arn, %error, "cannot resume a parked execution; it resumes at the next start of the server");
+                self.shared
+                    .parked
+                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                lock(&self.shared.running).remove(&arn);
+                return;
+            }
+            tracing::warn!(execution = %arn, %error, "cannot resume a parked execution yet");
+            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+        }
+    }
+
+    /// Rebuilds a parked execution and starts its actor on the same mailbox, `first` (the
+    /// command that woke it) queued first. Woken by its timer (`due`: when that was due), the
+    /// timers due by then fire at once: under a time scale, the engine's clock (the wall clock)
+    /// has not reached them yet, and arming them again would wait their remaining time over.
+    /// On failure hands the mailbox and command back.
+    #[allow(clippy::type_complexity)] // The failure hands back what the retry needs.
+    async fn unpark(
+        &self,
+        arn: &str,
+        receiver: CommandReceiver,
+        first: Option<Box<Command>>,
+        due: Option<i64>,
+    ) -> Result<(), (Error, CommandReceiver, Option<Box<Command>>)> {
+        let record = match self.shared.store.get_execution(arn).await {
+            Ok(record) => record,
+            Err(error) => return Err((error.into(), receiver, first)),
+        };
+        let (execution, entropy, seq, invocations) = match self.rebuild(&record).await {
+            Ok(rebuilt) => rebuilt,
+            Err(error) => return Err((error, receiver, first)),
+        };
+        let Some(sender) = lock(&self.shared.running).get(arn).cloned() else {
+            return Err((
+                Error::InvalidDefinition(format!("{arn} is parked but not registered")),
+                receiver,
+                first,
+            ));
+        };
+        if execution.is_finished() {
+            // As in `resume`: a replay that ends where the store says it runs diverged.
+            return Err((
+                Error::InvalidDefinition(format!(
+                    "the journal of {arn} (entry {seq}) replays to an end that is not recorded"
+                )),
+                receiver,
+                first,
+            ));
+        }
+        self.shared
+            .parked
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(command) = first {
+            sender.resend(command);
+        }
+        let mut effects = execution.outstanding();
+        if let Some(due_ms) = due {
+            effects.retain(|effect| match effect {
+                Effect::StartTimer { id, fire_at_ms } if *fire_at_ms <= due_ms => {
+                    let _ = sender.send(Command::Input(Input::TimerFired { timer: *id }));
+                    false
+                }
+                _ => true,
+            });
+        }
+        self.spawn_resumed(
+            &record,
+            execution,
+            entropy,
+            seq,
+            effects,
+            invocations,
+            Some((sender, receiver)),
+        )
+        .await;
+        Ok(())
+    }
+}
+
+/// A parked execution's wake-up: how long from parking, and when (epoch milliseconds, the
+/// engine's clock) its nearest timer is due.
+struct Parked {
+    delay: Duration,
+    due_ms: i64,
 }
 
 fn scaled(milliseconds: f64, time_scale: f64) -> Duration {
@@ -1635,7 +1801,7 @@ struct Actor {
     entropy: SeededEntropy,
     seq: u64,
     durable: bool,
-    sender: mpsc::UnboundedSender<Command>,
+    sender: CommandSender,
     timers: HashMap<u64, JoinHandle<()>>,
     done: Option<oneshot::Sender<(Status, Option<String>)>>,
     last_output: Option<String>,
@@ -1650,19 +1816,35 @@ struct Actor {
 }
 
 impl Actor {
-    async fn run(&mut self, mut receiver: mpsc::UnboundedReceiver<Command>) {
+    /// Runs until the execution ends, or until it parks: then answers its mailbox and how long
+    /// until its nearest timer.
+    async fn run(&mut self, mut receiver: CommandReceiver) -> Option<(CommandReceiver, Parked)> {
         while !self.execution.is_finished() {
+            if receiver.is_empty()
+                && let Some(parked) = self.parkable()
+            {
+                for (_, handle) in self.timers.drain() {
+                    handle.abort();
+                }
+                self.runtime
+                    .shared
+                    .parked
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Some((receiver, parked));
+            }
             let Some(command) = receiver.recv().await else {
                 break;
             };
-            let (input, done, ack) = match command {
+            let (input, done, ack) = match *command {
                 Command::Input(input) => (input, None, None),
                 Command::Acked(input, ack) => (input, None, Some(ack)),
                 Command::Stop { error, cause, done } => {
                     (Input::Stop { error, cause }, Some(done), None)
                 }
             };
-            match self.step(input).await {
+            // Boxed, so that the actor's own future stays small while it waits (a parked
+            // execution holds it).
+            match Box::pin(self.step(input)).await {
                 Ok(taken) => {
                     if let Some(ack) = ack {
                         let _ = ack.send(Ok(taken));
@@ -1686,10 +1868,37 @@ impl Actor {
         // Anything still queued (a late task report, a stop racing the end) has nothing to do.
         receiver.close();
         while let Ok(command) = receiver.try_recv() {
-            if let Command::Stop { done, .. } = command {
+            if let Command::Stop { done, .. } = *command {
                 let _ = done.send(());
             }
         }
+        None
+    }
+
+    /// How long until the nearest timer, when the execution may park: it is durable (its
+    /// journal rebuilds it), nobody waits on it in memory, it waits for timers and nothing
+    /// else (no task, call or child), and the nearest timer is at least `park_after` off.
+    fn parkable(&self) -> Option<Parked> {
+        let park_after = self.runtime.shared.config.park_after?;
+        if !self.durable || self.done.is_some() || self.timers.is_empty() || !self.calls.is_empty()
+        {
+            return None;
+        }
+        let mut nearest: Option<i64> = None;
+        for effect in self.execution.outstanding() {
+            match effect {
+                Effect::StartTimer { fire_at_ms, .. } => {
+                    nearest = Some(nearest.map_or(fire_at_ms, |at| at.min(fire_at_ms)));
+                }
+                _ => return None,
+            }
+        }
+        let due_ms = nearest?;
+        let delay = scaled(
+            (due_ms - now_ms()) as f64,
+            self.runtime.shared.config.time_scale,
+        );
+        (delay >= park_after).then_some(Parked { delay, due_ms })
     }
 
     /// Applies an input and commits the step; true when the execution took the input (see

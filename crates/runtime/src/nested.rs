@@ -28,7 +28,6 @@ use async_trait::async_trait;
 use engine::{Input, Status, TaskRequest};
 use serde_json::{Map, Value, json};
 use store::{ExecutionEnd, ExecutionRecord};
-use tokio::sync::mpsc;
 
 use crate::{
     ChildSlot, Command, Error, Runtime, StartRequest, Started, SyncOutcome, Watcher, lock,
@@ -291,7 +290,7 @@ pub(crate) struct ChildTask {
     /// started before the restart.
     pub(crate) submitted: Option<Value>,
     pub(crate) slot: Option<Arc<ChildSlot>>,
-    pub(crate) sender: mpsc::UnboundedSender<Command>,
+    pub(crate) sender: crate::CommandSender,
 }
 
 impl Runtime {

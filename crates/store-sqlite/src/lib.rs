@@ -92,43 +92,84 @@ impl Default for Options {
 pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Pool>,
-    machines: Arc<MachineCache>,
+    caches: Arc<Caches>,
 }
 
-/// State machines read before, by ARN.
+/// The records every start reads, kept after the first read: the state machine, and for a
+/// start through an alias or version, the alias and the version. Without them each start
+/// waits for two or three reads on the reader pool's threads.
+#[derive(Default)]
+pub(crate) struct Caches {
+    pub(crate) machines: RecordCache<StateMachineRecord>,
+    pub(crate) versions: RecordCache<VersionRecord>,
+    pub(crate) aliases: RecordCache<AliasRecord>,
+}
+
+impl Caches {
+    /// Called by the writer thread after it commits `write`, before anyone is answered.
+    pub(crate) fn committed(&self, write: &writer::Write) {
+        match write {
+            writer::Write::UpdateStateMachine(record) => self.machines.forget(&record.arn),
+            writer::Write::DeleteStateMachine(arn) => {
+                self.machines.forget(arn);
+                // Its versions and aliases go with it.
+                self.versions.clear();
+                self.aliases.clear();
+            }
+            // Publishing, deleting versions, alias changes, and deployments (which move an
+            // alias's routing): rare next to starts, so everything is read again after them.
+            writer::Write::Versioned(_) | writer::Write::Deployment(_) => {
+                self.versions.clear();
+                self.aliases.clear();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records read before, by ARN.
 ///
-/// A read that misses notes the generation, queries, and keeps what it read only if no update
-/// or delete finished meanwhile (the generation is unchanged); an update or delete, once
-/// committed, bumps the generation and drops the entry. So an entry is never older than the
-/// last acknowledged write.
-#[derive(Default)]
-pub(crate) struct MachineCache {
-    inner: Mutex<CacheInner>,
+/// A read that misses notes the generation, queries, and keeps what it read only if no change
+/// finished meanwhile (the generation is unchanged); a change, once committed, bumps the
+/// generation and drops the entry (or all of them). So an entry is never older than the last
+/// acknowledged write.
+pub(crate) struct RecordCache<T> {
+    inner: Mutex<CacheInner<T>>,
 }
 
-#[derive(Default)]
-struct CacheInner {
+impl<T> Default for RecordCache<T> {
+    fn default() -> Self {
+        RecordCache {
+            inner: Mutex::new(CacheInner {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+}
+
+struct CacheInner<T> {
     generation: u64,
-    entries: HashMap<String, StateMachineRecord>,
+    entries: HashMap<String, T>,
 }
 
-impl MachineCache {
+impl<T: Clone> RecordCache<T> {
     /// The most entries kept; the cache starts over when full.
     const CAPACITY: usize = 1024;
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner<T>> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The cached record, or the generation to hand back to [`MachineCache::keep`].
-    fn get(&self, arn: &str) -> Result<StateMachineRecord, u64> {
+    /// The cached record, or the generation to hand back to [`RecordCache::keep`].
+    fn get(&self, arn: &str) -> Result<T, u64> {
         let inner = self.lock();
         inner.entries.get(arn).cloned().ok_or(inner.generation)
     }
 
-    fn keep(&self, generation: u64, record: &StateMachineRecord) {
+    fn keep(&self, generation: u64, arn: &str, record: &T) {
         let mut inner = self.lock();
         if inner.generation != generation {
             return;
@@ -136,14 +177,35 @@ impl MachineCache {
         if inner.entries.len() >= Self::CAPACITY {
             inner.entries.clear();
         }
-        inner.entries.insert(record.arn.clone(), record.clone());
+        inner.entries.insert(arn.to_owned(), record.clone());
     }
 
-    /// Called by the writer thread after committing an update or delete of `arn`.
+    /// After a committed update or delete of `arn`.
     pub(crate) fn forget(&self, arn: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.remove(arn);
+    }
+
+    /// After a committed change that may touch any entry.
+    pub(crate) fn clear(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.clear();
+    }
+
+    /// Reads `arn` through the cache: `read` runs on a miss.
+    async fn read<F>(&self, arn: &str, read: F) -> store::Result<T>
+    where
+        F: std::future::Future<Output = store::Result<T>>,
+    {
+        let generation = match self.get(arn) {
+            Ok(record) => return Ok(record),
+            Err(generation) => generation,
+        };
+        let record = read.await?;
+        self.keep(generation, arn, &record);
+        Ok(record)
     }
 }
 
@@ -254,12 +316,12 @@ impl SqliteStore {
         connection.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&connection, migrate::MIGRATIONS)?;
         let readers = Pool::open(path, options.readers)?;
-        let machines = Arc::new(MachineCache::default());
-        let writer = Writer::start(connection, options.max_batch, Arc::clone(&machines))?;
+        let caches = Arc::new(Caches::default());
+        let writer = Writer::start(connection, options.max_batch, Arc::clone(&caches))?;
         Ok(SqliteStore {
             writer,
             readers: Arc::new(readers),
-            machines,
+            caches,
         })
     }
 }
@@ -271,17 +333,11 @@ impl StateMachines for SqliteStore {
     }
 
     async fn get_state_machine(&self, arn: &str) -> store::Result<StateMachineRecord> {
-        let generation = match self.machines.get(arn) {
-            Ok(record) => return Ok(record),
-            Err(generation) => generation,
-        };
         let owned = arn.to_owned();
-        let record = self
+        let read = self
             .readers
-            .run(move |connection| read::get_state_machine(connection, &owned))
-            .await?;
-        self.machines.keep(generation, &record);
-        Ok(record)
+            .run(move |connection| read::get_state_machine(connection, &owned));
+        self.caches.machines.read(arn, read).await
     }
 
     async fn update_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
@@ -322,10 +378,11 @@ impl Versions for SqliteStore {
     }
 
     async fn get_version(&self, arn: &str) -> store::Result<VersionRecord> {
-        let arn = arn.to_owned();
-        self.readers
-            .run(move |connection| versions::get_version(connection, &arn))
-            .await
+        let owned = arn.to_owned();
+        let read = self
+            .readers
+            .run(move |connection| versions::get_version(connection, &owned));
+        self.caches.versions.read(arn, read).await
     }
 
     async fn list_versions(
@@ -369,10 +426,11 @@ impl Aliases for SqliteStore {
     }
 
     async fn get_alias(&self, arn: &str) -> store::Result<AliasRecord> {
-        let arn = arn.to_owned();
-        self.readers
-            .run(move |connection| versions::get_alias(connection, &arn))
-            .await
+        let owned = arn.to_owned();
+        let read = self
+            .readers
+            .run(move |connection| versions::get_alias(connection, &owned));
+        self.caches.aliases.read(arn, read).await
     }
 
     async fn update_alias(&self, update: AliasUpdate) -> store::Result<AliasRecord> {

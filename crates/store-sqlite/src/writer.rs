@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::deployments::{self, DeploymentWrite};
 use crate::observe::{self, ObserveWrite};
 use crate::versions::{self, Outcome, VersionWrite};
-use crate::{MachineCache, OrBackend, prepare, to_i64};
+use crate::{Caches, OrBackend, prepare, to_i64};
 
 /// A change to the database.
 #[derive(Debug)]
@@ -56,17 +56,17 @@ fn stopped() -> Error {
 
 impl Writer {
     /// Starts the thread; it commits at most `max_batch` requests per transaction, and drops
-    /// the state machines it changes from `machines`.
+    /// what it changes from `caches`.
     pub(crate) fn start(
         connection: Connection,
         max_batch: usize,
-        machines: Arc<MachineCache>,
+        caches: Arc<Caches>,
     ) -> store::Result<Writer> {
         let max_batch = max_batch.max(1);
         let (sender, receiver) = mpsc::channel(max_batch * 4);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run(connection, receiver, max_batch, &machines))
+            .spawn(move || run(connection, receiver, max_batch, &caches))
             .map_err(|error| Error::Backend(format!("cannot start the sqlite writer: {error}")))?;
         Ok(Writer {
             sender: Some(sender),
@@ -105,7 +105,7 @@ fn run(
     connection: Connection,
     mut receiver: mpsc::Receiver<Request>,
     max_batch: usize,
-    machines: &MachineCache,
+    caches: &Caches,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = receiver.blocking_recv() {
@@ -116,12 +116,12 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit(&connection, &mut batch, machines);
+        commit(&connection, &mut batch, caches);
     }
 }
 
 /// Runs a batch in one transaction and answers every request in it.
-fn commit(connection: &Connection, batch: &mut Vec<Request>, machines: &MachineCache) {
+fn commit(connection: &Connection, batch: &mut Vec<Request>, caches: &Caches) {
     let mut results = Vec::with_capacity(batch.len());
     let outcome = (|| {
         connection.execute_batch("BEGIN IMMEDIATE").or_backend()?;
@@ -141,11 +141,7 @@ fn commit(connection: &Connection, batch: &mut Vec<Request>, machines: &MachineC
         Ok(()) => {
             // Before any answer, so that whoever learns of the change reads it.
             for request in batch.iter() {
-                match &request.write {
-                    Write::UpdateStateMachine(record) => machines.forget(&record.arn),
-                    Write::DeleteStateMachine(arn) => machines.forget(arn),
-                    _ => {}
-                }
+                caches.committed(&request.write);
             }
             for (request, result) in batch.drain(..).zip(results) {
                 // A caller that stopped waiting no longer needs its answer.

@@ -150,6 +150,7 @@ pub async fn serve_until(
                 .map(read_mock_config)
                 .transpose()?
                 .map(Arc::new),
+            ..Config::default()
         },
     );
     runtime.set_invoker(Arc::new(integrations(&options)?));
