@@ -75,18 +75,26 @@ pub trait Entropy {
     fn uuid_v4(&mut self) -> String {
         let mut bytes = [0u8; 16];
         self.fill_bytes(&mut bytes);
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        uuid_v4_text(bytes)
     }
+}
+
+/// The canonical lowercase text of the version-4 UUID drawn as `bytes` (the version and variant
+/// bits are set here). Every execution name without one is such a UUID, so this is on the start
+/// path: one allocation, no formatting machinery.
+pub fn uuid_v4_text(mut bytes: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut text = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 /// An [`Entropy`] that yields a fixed, seeded sequence (SplitMix64), for tests and replays.

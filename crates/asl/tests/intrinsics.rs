@@ -762,6 +762,23 @@ mod intrinsics {
     }
 
     #[test]
+    fn uuid_text_is_canonical() {
+        let bytes = [
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ];
+        // Version 4 in byte 6, the RFC 4122 variant in byte 8.
+        assert_eq!(
+            asl::uuid_v4_text(bytes),
+            "00112233-4455-4677-8899-aabbccddeeff"
+        );
+        assert_eq!(
+            asl::uuid_v4_text([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+    }
+
+    #[test]
     fn nested_calls() {
         check(
             "States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '-'), States.MathAdd(States.ArrayLength(States.StringSplit($$.StateMachine.Name, '-')), -1))",

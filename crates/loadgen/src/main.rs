@@ -288,3 +288,53 @@ fn main() -> anyhow::Result<()> {
     println!("{report}");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(count: Option<u64>, rate: Option<f64>, seconds: Option<f64>) -> Plan {
+        let start = Instant::now();
+        Plan {
+            authority: "127.0.0.1:1".to_owned(),
+            target: "T".to_owned(),
+            body_head: "{\"name\":\"r-".to_owned(),
+            body_tail: Some("\"}".to_owned()),
+            count,
+            deadline: seconds.map(|seconds| start + Duration::from_secs_f64(seconds)),
+            rate,
+            start,
+            next: AtomicU64::new(0),
+            first_error: Mutex::new(None),
+        }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let sorted: Vec<u32> = (1..=100).map(|ms| ms * 1000).collect();
+        assert_eq!(percentile(&sorted, 50.0), 50.0);
+        assert_eq!(percentile(&sorted, 99.0), 99.0);
+        assert_eq!(percentile(&sorted, 100.0), 100.0);
+        assert_eq!(percentile(&[1500], 99.0), 1.5);
+        assert_eq!(percentile(&[], 99.0), 0.0);
+    }
+
+    #[test]
+    fn a_count_stops_the_run_and_numbers_every_call_once() {
+        let plan = plan(Some(3), None, None);
+        let numbers: Vec<u64> = std::iter::from_fn(|| plan.take().map(|(n, _)| n)).collect();
+        assert_eq!(numbers, [0, 1, 2]);
+        assert_eq!(plan.body(7), Bytes::from("{\"name\":\"r-7\"}"));
+    }
+
+    #[test]
+    fn at_a_rate_each_call_is_due_on_its_own_schedule_until_the_deadline() {
+        // 10 calls a second for 1 s: calls 0..9, call n due n/10 s after the start.
+        let plan = plan(None, Some(10.0), Some(1.0));
+        let calls: Vec<(u64, Instant)> = std::iter::from_fn(|| plan.take()).collect();
+        assert_eq!(calls.len(), 10);
+        for (n, due) in calls {
+            assert_eq!(due - plan.start, Duration::from_millis(100 * n));
+        }
+    }
+}

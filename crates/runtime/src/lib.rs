@@ -255,6 +255,10 @@ struct Shared {
     running: Mutex<HashMap<String, CommandSender>>,
     /// How many of `running` are parked (see [`Config::park_after`]).
     parked: std::sync::atomic::AtomicUsize,
+    /// Rebuilds of parked executions in progress at once: when a crowd parked until the same
+    /// moment wakes, each rebuild holds a whole execution and its journal, and all at once
+    /// would hold them all.
+    unparking: tokio::sync::Semaphore,
     tokens: Mutex<HashMap<String, TokenEntry>>,
     activities: Mutex<HashMap<String, Arc<ActivityQueue>>>,
     seeds: Mutex<SeededEntropy>,
@@ -465,6 +469,7 @@ impl Runtime {
                 store,
                 running: Mutex::new(HashMap::new()),
                 parked: std::sync::atomic::AtomicUsize::new(0),
+                unparking: tokio::sync::Semaphore::new(UNPARKING_AT_ONCE),
                 tokens: Mutex::new(HashMap::new()),
                 activities: Mutex::new(HashMap::new()),
                 seeds: Mutex::new(SeededEntropy::new(fresh_seed())),
@@ -587,7 +592,10 @@ impl Runtime {
 
     /// A new execution name (a UUID).
     pub fn new_name(&self) -> String {
-        lock(&self.shared.seeds).uuid_v4()
+        let mut bytes = [0u8; 16];
+        // Only the draw holds the lock; the text is written after.
+        lock(&self.shared.seeds).fill_bytes(&mut bytes);
+        asl::uuid_v4_text(bytes)
     }
 
     /// A number in `0..100` from the runtime's seeded entropy: how an alias start picks a
@@ -1686,8 +1694,11 @@ impl Runtime {
         };
         let mut attempt = 0;
         loop {
+            let permit = self.shared.unparking.acquire().await;
             // Boxed: the rebuild's future is large, and a parked execution holds this one.
-            let error = match Box::pin(self.unpark(&arn, receiver, first, due)).await {
+            let unparked = Box::pin(self.unpark(&arn, receiver, first, due)).await;
+            drop(permit);
+            let error = match unparked {
                 Ok(()) => return,
                 Err((error, back, command)) => {
                     receiver = back;
@@ -1777,6 +1788,9 @@ impl Runtime {
         Ok(())
     }
 }
+
+/// How many parked executions are rebuilt at once (see `Shared::unparking`).
+const UNPARKING_AT_ONCE: usize = 64;
 
 /// A parked execution's wake-up: how long from parking, and when (epoch milliseconds, the
 /// engine's clock) its nearest timer is due.
