@@ -451,7 +451,9 @@ struct Thread {
 pub struct Execution {
     machine: Arc<StateMachine>,
     info: ExecutionInfo,
-    input: Value,
+    /// The execution input's text (`$$.Execution.Input`, parsed when the Context object is
+    /// built: most executions never read it, and a copy of the document would cost each one).
+    input_text: Arc<str>,
     threads: Vec<Thread>,
     tasks: HashMap<u64, (usize, TaskRequest)>,
     /// The tasks of `tasks` a worker has picked up (their `*Started` event is recorded).
@@ -559,7 +561,7 @@ impl Execution {
         Execution {
             machine,
             info,
-            input: Value::Null,
+            input_text: Arc::from("null"),
             // Most executions never run more than their root thread; a Vec's first growth
             // would make room for four (a Thread is several hundred bytes).
             threads: Vec::with_capacity(1),
@@ -633,6 +635,9 @@ impl Execution {
     /// timeout, a duplicate delivery) are ignored: effects are at-least-once.
     pub fn apply(&mut self, input: Input, now: i64, entropy: &mut dyn Entropy) -> Step {
         self.now = now;
+        // Room for a few events at once rather than growing one by one (the step leaves with
+        // them, so nothing stays allocated in the execution).
+        self.step.events.reserve(8);
         if matches!(input, Input::Redrive) {
             if self.redrive() {
                 self.run(entropy);
@@ -858,8 +863,8 @@ impl Execution {
         if !self.threads.is_empty() {
             return;
         }
-        self.input = input.clone();
         let text: Arc<str> = text.unwrap_or_else(|| json_text(&input)).into();
+        self.input_text = text.clone();
         let started = self.emit_with_prev(
             0,
             "ExecutionStarted",
@@ -1366,7 +1371,7 @@ impl Execution {
                 "Execution".to_owned(),
                 json!({
                     "Id": self.info.execution_arn,
-                    "Input": self.input,
+                    "Input": serde_json::from_str::<Value>(&self.input_text).unwrap_or(Value::Null),
                     "StartTime": iso_millis(self.info.start_time_ms),
                     "Name": self.info.name,
                     "RoleArn": self.info.role_arn,
