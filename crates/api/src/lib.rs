@@ -155,7 +155,11 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
-async fn serve(state: &AppState, parts: &http::request::Parts, body: Body) -> Result<Value, Error> {
+async fn serve(
+    state: &AppState,
+    parts: &http::request::Parts,
+    body: Body,
+) -> Result<Answer, Error> {
     let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| Error::RequestTooLarge(MAX_BODY_BYTES))?;
@@ -169,7 +173,9 @@ async fn serve(state: &AppState, parts: &http::request::Parts, body: Body) -> Re
         .and_then(|target| target.strip_prefix(deployments::TARGET_PREFIX))
     {
         let input = parse_body(&bytes)?;
-        return deployments::dispatch(state, operation, input).await;
+        return deployments::dispatch(state, operation, input)
+            .await
+            .map(Answer::Json);
     }
     let operation = operation(&parts.headers)?;
     let input = parse_body(&bytes)?;
@@ -184,7 +190,12 @@ async fn serve(state: &AppState, parts: &http::request::Parts, body: Body) -> Re
         )));
     }
     model::model().validate(operation, &input)?;
-    dispatch(state, operation, input).await
+    if operation == "GetExecutionHistory" {
+        return executions::history(state, self::input(input)?)
+            .await
+            .map(Answer::Text);
+    }
+    dispatch(state, operation, input).await.map(Answer::Json)
 }
 
 /// Whether a request is for CloudWatch (`X-Amz-Target: GraniteServiceVersion20100801.*`).
@@ -212,7 +223,7 @@ async fn serve_cloudwatch(state: &AppState, parts: &http::request::Parts, body: 
         .and_then(|target| target.strip_prefix(cloudwatch::TARGET_PREFIX))
         .unwrap_or_default();
     match cloudwatch::serve(state, operation, &bytes).await {
-        Ok(output) => ok(output),
+        Ok(output) => ok(Answer::Json(output)),
         Err(error) => error.into_response(),
     }
 }
@@ -241,8 +252,18 @@ fn parse_body(bytes: &[u8]) -> Result<Value, Error> {
     Ok(value)
 }
 
-fn ok(output: Value) -> Response {
-    let mut response = (StatusCode::OK, axum::Json(output)).into_response();
+/// What an operation answers: a document, or (GetExecutionHistory) its JSON text written
+/// directly from the stored events, which are kept as the text the API returns.
+enum Answer {
+    Json(Value),
+    Text(String),
+}
+
+fn ok(output: Answer) -> Response {
+    let mut response = match output {
+        Answer::Json(value) => (StatusCode::OK, axum::Json(value)).into_response(),
+        Answer::Text(text) => (StatusCode::OK, text).into_response(),
+    };
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static(CONTENT_TYPE),
@@ -317,7 +338,7 @@ async fn dispatch(state: &AppState, operation: &str, body: Value) -> Result<Valu
         "UpdateMapRun" => map_runs::update(state, input(body)?).await,
         "DescribeExecution" => executions::describe(state, input(body)?).await,
         "ListExecutions" => executions::list(state, input(body)?).await,
-        "GetExecutionHistory" => executions::history(state, input(body)?).await,
+        // GetExecutionHistory is answered as text, by `serve`.
         "CreateActivity" => activities::create(state, input(body)?).await,
         "DescribeActivity" => activities::describe(state, input(body)?).await,
         "ListActivities" => activities::list(state, input(body)?).await,
