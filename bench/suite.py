@@ -243,7 +243,8 @@ def previous_figures():
     except FileNotFoundError:
         return None
     found = re.findall(r"<!-- suite-figures (\{.*?\}) -->", text)
-    return json.loads(found[-1]) if found else None
+    # Runs are added newest first.
+    return json.loads(found[0]) if found else None
 
 
 def criterion_seed():
