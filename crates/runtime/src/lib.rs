@@ -1688,6 +1688,7 @@ impl Runtime {
     /// A parked execution: waits until its nearest timer is due or a command arrives, then
     /// rebuilds it from the store and hands it the command.
     async fn parked_until(self, arn: String, mut receiver: CommandReceiver, parked: Parked) {
+        let sender = parked.sender;
         let (mut first, due) = tokio::select! {
             command = receiver.recv() => (command, None),
             () = tokio::time::sleep(parked.delay) => (None, Some(parked.due_ms)),
@@ -1696,7 +1697,7 @@ impl Runtime {
         loop {
             let permit = self.shared.unparking.acquire().await;
             // Boxed: the rebuild's future is large, and a parked execution holds this one.
-            let unparked = Box::pin(self.unpark(&arn, receiver, first, due)).await;
+            let unparked = Box::pin(self.unpark(&arn, &sender, receiver, first, due)).await;
             drop(permit);
             let error = match unparked {
                 Ok(()) => return,
@@ -1706,30 +1707,24 @@ impl Runtime {
                     error
                 }
             };
+            // Nothing else drives a durable execution: never give up on it (a stop waiting in
+            // its mailbox is answered once it runs again), but back off up to 5 s.
             attempt += 1;
-            if attempt >= 10 {
-                // Its mailbox goes with it: a stop waiting in it hears that it was not taken.
-                tracing::error!(execution = %arn, %error, "cannot resume a parked execution; it resumes at the next start of the server");
-                self.shared
-                    .parked
-                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                lock(&self.shared.running).remove(&arn);
-                return;
-            }
-            tracing::warn!(execution = %arn, %error, "cannot resume a parked execution yet");
-            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            tracing::error!(execution = %arn, %error, attempt, "cannot resume a parked execution yet");
+            tokio::time::sleep(Duration::from_millis((200 * attempt).min(5_000))).await;
         }
     }
 
     /// Rebuilds a parked execution and starts its actor on the same mailbox, `first` (the
-    /// command that woke it) queued first. Woken by its timer (`due`: when that was due), the
-    /// timers due by then fire at once: under a time scale, the engine's clock (the wall clock)
-    /// has not reached them yet, and arming them again would wait their remaining time over.
-    /// On failure hands the mailbox and command back.
+    /// command that woke it) queued again behind whatever came after it. Woken by its timer
+    /// (`due`: when that was due), the timers due by then fire at once: under a time scale, the
+    /// engine's clock (the wall clock) has not reached them yet, and arming them again would
+    /// wait their remaining time over. On failure hands the mailbox and command back.
     #[allow(clippy::type_complexity)] // The failure hands back what the retry needs.
     async fn unpark(
         &self,
         arn: &str,
+        sender: &CommandSender,
         receiver: CommandReceiver,
         first: Option<Box<Command>>,
         due: Option<i64>,
@@ -1742,13 +1737,7 @@ impl Runtime {
             Ok(rebuilt) => rebuilt,
             Err(error) => return Err((error, receiver, first)),
         };
-        let Some(sender) = lock(&self.shared.running).get(arn).cloned() else {
-            return Err((
-                Error::InvalidDefinition(format!("{arn} is parked but not registered")),
-                receiver,
-                first,
-            ));
-        };
+        let sender = sender.clone();
         if execution.is_finished() {
             // As in `resume`: a replay that ends where the store says it runs diverged.
             return Err((
@@ -1797,6 +1786,8 @@ const UNPARKING_AT_ONCE: usize = 64;
 struct Parked {
     delay: Duration,
     due_ms: i64,
+    /// Its own mailbox's sender: the rebuilt actor takes it, whatever `running` holds by then.
+    sender: CommandSender,
 }
 
 fn scaled(milliseconds: f64, time_scale: f64) -> Duration {
@@ -1912,7 +1903,11 @@ impl Actor {
             (due_ms - now_ms()) as f64,
             self.runtime.shared.config.time_scale,
         );
-        (delay >= park_after).then_some(Parked { delay, due_ms })
+        (delay >= park_after).then(|| Parked {
+            delay,
+            due_ms,
+            sender: self.sender.clone(),
+        })
     }
 
     /// Applies an input and commits the step; true when the execution took the input (see
