@@ -36,6 +36,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_wrk import proc  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 SHARED = os.environ.get("SHARED_BENCH", os.path.join(ROOT, "..", "shared", "bench"))
@@ -74,19 +77,12 @@ def free_port():
 
 
 def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS", "VmHWM")):
-                k, v = line.split(":", 1)
-                out[k] = int(v.split()[0])
-    return out
+    """VmRSS and VmHWM (kB) and cpu_s of a process: run_wrk.py's reading of /proc."""
+    return proc(pid)
 
 
 def proc_cpu(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+    return proc(pid)["cpu_s"]
 
 
 def wait_http(url, timeout=20):

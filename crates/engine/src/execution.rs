@@ -616,6 +616,19 @@ impl Execution {
         effects.into_iter().map(|(_, effect)| effect).collect()
     }
 
+    /// When the nearest timer it waits for is due (epoch milliseconds), provided it waits for
+    /// timers only: `None` while a task is out or no timer is set. (The runtime parks such an
+    /// execution; asked on every step, so nothing is copied.)
+    pub fn nearest_timer_only(&self) -> Option<i64> {
+        if !self.tasks.is_empty() {
+            return None;
+        }
+        self.timers
+            .values()
+            .map(|(_, fire_at_ms)| *fire_at_ms)
+            .min()
+    }
+
     /// True while the execution waits for this task and a worker has started it (its
     /// `ActivityStarted`/`TaskStarted` event is in the history). After a restart the runtime
     /// offers outstanding activity tasks again (a worker may have lost its copy in the crash),

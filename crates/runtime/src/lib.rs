@@ -1889,16 +1889,7 @@ impl Actor {
         {
             return None;
         }
-        let mut nearest: Option<i64> = None;
-        for effect in self.execution.outstanding() {
-            match effect {
-                Effect::StartTimer { fire_at_ms, .. } => {
-                    nearest = Some(nearest.map_or(fire_at_ms, |at| at.min(fire_at_ms)));
-                }
-                _ => return None,
-            }
-        }
-        let due_ms = nearest?;
+        let due_ms = self.execution.nearest_timer_only()?;
         let delay = scaled(
             (due_ms - now_ms()) as f64,
             self.runtime.shared.config.time_scale,
