@@ -27,6 +27,9 @@ pub enum Error {
     /// The body is larger than the service accepts.
     #[error("request body is larger than {0} bytes")]
     RequestTooLarge(usize),
+    /// The body did not arrive in time (`crate::limits::BODY_READ_TIMEOUT`).
+    #[error("The request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// `X-Amz-Target` names no operation of ours, or one not built yet.
     #[error("{0}")]
     UnknownOperation(String),
@@ -114,6 +117,15 @@ pub enum Error {
     /// No deployment with this id (Switchback's own operations).
     #[error("Deployment Does Not Exist: '{0}'")]
     DeploymentDoesNotExist(String),
+    /// Too many requests at once (the server's own limits, see `crate::limits`); the full
+    /// message. SDKs retry it with back-off.
+    #[error("{0}")]
+    Throttling(String),
+    /// The store cannot take writes now (a full disk, a read-only data directory, an I/O
+    /// error): nothing of the request was written, and the same request may succeed later.
+    /// The details are logged; the message says what to retry.
+    #[error("service unavailable: {0}")]
+    ServiceUnavailable(String),
     /// Switchback itself failed; the details are logged, not returned.
     #[error("internal failure: {0}")]
     Internal(String),
@@ -127,6 +139,7 @@ impl Error {
             Error::MissingRequiredParameter(_) => "MissingRequiredParameter",
             Error::Serialization(_) => "SerializationException",
             Error::RequestTooLarge(_) => "RequestEntityTooLargeException",
+            Error::RequestTimeout(_) => "RequestTimeoutException",
             Error::UnknownOperation(_) => "UnknownOperationException",
             Error::InvalidArn(_) => "InvalidArn",
             Error::InvalidName(_) => "InvalidName",
@@ -154,6 +167,8 @@ impl Error {
             Error::AccessDenied(_) => "AccessDeniedException",
             Error::DeploymentDoesNotExist(_) => "DeploymentDoesNotExist",
             Error::StackValidation(_) => "ValidationError",
+            Error::Throttling(_) => "ThrottlingException",
+            Error::ServiceUnavailable(_) => "ServiceUnavailable",
             Error::Internal(_) => "InternalFailure",
         }
     }
@@ -162,10 +177,12 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Error::MissingAuthenticationToken(_)
             | Error::InvalidSignature(_)
             | Error::UnrecognizedClient(_) => StatusCode::FORBIDDEN,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::ServiceQuotaExceeded(_) => StatusCode::PAYMENT_REQUIRED,
             _ => StatusCode::BAD_REQUEST,
@@ -176,6 +193,11 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Internal(_) => "An internal error occurred".to_owned(),
+            Error::ServiceUnavailable(_) => {
+                "The service cannot store requests at the moment; nothing of this one was \
+                 written. Retry later"
+                    .to_owned()
+            }
             other => other.to_string(),
         }
     }
@@ -198,7 +220,10 @@ impl Error {
 
 impl From<store::Error> for Error {
     fn from(error: store::Error) -> Error {
-        Error::Internal(error.to_string())
+        match error {
+            store::Error::Unavailable(_) => Error::ServiceUnavailable(error.to_string()),
+            other => Error::Internal(other.to_string()),
+        }
     }
 }
 
@@ -222,7 +247,7 @@ impl From<runtime::Error> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        if let Error::Internal(details) = &self {
+        if let Error::Internal(details) | Error::ServiceUnavailable(details) = &self {
             tracing::error!(%details, "request failed");
         }
         let mut response = (self.status(), Json(self.body())).into_response();

@@ -503,6 +503,12 @@ pub async fn list(state: &AppState, input: ListInput) -> Result<Value, Error> {
             "Must provide a StateMachine ARN or MapRun ARN".to_owned(),
         ));
     };
+    if input.status_filter.as_deref() == Some("PENDING_REDRIVE") {
+        // Only the child executions of a Map Run wait for a redrive.
+        return Err(Error::Validation(
+            "The PENDING_REDRIVE status filter is valid only with a mapRunArn".to_owned(),
+        ));
+    }
     let target = versions::qualified(&state_machine_arn)?;
     let page = page_request(input.max_results, input.next_token.as_deref())?;
     let machine = match state_machines::get(state, &target.machine_arn).await {

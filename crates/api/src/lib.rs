@@ -21,10 +21,12 @@ pub mod cloudwatch;
 pub mod deployments;
 mod error;
 mod executions;
+pub mod limits;
 mod logging;
 mod map_runs;
 pub mod model;
 mod nested;
+pub mod server;
 pub mod stacks;
 mod state_machines;
 mod tags;
@@ -35,7 +37,7 @@ pub mod wire;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +45,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use tower_http::trace::TraceLayer;
 
-pub use crate::auth::sigv4_authenticator;
+pub use crate::auth::{DEFAULT_MAX_CLOCK_SKEW_SECONDS, SigningRules, sigv4_authenticator};
 pub use crate::error::Error;
 
 /// The error type under the name other crates know it by.
@@ -70,6 +72,8 @@ pub struct AppState {
     pub runtime: runtime::Runtime,
     /// Called before dispatch when set; `None` lets every request through.
     pub authenticate: Option<Authenticate>,
+    /// What requests may hold at once (shared by the clones of one server's state).
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
@@ -78,7 +82,14 @@ impl AppState {
         AppState {
             runtime,
             authenticate: None,
+            limits: Arc::new(limits::Limits::default()),
         }
+    }
+
+    /// The same state with other limits (small ones, in tests).
+    pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
+        self.limits = Arc::new(limits);
+        self
     }
 }
 
@@ -89,11 +100,45 @@ pub fn router(state: AppState) -> Router {
         .runtime
         .set_starter(std::sync::Arc::new(nested::ApiStarter::new(&state.runtime)));
     Router::new()
-        .route("/", post(handle))
+        .route("/", post(handle).fallback(not_found))
         .route("/health", get(health))
         .route("/metrics", get(prometheus))
+        .fallback(not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Anything but `POST /` (and the probes): AWS's JSON front end answers 404 with an
+/// `UnknownOperationException`, as it does to a body of another content type.
+async fn not_found(State(state): State<AppState>) -> Response {
+    unknown_operation(&state)
+}
+
+fn unknown_operation(state: &AppState) -> Response {
+    let mut response = (
+        StatusCode::NOT_FOUND,
+        [(http::header::CONTENT_TYPE, CONTENT_TYPE)],
+        r#"{"__type":"UnknownOperationException"}"#,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&state.runtime.new_name()) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+/// Whether a request's body is in a content type the AWS JSON protocol reads:
+/// `application/x-amz-json-1.0` (parameters such as `charset` aside) or `application/json`.
+fn is_json_request(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(str::trim)
+        .is_some_and(|media| {
+            media.eq_ignore_ascii_case(CONTENT_TYPE)
+                || media.eq_ignore_ascii_case("application/json")
+        })
 }
 
 async fn health() -> &'static str {
@@ -102,7 +147,15 @@ async fn health() -> &'static str {
 
 /// `GET /metrics`: the Prometheus text exposition (format 0.0.4) of the execution counters and
 /// histograms, the API's requests, store commit latency and open executions.
-async fn prometheus(State(state): State<AppState>) -> Response {
+/// With credentials configured it needs them too: a SigV4 signature, or (what Prometheus can
+/// send) a key pair as HTTP Basic credentials.
+async fn prometheus(State(state): State<AppState>, request: Request) -> Response {
+    if let Some(authenticate) = &state.authenticate {
+        let (parts, _) = request.into_parts();
+        if let Err(refused) = authenticate(&parts, b"") {
+            return refused.into_response();
+        }
+    }
     let text = state.runtime.observer().prometheus(state.runtime.running());
     let mut response = (StatusCode::OK, text).into_response();
     response.headers_mut().insert(
@@ -134,16 +187,27 @@ fn operation_label(headers: &HeaderMap) -> &'static str {
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    if !is_json_request(request.headers()) {
+        return unknown_operation(&state);
+    }
     let request_id = state.runtime.new_name();
     let (parts, body) = request.into_parts();
     let operation = operation_label(&parts.headers);
-    let mut response = if is_cloudwatch(&parts.headers) {
-        serve_cloudwatch(&state, &parts, body).await
-    } else {
-        match serve(&state, &parts, body).await {
+    let content_length = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let mut response = match state.limits.admit(operation, content_length) {
+        Err(refused) => refused.into_response(),
+        // Held until the response is ready: the slot and the body's share of the budget.
+        Ok(_admitted) if is_cloudwatch(&parts.headers) => {
+            serve_cloudwatch(&state, &parts, body).await
+        }
+        Ok(_admitted) => match serve(&state, &parts, body).await {
             Ok(output) => ok(output),
             Err(error) => error.into_response(),
-        }
+        },
     };
     state
         .runtime
@@ -160,9 +224,7 @@ async fn serve(
     parts: &http::request::Parts,
     body: Body,
 ) -> Result<Answer, Error> {
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| Error::RequestTooLarge(MAX_BODY_BYTES))?;
+    let bytes = limits::read_body(body).await?;
     if let Some(authenticate) = &state.authenticate {
         authenticate(parts, &bytes)?;
     }
@@ -207,9 +269,9 @@ fn is_cloudwatch(headers: &HeaderMap) -> bool {
 }
 
 async fn serve_cloudwatch(state: &AppState, parts: &http::request::Parts, body: Body) -> Response {
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let bytes = match limits::read_body(body).await {
         Ok(bytes) => bytes,
-        Err(_) => return Error::RequestTooLarge(MAX_BODY_BYTES).into_response(),
+        Err(error) => return error.into_response(),
     };
     if let Some(authenticate) = &state.authenticate
         && let Err(error) = authenticate(parts, &bytes)

@@ -218,8 +218,17 @@ impl Model {
                 let Some(number) = value.as_f64() else {
                     return Err(wrong_type(path, "number"));
                 };
-                if (shape_type == "integer" || shape_type == "long") && number.fract() != 0.0 {
-                    return Err(wrong_type(path, "integer"));
+                // A whole number that the member's type holds: a 32-bit `integer` or a 64-bit
+                // `long` (a larger one overflows, which the protocol reports as the wrong type).
+                let range = match shape_type {
+                    "integer" => Some((f64::from(i32::MIN), f64::from(i32::MAX))),
+                    "long" => Some((-(2f64.powi(63)), 2f64.powi(63) - 1.0)),
+                    _ => None,
+                };
+                if let Some((low, high)) = range
+                    && (number.fract() != 0.0 || number < low || number > high)
+                {
+                    return Err(wrong_type(path, shape_type));
                 }
                 let text = number_text(value);
                 if let Some(max) = max
@@ -456,5 +465,24 @@ mod tests {
             .validate("ListStateMachines", &json!({"maxResults": "ten"}))
             .unwrap_err();
         assert_eq!(error.code(), "SerializationException");
+    }
+
+    #[test]
+    fn integers_beyond_their_type_overflow_as_serialization_errors() {
+        for value in [
+            json!(9_223_372_000_000_000_000u64),
+            json!(-9.2e18),
+            json!(2_147_483_648u64),
+            json!(1e40),
+            json!(1.5),
+        ] {
+            let error = model()
+                .validate("ListStateMachines", &json!({"maxResults": value}))
+                .unwrap_err();
+            assert_eq!(error.code(), "SerializationException", "{value}");
+        }
+        model()
+            .validate("ListStateMachines", &json!({"maxResults": 1000}))
+            .unwrap();
     }
 }

@@ -24,6 +24,7 @@ async fn health_answers_ok() {
 async fn an_empty_body_reads_as_an_empty_object() {
     let api = Api::new();
     let request = Request::post("/")
+        .header("content-type", "application/x-amz-json-1.0")
         .header("x-amz-target", "AWSStepFunctions.ListStateMachines")
         .body(Body::empty())
         .unwrap();
@@ -60,10 +61,14 @@ async fn unknown_targets_are_unknown_operations() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     answer.err("UnknownOperationException");
 
-    let request = Request::post("/").body(Body::from("{}")).unwrap();
+    let request = Request::post("/")
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(Body::from("{}"))
+        .unwrap();
     api.send(request).await.err("UnknownOperationException");
 
     let request = Request::post("/")
+        .header("content-type", "application/x-amz-json-1.0")
         .header("x-amz-target", "AmazonSQS.ListQueues")
         .body(Body::from("{}"))
         .unwrap();
@@ -97,6 +102,7 @@ async fn bodies_that_are_not_json_objects_are_refused() {
     let api = Api::new();
     for body in ["{", "[]", "12"] {
         let request = Request::post("/")
+            .header("content-type", "application/x-amz-json-1.0")
             .header("x-amz-target", "AWSStepFunctions.ListStateMachines")
             .body(Body::from(body))
             .unwrap();
@@ -127,19 +133,17 @@ async fn the_authenticate_hook_runs_before_dispatch() {
         Arc::new(store::mem::MemStore::new()),
         runtime::Config::default(),
     );
-    let state = AppState {
-        runtime,
-        authenticate: Some(Arc::new(|parts: &http::request::Parts, body: &[u8]| {
-            if parts.headers.contains_key("authorization") {
-                assert_eq!(body, b"{}");
-                Ok(())
-            } else {
-                Err(Error::MissingAuthenticationToken(
-                    "Missing Authentication Token".to_owned(),
-                ))
-            }
-        })),
-    };
+    let mut state = AppState::new(runtime);
+    state.authenticate = Some(Arc::new(|parts: &http::request::Parts, body: &[u8]| {
+        if parts.headers.contains_key("authorization") {
+            assert_eq!(body, b"{}");
+            Ok(())
+        } else {
+            Err(Error::MissingAuthenticationToken(
+                "Missing Authentication Token".to_owned(),
+            ))
+        }
+    }));
     let api = Api {
         app: router(state.clone()),
         state,
@@ -149,6 +153,7 @@ async fn the_authenticate_hook_runs_before_dispatch() {
     answer.err("MissingAuthenticationTokenException");
 
     let request = Request::post("/")
+        .header("content-type", "application/x-amz-json-1.0")
         .header("x-amz-target", "AWSStepFunctions.ListActivities")
         .header("authorization", "AWS4-HMAC-SHA256 ...")
         .body(Body::from("{}"))

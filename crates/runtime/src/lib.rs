@@ -1054,10 +1054,10 @@ impl Runtime {
     /// Reports a task's end and answers once the report is committed: an `Ok` the worker
     /// receives survives a crash, so the task is never offered again after it.
     async fn complete(&self, token: &str, input: impl FnOnce(u64) -> Input) -> Result<(), Error> {
-        let entry = lock(&self.shared.tokens)
+        let mut entry = lock(&self.shared.tokens)
             .remove(token)
             .ok_or(Error::TaskTimedOut)?;
-        if let Some(handle) = entry.heartbeat {
+        if let Some(handle) = entry.heartbeat.take() {
             handle.abort();
         }
         let sender = lock(&self.shared.running)
@@ -1070,7 +1070,15 @@ impl Runtime {
             .map_err(|_| Error::TaskTimedOut)?;
         match answer.await {
             Ok(Ok(true)) => Ok(()),
-            Ok(Err(error)) => Err(error.into()),
+            Ok(Err(error)) => {
+                // Not committed (the store refused it): the task is still open, and the same
+                // report, sent again, must reach it. The rebuilt execution restarts its
+                // heartbeat clock.
+                lock(&self.shared.tokens)
+                    .entry(token.to_owned())
+                    .or_insert(entry);
+                Err(error.into())
+            }
             // The execution stopped waiting for the task (it timed out, the execution ended).
             Ok(Ok(false)) | Err(_) => Err(Error::TaskTimedOut),
         }
@@ -1778,6 +1786,10 @@ impl Runtime {
     }
 }
 
+/// How long an execution whose step the store refused waits before it is rebuilt and tries
+/// again (see `Actor::after_failed_commit`).
+const RETRY_FAILED_COMMIT_AFTER: Duration = Duration::from_secs(1);
+
 /// How many parked executions are rebuilt at once (see `Shared::unparking`).
 const UNPARKING_AT_ONCE: usize = 64;
 
@@ -1856,11 +1868,15 @@ impl Actor {
                     }
                 }
                 Err(error) => {
-                    // The step is not committed: stop here. A restart replays the journal up to
-                    // the last committed step and goes on from there.
+                    // The step is not committed, and the execution in memory is ahead of its
+                    // journal. A durable one is dropped and rebuilt from the journal (see
+                    // `after_failed_commit`); any other stops here.
                     tracing::error!(execution = %self.arn, %error, "cannot commit a step");
                     if let Some(ack) = ack {
                         let _ = ack.send(Err(error));
+                    }
+                    if self.durable {
+                        return Some((receiver, self.after_failed_commit()));
                     }
                     break;
                 }
@@ -1878,6 +1894,38 @@ impl Actor {
             }
         }
         None
+    }
+
+    /// After a step the store refused (a full disk, a read-only data directory): parks the
+    /// execution as it was at its last committed step. It is rebuilt from its journal a second
+    /// later, or as soon as a command arrives (a task report, a stop), which is then tried
+    /// again; until the store takes writes again each such try fails and parks it once more.
+    /// Its timers, calls and heartbeat clocks go with the dropped state: the rebuild arms and
+    /// performs them again, and its task tokens stay registered, so that a worker's report
+    /// reaches it.
+    fn after_failed_commit(&mut self) -> Parked {
+        for (_, handle) in self.timers.drain() {
+            handle.abort();
+        }
+        for (_, call) in self.calls.drain() {
+            call.abort();
+        }
+        for entry in lock(&self.runtime.shared.tokens).values_mut() {
+            if entry.execution_arn == self.arn
+                && let Some(handle) = entry.heartbeat.take()
+            {
+                handle.abort();
+            }
+        }
+        self.runtime
+            .shared
+            .parked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Parked {
+            delay: RETRY_FAILED_COMMIT_AFTER,
+            due_ms: now_ms(),
+            sender: self.sender.clone(),
+        }
     }
 
     /// How long until the nearest timer, when the execution may park: it is durable (its

@@ -55,6 +55,119 @@ use writer::{Write, Writer};
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "switchback.db";
 
+/// The SQLite header's application id of a Switchback database ("SwBk"), so that a file of
+/// another program is recognised and left alone.
+pub const APPLICATION_ID: i32 = 0x5377_426b;
+
+/// Creates the data directory readable by its owner only (it holds every execution's input
+/// and output); one that exists keeps its permissions.
+fn create_private_dir(dir: &Path) -> store::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|error| Error::Unavailable(format!("cannot create {}: {error}", dir.display())))
+}
+
+/// Makes a new database file readable by its owner only; SQLite gives its `-wal` and `-shm`
+/// files the same permissions.
+fn restrict_to_owner(path: &Path) -> store::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+            |error| Error::Unavailable(format!("cannot restrict {}: {error}", path.display())),
+        )?;
+    }
+    Ok(())
+}
+
+/// What opening the database file failed with, in words that say what to do.
+fn opening(path: &Path, error: &rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => Error::Unavailable(format!(
+            "{} is read-only: switchback needs to write to its data directory ({error})",
+            path.display()
+        )),
+        Some(ErrorCode::CannotOpen) => Error::Unavailable(format!(
+            "cannot open {}: {error} (is the data directory writable, and on a file system \
+             that supports locking?)",
+            path.display()
+        )),
+        Some(ErrorCode::DiskFull) => Error::Unavailable(format!(
+            "the disk holding {} is full ({error})",
+            path.display()
+        )),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::Backend(format!(
+            "{} is not a usable SQLite database (corrupted, or another kind of file): {error}. \
+             Restore it from a backup, or move it away to start afresh",
+            path.display()
+        )),
+        _ => Error::Backend(format!("cannot open {}: {error}", path.display())),
+    }
+}
+
+/// Refuses a file that is not a Switchback database (another program's SQLite file, a
+/// corrupted one) before anything is written to it. A database of an older build has no
+/// application id yet but its `schema_version` table; it gets the id once migrated.
+fn check_identity(connection: &Connection, path: &Path) -> store::Result<()> {
+    let id: i32 = connection
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .map_err(|error| opening(path, &error))?;
+    if id == APPLICATION_ID {
+        return check_integrity(connection, path);
+    }
+    let tables: Vec<String> = connection
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .map_err(|error| opening(path, &error))?;
+    let ours = tables.iter().any(|table| table == "schema_version");
+    if id != 0 || (!tables.is_empty() && !ours) {
+        return Err(Error::Backend(format!(
+            "{} is an SQLite database of another program (application id {id:#x}, tables {}), \
+             not Switchback's: it was left unchanged. Give --data-dir a directory of its own",
+            path.display(),
+            if tables.is_empty() {
+                "none".to_owned()
+            } else {
+                tables.join(", ")
+            }
+        )));
+    }
+    if ours {
+        check_integrity(connection, path)?;
+    }
+    Ok(())
+}
+
+/// `PRAGMA quick_check`: a database damaged on disk is refused at start rather than found
+/// half-way through a request. It reads every page once (about a second per gigabyte here).
+fn check_integrity(connection: &Connection, path: &Path) -> store::Result<()> {
+    let problems: Vec<String> = connection
+        .prepare("PRAGMA quick_check(5)")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .map_err(|error| opening(path, &error))?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        return Ok(());
+    }
+    Err(Error::Backend(format!(
+        "{} is corrupted ({}). Restore it from a backup, or move it away to start afresh",
+        path.display(),
+        problems.join("; ")
+    )))
+}
+
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -224,7 +337,26 @@ pub(crate) trait OrBackend<T> {
 
 impl<T> OrBackend<T> for rusqlite::Result<T> {
     fn or_backend(self) -> store::Result<T> {
-        self.map_err(|error| Error::Backend(format!("sqlite: {error}")))
+        self.map_err(|error| {
+            use rusqlite::ErrorCode;
+            let passing = matches!(
+                error.sqlite_error_code(),
+                Some(
+                    ErrorCode::DiskFull
+                        | ErrorCode::ReadOnly
+                        | ErrorCode::SystemIoFailure
+                        | ErrorCode::DatabaseBusy
+                        | ErrorCode::DatabaseLocked
+                        | ErrorCode::CannotOpen
+                        | ErrorCode::OutOfMemory
+                )
+            );
+            if passing {
+                Error::Unavailable(format!("sqlite: {error}"))
+            } else {
+                Error::Backend(format!("sqlite: {error}"))
+            }
+        })
     }
 }
 
@@ -276,19 +408,24 @@ impl SqliteStore {
 
     /// Opens (creating it if needed) the database in `dir`.
     pub fn open_with(dir: &Path, options: Options) -> store::Result<SqliteStore> {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| Error::Backend(format!("cannot create {}: {error}", dir.display())))?;
+        create_private_dir(dir)?;
         let path = dir.join(FILE_NAME);
+        let new = !path.exists();
         let connection = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|error| Error::Backend(format!("cannot open {}: {error}", path.display())))?;
+        .map_err(|error| opening(&path, &error))?;
+        if new {
+            restrict_to_owner(&path)?;
+        }
         connection
             .busy_timeout(Duration::from_secs(5))
             .or_backend()?;
+        // Before anything writes: a file of another program is left as it is.
+        check_identity(&connection, &path)?;
         let mode: String = connection
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .or_backend()?;
@@ -315,6 +452,9 @@ impl SqliteStore {
             .or_backend()?;
         connection.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&connection, migrate::MIGRATIONS)?;
+        connection
+            .pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(|error| opening(&path, &error))?;
         let readers = Pool::open(path, options.readers)?;
         let caches = Arc::new(Caches::default());
         let writer = Writer::start(connection, options.max_batch, Arc::clone(&caches))?;

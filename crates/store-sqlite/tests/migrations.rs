@@ -150,7 +150,7 @@ fn reports_a_directory_it_cannot_create() {
     assert!(
         error
             .to_string()
-            .starts_with("storage failed: cannot create"),
+            .starts_with("storage unavailable: cannot create"),
         "{error}"
     );
 }

@@ -44,9 +44,14 @@ pub enum Error {
     /// out of order.
     #[error("conflict: {0}")]
     Conflict(String),
-    /// The backend failed (I/O, corruption, a migration that cannot run).
+    /// The backend failed (corruption, a migration that cannot run, a bug).
     #[error("storage failed: {0}")]
     Backend(String),
+    /// The backend cannot take the request now but may later: the disk is full, the data
+    /// directory turned read-only, an I/O error, the database is locked by another process.
+    /// Nothing of the request was written; the API answers `ServiceUnavailable`.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// A shorthand for storage results.

@@ -119,6 +119,7 @@ fn start_server(
         account_id: "123456789012".to_owned(),
         region: "us-east-1".to_owned(),
         credentials: None,
+        max_clock_skew_seconds: api::DEFAULT_MAX_CLOCK_SKEW_SECONDS,
         allow_unauthenticated: false,
         mock_config: None,
         lambda_endpoint: None,

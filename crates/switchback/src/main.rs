@@ -48,6 +48,11 @@ enum Command {
         /// keys.
         #[arg(long, env = "SWITCHBACK_CREDENTIALS")]
         credentials: Option<PathBuf>,
+        /// With --credentials: how many seconds a request's signing time may be from the
+        /// server's clock (AWS documents five minutes).
+        #[arg(long, env = "SWITCHBACK_MAX_CLOCK_SKEW", default_value_t = api::DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+              value_parser = clap::value_parser!(i64).range(1..=86_400))]
+        max_clock_skew: i64,
         /// Allow a non-loopback --bind without --credentials.
         #[arg(long, env = "SWITCHBACK_ALLOW_UNAUTHENTICATED")]
         allow_unauthenticated: bool,
@@ -272,6 +277,7 @@ fn main() -> ExitCode {
             account_id,
             region,
             credentials,
+            max_clock_skew,
             allow_unauthenticated,
             mock_config,
             lambda_endpoint,
@@ -284,6 +290,7 @@ fn main() -> ExitCode {
             account_id,
             region,
             credentials,
+            max_clock_skew_seconds: max_clock_skew,
             allow_unauthenticated,
             mock_config,
             lambda_endpoint,

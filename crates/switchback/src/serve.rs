@@ -23,6 +23,8 @@ pub struct Options {
     pub region: String,
     /// An AWS credentials file: with it, every request must be signed with one of its keys.
     pub credentials: Option<PathBuf>,
+    /// How far a signed request's time may be from the server's clock, in seconds.
+    pub max_clock_skew_seconds: i64,
     /// Serve a non-loopback address without credentials anyway.
     pub allow_unauthenticated: bool,
     /// A mock configuration (Step Functions Local's MockConfigFile format).
@@ -132,6 +134,7 @@ pub async fn serve_until(
     if !options.time_scale.is_finite() || options.time_scale <= 0.0 {
         bail!("--time-scale must be a positive number");
     }
+    raise_open_files_limit();
     let store = SqliteStore::open(&options.data_dir).with_context(|| {
         format!(
             "cannot open the data directory {}",
@@ -166,7 +169,13 @@ pub async fn serve_until(
     // resumed nested tasks need.
     let mut state = api::AppState::new(runtime.clone());
     if let Some(pairs) = credentials {
-        state = state.with_credentials(pairs);
+        state = state.with_credentials(
+            pairs,
+            &api::SigningRules {
+                region: options.region.clone(),
+                max_clock_skew_seconds: options.max_clock_skew_seconds,
+            },
+        );
     }
     let router = api::router(state.clone());
     let resumed = runtime
@@ -194,10 +203,7 @@ pub async fn serve_until(
         "switchback is serving the Step Functions API"
     );
     ready(listener.local_addr()?);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the server failed")?;
+    api::server::serve(listener, router, shutdown).await;
     flusher.abort();
     evaluator.abort();
     if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
@@ -205,6 +211,16 @@ pub async fn serve_until(
     }
     tracing::info!("switchback stopped");
     Ok(())
+}
+
+/// Raises the soft limit on open files to the hard one: every connection is a file, and the
+/// default soft limit (1,024 on many systems) is far below the 10,000 long-polling workers a
+/// server should hold.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
+    }
 }
 
 async fn shutdown_signal() {

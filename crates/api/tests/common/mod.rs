@@ -71,10 +71,7 @@ impl Api {
 
     /// A router over this runtime.
     pub fn over(runtime: Runtime) -> Api {
-        let state = AppState {
-            runtime,
-            authenticate: None,
-        };
+        let state = AppState::new(runtime);
         Api {
             app: router(state.clone()),
             state,
