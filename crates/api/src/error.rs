@@ -173,14 +173,12 @@ impl Error {
         }
     }
 
-    /// The HTTP status: 400 for every client error of the model.
+    /// The HTTP status: 400 for every client error of the model, and for the authentication
+    /// errors too (a Coral JSON service answers them 400, unlike REST services' 403).
     pub fn status(&self) -> StatusCode {
         match self {
             Error::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Error::MissingAuthenticationToken(_)
-            | Error::InvalidSignature(_)
-            | Error::UnrecognizedClient(_) => StatusCode::FORBIDDEN,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Conflict(_) => StatusCode::CONFLICT,

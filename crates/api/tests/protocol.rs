@@ -149,7 +149,7 @@ async fn the_authenticate_hook_runs_before_dispatch() {
         state,
     };
     let answer = api.call("ListActivities", json!({})).await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     answer.err("MissingAuthenticationTokenException");
 
     let request = Request::post("/")

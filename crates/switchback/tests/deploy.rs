@@ -375,3 +375,63 @@ fn the_demo_tells_the_seed_story_to_its_end() {
         assert!(stdout.contains(expected), "{expected}: {stdout}");
     }
 }
+
+/// Issue 11: a `NoEcho` parameter's value is used (an activity's tag holds it) and printed
+/// nowhere: not by `deploy`, not by `stacks describe`, not in the stored stack.
+#[test]
+fn a_no_echo_parameter_is_never_printed() {
+    let data = TempDir::new().unwrap();
+    let server = Server::start(data.path(), &[]);
+    let folder = TempDir::new().unwrap();
+    let template = folder.path().join("template.yaml");
+    std::fs::write(
+        &template,
+        "Parameters:\n  Secret: {Type: String, NoEcho: true}\nResources:\n  Work:\n    \
+         Type: AWS::StepFunctions::Activity\n    Properties:\n      Name: work\n      \
+         Tags: [{Key: token, Value: !Ref Secret}]\n",
+    )
+    .unwrap();
+    let secret = "hunter2-do-not-print";
+    let output = Command::new(env!("CARGO_BIN_EXE_switchback"))
+        .arg("deploy")
+        .arg("--template-file")
+        .arg(&template)
+        .args(["--stack-name", "seed", "--endpoint-url", &server.endpoint])
+        .arg("--parameter-overrides")
+        .arg(format!("Secret={secret}"))
+        .output()
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{printed}");
+    let activities = sfn(&server, "ListActivities", json!({}));
+    let tags = sfn(
+        &server,
+        "ListTagsForResource",
+        json!({"resourceArn": activities["activities"][0]["activityArn"]}),
+    );
+    assert_eq!(tags["tags"], json!([{"key": "token", "value": secret}]));
+    let described = Command::new(env!("CARGO_BIN_EXE_switchback"))
+        .args([
+            "stacks",
+            "describe",
+            "seed",
+            "--endpoint-url",
+            &server.endpoint,
+        ])
+        .output()
+        .unwrap();
+    let described = String::from_utf8_lossy(&described.stdout).into_owned();
+    assert!(described.contains("Secret = ****"), "{described}");
+    let stored = stack(&server);
+    assert_eq!(
+        stored["Parameters"],
+        json!([{"ParameterKey": "Secret", "ParameterValue": "****"}])
+    );
+    for text in [printed, described, stored["Parameters"].to_string()] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}

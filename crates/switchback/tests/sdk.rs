@@ -661,7 +661,7 @@ async fn sigv4_end_to_end() {
     assert_eq!(error.code(), Some("InvalidSignatureException"), "{error:?}");
     assert_eq!(
         error.raw_response().map(|raw| raw.status().as_u16()),
-        Some(403)
+        Some(400)
     );
 
     // A key the server does not know.

@@ -384,9 +384,15 @@ fn plan_document(
         .parameters
         .iter()
         .map(|(name, value)| {
-            let value = match value {
-                Value::Array(items) => items.iter().filter_map(text).collect::<Vec<_>>().join(","),
-                other => text(other).unwrap_or_default(),
+            let value = if is_no_echo(document, name) {
+                NO_ECHO_MASK.to_owned()
+            } else {
+                match value {
+                    Value::Array(items) => {
+                        items.iter().filter_map(text).collect::<Vec<_>>().join(",")
+                    }
+                    other => text(other).unwrap_or_default(),
+                }
             };
             (name.clone(), value)
         })
@@ -417,6 +423,24 @@ fn pseudo_parameters(options: &Options) -> BTreeMap<&'static str, Value> {
         ("AWS::URLSuffix", Value::String("amazonaws.com".into())),
         ("AWS::NotificationARNs", Value::Array(Vec::new())),
     ])
+}
+
+/// What the plan records for a `NoEcho` parameter's value, as CloudFormation shows it: the
+/// value itself is used where the template refers to it and kept nowhere else.
+pub const NO_ECHO_MASK: &str = "****";
+
+/// Whether the template declares parameter `name` with `NoEcho: true` (or `"true"`).
+fn is_no_echo(document: &Document, name: &str) -> bool {
+    match document
+        .value
+        .get("Parameters")
+        .and_then(|declared| declared.get(name))
+        .and_then(|declaration| declaration.get("NoEcho"))
+    {
+        Some(Value::Bool(echo)) => *echo,
+        Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
 }
 
 /// The parameters' values: overrides, else defaults; checked against their type and constraints.

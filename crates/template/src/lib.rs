@@ -27,7 +27,7 @@ pub mod sam;
 mod build;
 mod resolve;
 
-pub use build::{Options, parse_overrides, plan};
+pub use build::{NO_ECHO_MASK, Options, parse_overrides, plan};
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use diff::{Action, Change, Changes, diff};
 pub use sam::Files;

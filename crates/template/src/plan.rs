@@ -73,7 +73,8 @@ pub struct Plan {
     pub unmanaged: Vec<Unmanaged>,
     /// The stack's outputs.
     pub outputs: Vec<Output>,
-    /// The parameters' values, overrides applied (lists joined with commas).
+    /// The parameters' values, overrides applied (lists joined with commas); a `NoEcho`
+    /// parameter's is [`crate::NO_ECHO_MASK`].
     pub parameters: Vec<(String, String)>,
 }
 

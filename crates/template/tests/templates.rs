@@ -769,3 +769,46 @@ fn tempdir_with(name: &str, contents: &str) -> PathBuf {
     std::fs::write(folder.join(name), contents).unwrap();
     folder
 }
+
+#[test]
+fn a_no_echo_parameter_is_used_but_never_recorded() {
+    let text = r#"
+Parameters:
+  Token: {Type: String, NoEcho: true, MinLength: 40}
+  Plain: {Type: String, Default: shown}
+Resources:
+  A:
+    Type: AWS::StepFunctions::Activity
+    Properties: {Name: !Ref Token}
+"#;
+    let secret = "s3cr3t-value";
+    let options = Options {
+        parameter_overrides: vec![("Token".into(), secret.into())],
+        ..options()
+    };
+    // A constraint it breaks is reported without the value.
+    let (planned, diagnostics) = plan("t.yaml", text, &options, &disk);
+    assert!(planned.is_none());
+    assert!(
+        diagnostics
+            .iter()
+            .all(|diagnostic| !diagnostic.message.contains(secret)),
+        "{diagnostics:?}"
+    );
+    let text = text
+        .replace("MinLength: 40", "NoEcho: \"TRUE\"")
+        .replace("NoEcho: true, ", "");
+    let (planned, _) = plan("t.yaml", &text, &options, &disk);
+    let planned = planned.unwrap();
+    let Spec::Activity(activity) = &planned.resources[0].spec else {
+        panic!()
+    };
+    assert_eq!(activity.name, secret);
+    assert_eq!(
+        planned.parameters,
+        vec![
+            ("Plain".to_owned(), "shown".to_owned()),
+            ("Token".to_owned(), template::NO_ECHO_MASK.to_owned())
+        ]
+    );
+}
