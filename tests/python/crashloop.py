@@ -853,11 +853,17 @@ class CrashLoop:
             try:
                 status, answer = switchback_call(self.endpoint, "StartDeployment", body)
             except DOWN:
-                # No answer: the deployment may exist. Look before sending again.
-                adopted = self.find_new_deployment(run, known)
+                # No answer: the deployment may exist. StartDeployment takes no idempotency
+                # token, so look (until the server answers the look) before sending again: a
+                # start sent again after the first committed would be a second deployment.
+                adopted = None
+                while time.time() < deadline:
+                    adopted = self.find_new_deployment(run, known)
+                    if adopted is not None:
+                        break
+                    time.sleep(0.05)
                 if adopted:
                     return True
-                time.sleep(0.05)
                 continue
             if status == 200:
                 run.id, run.answered_at = answer["deploymentId"], time.time()
@@ -871,13 +877,15 @@ class CrashLoop:
         return False
 
     def find_new_deployment(self, run, known):
+        """True when a deployment of `run` that is not in `known` is listed (it is adopted),
+        False when none is, None when the server did not answer."""
         try:
             status, answer = switchback_call(self.endpoint, "ListDeployments",
                                              {"stateMachineAliasArn": run.alias})
         except DOWN:
-            return False
+            return None
         if status != 200:
-            return False
+            return None
         for listed in answer["deployments"]:
             if listed["deploymentId"] not in known and listed["targetVersionArn"] == run.target:
                 run.id, run.answered_at = listed["deploymentId"], time.time()

@@ -224,9 +224,11 @@ async fn serve(
     parts: &http::request::Parts,
     body: Body,
 ) -> Result<Answer, Error> {
-    let bytes = limits::read_body(body).await?;
+    // Held until the answer is ready: the body's share of the budget.
+    let body = state.limits.read_body(body).await?;
+    let bytes = &body.bytes;
     if let Some(authenticate) = &state.authenticate {
-        authenticate(parts, &bytes)?;
+        authenticate(parts, bytes)?;
     }
     if let Some(operation) = parts
         .headers
@@ -234,13 +236,13 @@ async fn serve(
         .and_then(|value| value.to_str().ok())
         .and_then(|target| target.strip_prefix(deployments::TARGET_PREFIX))
     {
-        let input = parse_body(&bytes)?;
+        let input = parse_body(bytes)?;
         return deployments::dispatch(state, operation, input)
             .await
             .map(Answer::Json);
     }
     let operation = operation(&parts.headers)?;
-    let input = parse_body(&bytes)?;
+    let input = parse_body(bytes)?;
     if !model::model().has_operation(operation) {
         return Err(Error::UnknownOperation(format!(
             "Unknown operation: {TARGET_PREFIX}{operation}"
@@ -269,12 +271,13 @@ fn is_cloudwatch(headers: &HeaderMap) -> bool {
 }
 
 async fn serve_cloudwatch(state: &AppState, parts: &http::request::Parts, body: Body) -> Response {
-    let bytes = match limits::read_body(body).await {
-        Ok(bytes) => bytes,
+    let body = match state.limits.read_body(body).await {
+        Ok(body) => body,
         Err(error) => return error.into_response(),
     };
+    let bytes = &body.bytes;
     if let Some(authenticate) = &state.authenticate
-        && let Err(error) = authenticate(parts, &bytes)
+        && let Err(error) = authenticate(parts, bytes)
     {
         return error.into_response();
     }
@@ -284,7 +287,7 @@ async fn serve_cloudwatch(state: &AppState, parts: &http::request::Parts, body: 
         .and_then(|value| value.to_str().ok())
         .and_then(|target| target.strip_prefix(cloudwatch::TARGET_PREFIX))
         .unwrap_or_default();
-    match cloudwatch::serve(state, operation, &bytes).await {
+    match cloudwatch::serve(state, operation, bytes).await {
         Ok(output) => ok(Answer::Json(output)),
         Err(error) => error.into_response(),
     }

@@ -3,17 +3,21 @@
 //! - a request in progress holds a slot; the slots for long polls (`GetActivityTask`, which
 //!   waits up to 60 seconds for a task, and `StartSyncExecution`) are counted apart from the
 //!   others, so that 10,000 waiting workers never keep a `StartExecution` out;
-//! - a request body being read holds its length (from `Content-Length`; a body of unknown
-//!   length holds the most it may grow to) out of a budget shared by every request;
+//! - a request body holds the bytes that have arrived of it, out of a budget shared by every
+//!   request, until its response is ready. Bytes are charged as they arrive, not as announced:
+//!   a client that announces a large body and sends nothing holds nothing (it is cut off at
+//!   [`BODY_READ_TIMEOUT`]);
 //! - a body must arrive within [`BODY_READ_TIMEOUT`].
 //!
-//! A request that finds no slot or no budget left is answered at once with
-//! `ThrottlingException`, before its body is read, which every AWS SDK retries with back-off.
+//! A request that finds no slot is answered at once with `ThrottlingException`, before its body
+//! is read, and one whose body finds the budget spent is answered the same way as soon as it
+//! does; every AWS SDK retries it with back-off.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
+use http_body_util::BodyExt as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{Error, MAX_BODY_BYTES};
@@ -24,7 +28,7 @@ pub const MAX_REQUESTS: usize = 4_096;
 /// Long polls in progress at once: 10,000 activity workers and some to spare.
 pub const MAX_POLLS: usize = 12_000;
 
-/// The request bodies being read or held at once, in bytes: 256 of the largest.
+/// The request body bytes held at once: 256 of the largest.
 pub const BODY_BUDGET_BYTES: usize = 256 * MAX_BODY_BYTES;
 
 /// How long a client has to send a request body once its head arrived. A 1 MB body needs
@@ -48,11 +52,18 @@ impl Default for Limits {
     }
 }
 
-/// What an admitted request holds until its response is ready.
+/// The slot an admitted request holds until its response is ready.
 #[derive(Debug)]
 pub struct Admission {
     _slot: OwnedSemaphorePermit,
-    _body: Option<OwnedSemaphorePermit>,
+}
+
+/// A body read whole, and its share of the budget (given back when this is dropped).
+#[derive(Debug)]
+pub struct ReadBody {
+    /// The bytes.
+    pub bytes: Bytes,
+    _held: Option<OwnedSemaphorePermit>,
 }
 
 impl Limits {
@@ -66,15 +77,11 @@ impl Limits {
     }
 
     /// Admits a request of `operation` whose head announces `content_length` body bytes, or
-    /// says why not. A body larger than the service accepts is refused here, unread.
+    /// says why not. A body announced larger than the service accepts is refused here, unread.
     pub fn admit(&self, operation: &str, content_length: Option<u64>) -> Result<Admission, Error> {
-        let body = match content_length {
-            Some(length) if length > MAX_BODY_BYTES as u64 => {
-                return Err(Error::RequestTooLarge(MAX_BODY_BYTES));
-            }
-            Some(length) => length as usize,
-            None => MAX_BODY_BYTES,
-        };
+        if content_length.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(Error::RequestTooLarge(MAX_BODY_BYTES));
+        }
         let slots = if matches!(operation, "GetActivityTask" | "StartSyncExecution") {
             &self.polls
         } else {
@@ -83,38 +90,57 @@ impl Limits {
         let slot = Arc::clone(slots)
             .try_acquire_owned()
             .map_err(|_| throttled(operation))?;
-        let body = match body {
-            0 => None,
-            bytes => Some(
-                Arc::clone(&self.body_bytes)
-                    .try_acquire_many_owned(u32::try_from(bytes).unwrap_or(u32::MAX))
-                    .map_err(|_| throttled(operation))?,
-            ),
+        Ok(Admission { _slot: slot })
+    }
+
+    /// Reads a whole request body: at most [`MAX_BODY_BYTES`], within [`BODY_READ_TIMEOUT`],
+    /// each piece charged to the budget as it arrives.
+    pub async fn read_body(&self, body: Body) -> Result<ReadBody, Error> {
+        match tokio::time::timeout(BODY_READ_TIMEOUT, self.collect(body)).await {
+            Ok(read) => read,
+            Err(_) => Err(Error::RequestTimeout(BODY_READ_TIMEOUT.as_secs())),
+        }
+    }
+
+    async fn collect(&self, mut body: Body) -> Result<ReadBody, Error> {
+        let mut held: Option<OwnedSemaphorePermit> = None;
+        let mut parts: Vec<Bytes> = Vec::new();
+        let mut length = 0usize;
+        while let Some(frame) = body.frame().await {
+            // A body the client stopped sending in the middle: nothing to answer it with but
+            // what a cut-off body is.
+            let frame = frame.map_err(|_| Error::RequestTooLarge(MAX_BODY_BYTES))?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if data.is_empty() {
+                continue;
+            }
+            length += data.len();
+            if length > MAX_BODY_BYTES {
+                return Err(Error::RequestTooLarge(MAX_BODY_BYTES));
+            }
+            let charge = Arc::clone(&self.body_bytes)
+                .try_acquire_many_owned(data.len() as u32)
+                .map_err(|_| throttled("(body)"))?;
+            match &mut held {
+                Some(held) => held.merge(charge),
+                None => held = Some(charge),
+            }
+            parts.push(data);
+        }
+        let bytes = match parts.len() {
+            0 => Bytes::new(),
+            1 => parts.remove(0),
+            _ => Bytes::from(parts.concat()),
         };
-        Ok(Admission {
-            _slot: slot,
-            _body: body,
-        })
+        Ok(ReadBody { bytes, _held: held })
     }
 }
 
 fn throttled(operation: &str) -> Error {
-    tracing::warn!(operation, "request refused: the server is at its limits");
+    tracing::debug!(operation, "request refused: the server is at its limits");
     Error::Throttling(RATE_EXCEEDED.to_owned())
-}
-
-/// Reads a whole request body: at most [`MAX_BODY_BYTES`], within [`BODY_READ_TIMEOUT`].
-pub async fn read_body(body: Body) -> Result<Bytes, Error> {
-    match tokio::time::timeout(
-        BODY_READ_TIMEOUT,
-        axum::body::to_bytes(body, MAX_BODY_BYTES),
-    )
-    .await
-    {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(Error::RequestTooLarge(MAX_BODY_BYTES)),
-        Err(_) => Err(Error::RequestTimeout(BODY_READ_TIMEOUT.as_secs())),
-    }
 }
 
 #[cfg(test)]
@@ -138,32 +164,58 @@ mod tests {
         limits.admit("GetActivityTask", Some(40)).unwrap();
     }
 
-    #[test]
-    fn bodies_share_one_budget_and_an_unknown_length_holds_the_largest() {
-        let limits = Limits::new(100, 100, 2 * MAX_BODY_BYTES);
-        let unknown = limits.admit("StartExecution", None).unwrap();
-        let known = limits
-            .admit("StartExecution", Some(MAX_BODY_BYTES as u64))
-            .unwrap();
-        assert_eq!(
-            limits.admit("StartExecution", Some(1)).unwrap_err().code(),
-            "ThrottlingException"
-        );
-        // An empty body needs no budget.
-        limits.admit("ListActivities", Some(0)).unwrap();
-        drop(unknown);
-        drop(known);
+    #[tokio::test]
+    async fn bodies_share_one_budget_charged_by_what_arrived() {
+        let limits = Limits::new(100, 100, 1_000);
+        // Announcing a large body holds nothing: only what arrives is charged.
+        let _announced = limits.admit("StartExecution", Some(900)).unwrap();
+        let first = limits.read_body(Body::from(vec![b' '; 600])).await.unwrap();
+        assert_eq!(first.bytes.len(), 600);
+        let refused = limits
+            .read_body(Body::from(vec![b' '; 600]))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), "ThrottlingException");
+        // What a refused body had charged is given back, and so is a body that was answered.
+        let second = limits.read_body(Body::from(vec![b' '; 400])).await.unwrap();
+        drop(first);
+        drop(second);
         limits
-            .admit("StartExecution", Some(MAX_BODY_BYTES as u64))
+            .read_body(Body::from(vec![b' '; 1_000]))
+            .await
             .unwrap();
+        // An empty body needs no budget.
+        assert!(
+            limits
+                .read_body(Body::empty())
+                .await
+                .unwrap()
+                .bytes
+                .is_empty()
+        );
     }
 
-    #[test]
-    fn a_body_announced_larger_than_the_service_accepts_is_refused_unread() {
+    #[tokio::test]
+    async fn a_body_larger_than_the_service_accepts_is_refused() {
         let limits = Limits::default();
         let refused = limits
             .admit("StartExecution", Some(MAX_BODY_BYTES as u64 + 1))
             .unwrap_err();
         assert_eq!(refused.code(), "RequestEntityTooLargeException");
+        let refused = limits
+            .read_body(Body::from(vec![b' '; MAX_BODY_BYTES + 1]))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), "RequestEntityTooLargeException");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_never_arrives_times_out() {
+        let limits = Limits::default();
+        // The sender is kept and never used: the body never ends.
+        let (_sender, body) =
+            http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
+        let refused = limits.read_body(Body::new(body)).await.unwrap_err();
+        assert_eq!(refused.code(), "RequestTimeoutException");
     }
 }

@@ -222,7 +222,16 @@ fn parse_error(error: &jsonata_core::parser::ParserError) -> ParseError {
 impl Expression {
     /// Parses an expression (the text between `{%` and `%}`, without them).
     pub fn parse(source: &str) -> Result<Expression, ParseError> {
-        match jsonata_core::parser::parse(source) {
+        let parsed = std::panic::catch_unwind(|| jsonata_core::parser::parse(source));
+        let Ok(parsed) = parsed else {
+            return Err(ParseError {
+                code: None,
+                message: "the JSONata parser failed on this expression (an internal error of \
+                          jsonata-core)"
+                    .to_owned(),
+            });
+        };
+        match parsed {
             Ok(ast) => {
                 let mut expression = Expression {
                     source: source.into(),
@@ -330,8 +339,27 @@ impl Expression {
         );
         register_functions(&mut evaluator, host);
         let data = input.map_or(JValue::Undefined, |value| JValue::from(value.clone()));
-        let result = evaluator.evaluate(&self.ast, &data).map_err(threw)?;
+        // jsonata-core is a young crate, and fuzzing found inputs on which it panics (an
+        // arithmetic overflow in `$parseInteger` with a picture of full-width digits); a panic
+        // there is the expression's failure, not the server's.
+        let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            evaluator.evaluate(&self.ast, &data)
+        }));
+        let result = match evaluated {
+            Ok(result) => result.map_err(threw)?,
+            Err(_) => return Err(evaluator_panicked()),
+        };
         to_json(&result)
+    }
+}
+
+/// What an expression on which the evaluator panicked fails with.
+fn evaluator_panicked() -> EvalError {
+    EvalError::Threw {
+        code: None,
+        message: "the JSONata evaluator failed on this expression (an internal error of \
+                  jsonata-core)"
+            .to_owned(),
     }
 }
 
@@ -652,6 +680,19 @@ mod tests {
         Expression::parse(source)
             .unwrap()
             .evaluate(None, &[("states", &states)], &mut host)
+    }
+
+    /// Found by `cargo fuzz run jsonata`: jsonata-core 2.2 overflows (a panic with overflow
+    /// checks on) parsing full-width digits against a picture with a full-width zero.
+    #[test]
+    fn parse_integer_of_full_width_digits_fails_instead_of_panicking() {
+        let answer = eval(
+            "$parseInteger('\u{ff11}\u{ff12}\u{f053}\u{ff14}\u{ff10}', '###\u{ff10}')",
+            json!({}),
+        );
+        if let Err(error) = answer {
+            assert!(!error.to_string().is_empty());
+        }
     }
 
     #[test]
