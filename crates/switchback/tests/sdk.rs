@@ -682,6 +682,76 @@ async fn sigv4_end_to_end() {
     );
 }
 
+/// A clock `offset` away from the real one, which the SDK signs with.
+#[derive(Debug)]
+struct Skewed {
+    ahead: bool,
+    offset: std::time::Duration,
+}
+
+impl aws_smithy_async::time::TimeSource for Skewed {
+    fn now(&self) -> std::time::SystemTime {
+        let now = std::time::SystemTime::now();
+        if self.ahead {
+            now + self.offset
+        } else {
+            now - self.offset
+        }
+    }
+}
+
+/// Issue 11: the SDK's signatures are refused outside five minutes of the server's clock and
+/// for another region, with AWS's errors.
+#[tokio::test]
+async fn sigv4_clock_skew_and_region() {
+    let data = TempDir::new().unwrap();
+    let credentials = credentials_file(&data);
+    let server = Server::start(
+        data.path(),
+        &["--credentials", credentials.to_str().unwrap()],
+    );
+    let skewed = |ahead: bool, minutes: u64| {
+        let config = common::config(&server.endpoint, common::ACCESS_KEY, common::SECRET_KEY)
+            .time_source(Skewed {
+                ahead,
+                offset: std::time::Duration::from_secs(minutes * 60),
+            })
+            .build();
+        aws_sdk_sfn::Client::from_conf(config)
+    };
+    for ahead in [false, true] {
+        skewed(ahead, 4).list_activities().send().await.unwrap();
+        let error = skewed(ahead, 6).list_activities().send().await.unwrap_err();
+        assert_eq!(error.code(), Some("InvalidSignatureException"), "{error:?}");
+        let message = error.message().unwrap_or_default();
+        let expected = if ahead {
+            "Signature not yet current"
+        } else {
+            "Signature expired"
+        };
+        assert!(
+            message.starts_with(expected) && message.contains("5 min."),
+            "{message}"
+        );
+    }
+    let config = common::config(&server.endpoint, common::ACCESS_KEY, common::SECRET_KEY)
+        .region(aws_sdk_sfn::config::Region::new("eu-west-1"))
+        .build();
+    let error = aws_sdk_sfn::Client::from_conf(config)
+        .create_activity()
+        .name("elsewhere")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("InvalidSignatureException"), "{error:?}");
+    assert_eq!(
+        error.message(),
+        Some("Credential should be scoped to a valid region, not 'eu-west-1'.")
+    );
+    let listed = server.client().list_activities().send().await.unwrap();
+    assert!(listed.activities().is_empty(), "{listed:?}");
+}
+
 #[test]
 fn an_open_bind_needs_credentials() {
     let data = TempDir::new().unwrap();

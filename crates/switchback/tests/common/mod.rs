@@ -197,7 +197,12 @@ impl Drop for Server {
 /// A Step Functions client for `endpoint`, in us-east-1, signing with these keys, with no
 /// retries (a test must see the first answer).
 pub fn client(endpoint: &str, access_key: &str, secret_key: &str) -> aws_sdk_sfn::Client {
-    let config = aws_sdk_sfn::Config::builder()
+    aws_sdk_sfn::Client::from_conf(config(endpoint, access_key, secret_key).build())
+}
+
+/// The configuration [`client`] builds, to change before building (region, clock).
+pub fn config(endpoint: &str, access_key: &str, secret_key: &str) -> aws_sdk_sfn::config::Builder {
+    aws_sdk_sfn::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
@@ -211,8 +216,6 @@ pub fn client(endpoint: &str, access_key: &str, secret_key: &str) -> aws_sdk_sfn
         .http_client(aws_smithy_http_client::Builder::new().build_http())
         .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
         .interceptor(NoHostPrefix)
-        .build();
-    aws_sdk_sfn::Client::from_conf(config)
 }
 
 /// Undoes the `sync-` host prefix the SDK puts in front of the endpoint's host for
