@@ -682,16 +682,19 @@ mod tests {
             .evaluate(None, &[("states", &states)], &mut host)
     }
 
-    /// Found by `cargo fuzz run jsonata`: jsonata-core 2.2 overflows (a panic with overflow
-    /// checks on) parsing full-width digits against a picture with a full-width zero.
+    /// Found by `cargo fuzz run jsonata`, two panics of jsonata-core 2.2: an overflow parsing
+    /// full-width digits against a picture with a full-width zero, and a string sliced inside a
+    /// character in a `$toMillis` picture. Either is the expression's failure.
     #[test]
-    fn parse_integer_of_full_width_digits_fails_instead_of_panicking() {
-        let answer = eval(
+    fn evaluator_panics_fail_the_expression() {
+        for source in [
             "$parseInteger('\u{ff11}\u{ff12}\u{f053}\u{ff14}\u{ff10}', '###\u{ff10}')",
-            json!({}),
-        );
-        if let Err(error) = answer {
-            assert!(!error.to_string().is_empty());
+            "$toMillis('TWENTY-SECOND August two thousand and sevenfloorteen', \
+             '[\u{2030} [MNn] [Yw]')",
+        ] {
+            if let Err(error) = eval(source, json!({})) {
+                assert!(!error.to_string().is_empty());
+            }
         }
     }
 
