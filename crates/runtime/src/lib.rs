@@ -1836,6 +1836,9 @@ impl Actor {
     /// Runs until the execution ends, or until it parks: then answers its mailbox and how long
     /// until its nearest timer.
     async fn run(&mut self, mut receiver: CommandReceiver) -> Option<(CommandReceiver, Parked)> {
+        // A stop that ended the execution is answered once the execution is out of `running`
+        // (`finish`), so that the stopper's next call (a redrive) finds it ended.
+        let mut stopped: Option<oneshot::Sender<()>> = None;
         while !self.execution.is_finished() {
             if receiver.is_empty()
                 && let Some(parked) = self.parkable()
@@ -1882,10 +1885,17 @@ impl Actor {
                 }
             }
             if let Some(done) = done {
-                let _ = done.send(());
+                if self.execution.is_finished() {
+                    stopped = Some(done);
+                } else {
+                    let _ = done.send(());
+                }
             }
         }
         self.finish();
+        if let Some(done) = stopped {
+            let _ = done.send(());
+        }
         // Anything still queued (a late task report, a stop racing the end) has nothing to do.
         receiver.close();
         while let Ok(command) = receiver.try_recv() {
