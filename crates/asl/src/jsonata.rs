@@ -520,6 +520,24 @@ fn register_functions(evaluator: &mut Evaluator, host: &mut Host<'_>) {
                 }
             })
         }),
+        // jsonata-core shuffles with a generator of its own; this one draws from the host's
+        // entropy, so that a replay of the execution shuffles the same way.
+        ("shuffle", {
+            let draws = Rc::clone(&draws);
+            Box::new(move |args| {
+                let mut items: Vec<JValue> = match args.first() {
+                    None | Some(JValue::Undefined) => return Ok(JValue::Undefined),
+                    Some(JValue::Array(items)) => items.iter().cloned().collect(),
+                    Some(other) => vec![other.clone()],
+                };
+                let mut draws = draws.borrow_mut();
+                for last in (1..items.len()).rev() {
+                    let pick = (draws.next_u64() % (last as u64 + 1)) as usize;
+                    items.swap(last, pick);
+                }
+                Ok(JValue::array(items))
+            })
+        }),
     ];
     for (name, function) in overrides {
         // These built-ins are the overridable (impure, tree-walked) ones; a refusal would be a
@@ -680,6 +698,26 @@ mod tests {
         Expression::parse(source)
             .unwrap()
             .evaluate(None, &[("states", &states)], &mut host)
+    }
+
+    /// Found by `cargo fuzz run jsonata`: jsonata-core's `$shuffle` drew from a generator of
+    /// its own, so the same seed shuffled differently.
+    #[test]
+    fn shuffle_draws_from_the_host_entropy() {
+        let source = "$shuffle($states.input.items)";
+        let items: Vec<i64> = (1..=20).collect();
+        let first = eval(source, json!({"items": items})).unwrap().unwrap();
+        let again = eval(source, json!({"items": items})).unwrap().unwrap();
+        assert_eq!(first, again);
+        let mut sorted: Vec<i64> = serde_json::from_value(first.clone()).unwrap();
+        assert_ne!(sorted, items, "{first}");
+        sorted.sort_unstable();
+        assert_eq!(sorted, items);
+        assert_eq!(eval("$shuffle(5)", json!({})).unwrap(), Some(json!([5])));
+        assert_eq!(
+            eval("$shuffle($states.input.none)", json!({})).unwrap(),
+            None
+        );
     }
 
     /// Found by `cargo fuzz run jsonata`, two panics of jsonata-core 2.2: an overflow parsing
