@@ -255,14 +255,6 @@ impl IntoResponse for Error {
             HeaderValue::from_static(crate::CONTENT_TYPE),
         );
         headers.insert("x-amzn-errortype", HeaderValue::from_static(self.code()));
-        if matches!(
-            self,
-            Error::RequestTooLarge(_) | Error::RequestTimeout(_) | Error::Throttling(_)
-        ) {
-            // The request's body may be unread, so the connection cannot carry another
-            // request: say so, rather than leave the client to find it closed.
-            headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
-        }
         response
     }
 }
