@@ -38,11 +38,19 @@ class Server:
         self.log = open(os.path.join(data_dir, "server.log"), "ab")
 
     def start(self):
+        self.spawn()
+        return self.wait_up()
+
+    def spawn(self):
+        """Starts the process, without waiting for it to serve."""
         self.process = subprocess.Popen(
             [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}",
              "--data-dir", self.data_dir, *self.extra],
             stdout=self.log, stderr=self.log)
-        deadline = time.time() + 30
+
+    def wait_up(self, timeout=30, poll=0.05):
+        """Waits until /health answers; fails if the process exits first."""
+        deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}")
@@ -50,8 +58,8 @@ class Server:
                 with urllib.request.urlopen(self.endpoint + "/health", timeout=1):
                     return self
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not come up")
+                time.sleep(poll)
+        raise RuntimeError(f"the server did not come up within {timeout} s")
 
     def stop(self):
         if self.process and self.process.poll() is None:

@@ -386,26 +386,11 @@ def guarded(ledger, name, target, *args):
 # ---- the server under test -----------------------------------------------------------------
 
 class CrashServer(Server):
-    """conftest's Server, with the process start split from the wait for /health (so a restart
-    can be killed again while it recovers)."""
+    """conftest's Server, started in two steps (`spawn`, then `wait_up`, so a restart can be
+    killed again while it recovers) and killed with SIGKILL."""
 
-    def spawn(self):
-        self.process = subprocess.Popen(
-            [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}",
-             "--data-dir", self.data_dir, *self.extra],
-            stdout=self.log, stderr=self.log)
-
-    def wait_up(self, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(self.endpoint + "/health", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError(f"the server did not come up within {timeout} s")
+    def wait_up(self, timeout=60, poll=0.02):
+        return super().wait_up(timeout, poll)
 
     def kill9(self):
         if self.process and self.process.poll() is None:
