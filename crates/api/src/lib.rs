@@ -18,6 +18,7 @@ mod activities;
 pub mod arn;
 mod auth;
 pub mod cloudwatch;
+mod console;
 pub mod deployments;
 mod error;
 mod executions;
@@ -93,7 +94,8 @@ impl AppState {
     }
 }
 
-/// The router: `POST /` for the API, `GET /health` for probes.
+/// The router: `POST /` for the API, `GET /health` for probes, `GET /metrics` for Prometheus
+/// and `GET /console/` for the web console.
 pub fn router(state: AppState) -> Router {
     // `states:startExecution` tasks start their children with StartExecution's rules.
     state
@@ -103,6 +105,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", post(handle).fallback(not_found))
         .route("/health", get(health))
         .route("/metrics", get(prometheus))
+        .route("/console", get(console::redirect))
+        .route("/console/", get(console::index))
+        .route("/console/{*path}", get(console::asset))
         .fallback(not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
