@@ -42,6 +42,42 @@ ORDERS = {
 }
 
 
+BATCH = {
+    "Comment": "A Map whose item processor holds a Parallel, and a long Wait to watch.",
+    "StartAt": "Items",
+    "States": {
+        "Items": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Both",
+                "States": {"Both": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+                        {"StartAt": "Right", "States": {"Right": {"Type": "Pass", "End": True}}},
+                    ],
+                    "End": True}},
+            },
+            "Next": "Linger",
+        },
+        "Linger": {"Type": "Wait", "SecondsPath": "$$.Execution.Input.linger", "Next": "Finish"},
+        "Finish": {"Type": "Succeed"},
+    },
+}
+
+
+def batch(endpoint, linger):
+    """The Batch machine and one execution of it that waits `linger` seconds (of the server's
+    scaled clock) in Linger after its Map: answers the execution's ARN."""
+    sfn = make_client(endpoint)
+    arn = sfn.create_state_machine(name="Batch", roleArn=ROLE,
+                                   definition=json.dumps(BATCH))["stateMachineArn"]
+    return sfn.start_execution(stateMachineArn=arn, input=json.dumps(
+        {"items": [1, 2, 3], "linger": linger}))["executionArn"]
+
+
 def orders_v2():
     definition = json.loads(json.dumps(ORDERS))
     definition["States"]["Ship"] = {"Type": "Pass", "Result": {"carrier": "rail"},

@@ -223,6 +223,29 @@ def test_a_running_deployment_updates_live(world, page):
     expect(page.locator("#timeline")).to_contain_text("Rolled back")
 
 
+def test_a_running_execution_is_drawn_in_progress_and_updates(world, page):
+    """A Map with a Parallel inside is drawn as nested groups; while the execution waits in
+    Linger that state is in progress, and when it is stopped the page shows it without a
+    reload."""
+    execution = console_data.batch(world.endpoint, linger=100_000)
+    page.goto(f"{world.endpoint}/console/#/executions/{fragment(execution)}")
+    graph = page.locator("#execution-graph svg")
+    expect(graph.locator('g.node[data-state="Linger"]')).to_have_class(re.compile(r"\brunning\b"))
+    expect(graph.locator("g.cluster", has_text="Items (Map)")).to_have_count(1)
+    expect(graph.locator("g.cluster", has_text="Item processor")).to_have_count(1)
+    expect(graph.locator("g.cluster", has_text="Both (Parallel)")).to_have_count(1)
+    expect(graph.locator("g.cluster", has_text=re.compile(r"^Branch \d$"))).to_have_count(2)
+    for name in ("Items", "Both", "Left", "Right"):
+        expect(graph.locator(f'g.node[data-state="{name}"]')).to_have_class(re.compile(r"\bsucceeded\b"))
+    expect(graph.locator('g.node[data-state="Finish"]')).not_to_have_class(re.compile(r"succeeded|running"))
+    expect(page.locator(".cards")).to_contain_text("RUNNING")
+    make_client(world.endpoint).stop_execution(executionArn=execution, error="Console.Test",
+                                               cause="stopped to watch the page change")
+    expect(page.locator(".cards")).to_contain_text("ABORTED", timeout=10000)
+    expect(page.get_by_role("alert")).to_contain_text("Console.Test")
+    expect(graph.locator('g.node[data-state="Linger"]')).to_have_class(re.compile(r"\bfailed\b"))
+
+
 def test_alarms_and_metrics(world, page):
     page.goto(f"{world.endpoint}/console/#/alarms?range=24h")
     alarm = page.locator("#alarms section", has_text="seed-AliasStateMachineFailureAlarm-")
@@ -239,12 +262,28 @@ def test_the_keyboard_reaches_everything(world, page):
     expect(page.locator(".skip")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator(".brand")).to_be_focused()
+    # The skip link moves focus to the content and keeps the page.
+    address = page.url
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    assert page.url == address
+    expect(page.locator("#steps")).to_be_visible()
     # Each state of the graph is a button: Enter on it brings its step into view.
     node = page.locator('#execution-graph g.node[data-state="Recover"]')
     node.focus()
     expect(node).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator('#steps tr[data-state="Recover"]')).to_be_focused()
+    # The views of a state machine are tabs: the arrow keys move between them.
+    page.goto(f"{world.endpoint}/console/#/machines/{fragment(ORDERS)}")
+    page.get_by_role("tab", name="Graph").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Definition")).to_be_focused()
+    expect(page.get_by_role("tab", name="Definition")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel")).to_contain_text('"StartAt": "Validate"')
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("tab", name="Graph")).to_be_focused()
     # Every form control has a label.
     page.goto(f"{world.endpoint}/console/#/executions")
     expect(page.get_by_label("State machine")).to_be_visible()

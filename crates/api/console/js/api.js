@@ -6,6 +6,7 @@
 // kilobytes for one algorithm of twenty lines over WebCrypto.
 
 import { config } from '../config.js';
+import { wallNow } from './clock.js';
 
 const KEY = 'switchback.credentials';
 const encoder = new TextEncoder();
@@ -57,7 +58,8 @@ async function sign(headers, body, pair, service) {
     throw new ApiError('SigningUnavailable',
       'This browser offers no WebCrypto here: open the console on https:// or on localhost to sign requests.', 0);
   }
-  const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  // The server's clock, not the browser's: a browser clock minutes off would fail the skew check.
+  const now = new Date(wallNow()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const day = now.slice(0, 8);
   headers['x-amz-date'] = now;
   const signed = { ...headers, host: location.host };
@@ -129,5 +131,7 @@ export async function all(client, operation, input, key, { limit = 10000, token 
     items.push(...(page[key] || []));
     next = page[token === 'nextToken' ? 'nextToken' : 'NextToken'];
   } while (next && items.length < limit);
-  return items;
+  const kept = items.slice(0, limit);
+  kept.truncated = Boolean(next) || items.length > limit;
+  return kept;
 }

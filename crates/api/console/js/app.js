@@ -1,7 +1,7 @@
 // The console: a page per route of the URL's fragment (#/...), each drawn from the public API.
 
 import { credentials, signIn, signOut, signingRequired, region } from './api.js';
-import { h, fill, errorBox } from './dom.js';
+import { h, fill, errorBox, announce, nextFocus } from './dom.js';
 import { machinesPage, machinePage } from './machines.js';
 import { executionsPage, executionPage } from './executions.js';
 import { deploymentsPage, deploymentPage } from './deployments.js';
@@ -31,7 +31,7 @@ function identity() {
   const pair = credentials();
   if (pair) {
     slot.append(`Signed in as ${pair.accessKeyId} (${region})`,
-      h('button', { type: 'button', onclick: () => { signOut(); render(); } }, 'Sign out'));
+      h('button', { type: 'button', onclick: () => { signOut(); render().then(() => document.getElementById('main').focus()); } }, 'Sign out'));
   } else {
     slot.append(signingRequired ? 'Not signed in' : `Region ${region}`);
   }
@@ -91,9 +91,16 @@ export async function render() {
       const tick = async () => {
         if (mine !== generation) return;
         let again = false;
+        const kept = keepView();
         try {
           again = await refresh();
+          if (mine === generation) kept.restore();
         } catch (error) {
+          // Refused credentials end the polling and ask again; anything else is retried.
+          if (AUTH_ERRORS.has(error.type)) {
+            render();
+            return;
+          }
           again = true;
         }
         if (again && mine === generation) timer = setTimeout(tick, ms);
@@ -105,7 +112,10 @@ export async function render() {
   try {
     const args = match.slice(1).map(decodeURIComponent);
     await page(main, args, params, context);
-    if (mine === generation) document.title = `${document.querySelector('main h1')?.textContent || 'Console'} · Switchback`;
+    if (mine === generation) {
+      document.title = `${document.querySelector('main h1')?.textContent || 'Console'} · Switchback`;
+      announce(document.title);
+    }
   } catch (error) {
     if (mine !== generation) return;
     if (AUTH_ERRORS.has(error.type)) {
@@ -118,8 +128,43 @@ export async function render() {
   }
 }
 
-window.addEventListener('hashchange', () => {
-  render();
-  document.getElementById('main').focus({ preventScroll: true });
+// What a redraw of the page in place must not lose: the open <details>, the focused control
+// and the scroll position.
+function keepView() {
+  const main = document.getElementById('main');
+  const open = [...main.querySelectorAll('details')].map((details) => details.open);
+  const active = document.activeElement;
+  const id = active && active !== main && active.id;
+  const state = active && active.dataset && active.dataset.state;
+  const tag = active && active.tagName;
+  const scroll = window.scrollY;
+  return {
+    restore() {
+      main.querySelectorAll('details').forEach((details, index) => {
+        if (open[index]) details.open = true;
+      });
+      const again = id ? document.getElementById(id)
+        : state ? main.querySelector(`${tag}[data-state="${CSS.escape(state)}"]`) : null;
+      if (again) again.focus({ preventScroll: true });
+      window.scrollTo(0, scroll);
+    },
+  };
+}
+
+// A change of address draws the page for it. Focus goes to the page, or stays on the control
+// that asked for the change (a filter, a tab) when the new page has it too.
+window.addEventListener('hashchange', async () => {
+  const keep = nextFocus.id || (document.activeElement && document.activeElement.id);
+  nextFocus.id = null;
+  await render();
+  const again = keep && keep !== 'main' && document.getElementById(keep);
+  (again || document.getElementById('main')).focus({ preventScroll: true });
 });
+
+// The skip link moves focus; it must not change the address (that would be a route).
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
+
 render();

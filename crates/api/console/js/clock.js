@@ -4,7 +4,14 @@
 
 import { config } from '../config.js';
 
-const loadedAt = Date.now();
+// When config.js was answered, by the browser's clock: its resource timing, else now.
+function answeredAt() {
+  const url = new URL('../config.js', import.meta.url).href;
+  const [entry] = performance.getEntriesByName(url);
+  return entry && entry.responseStart ? performance.timeOrigin + entry.responseStart : Date.now();
+}
+
+const loadedAt = answeredAt();
 export const timeScale = config.timeScale || 1;
 
 // Now on the metric clock, in ms.

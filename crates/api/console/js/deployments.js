@@ -57,7 +57,8 @@ function traffic(deployment, timeline) {
       points.push([at, entry.targetWeight]);
       markers.push({ at, label: `step ${step}: target at ${entry.targetWeight} %`, class: 'marker' });
     } else if (entry.type === 'RolledBack') {
-      points.push([at, 0]);
+      const kept = (entry.routing || []).find((route) => route.version === Number(tail(deployment.targetVersionArn)));
+      points.push([at, kept ? kept.weight : 0]);
       markers.push({ at, label: 'rolled back', class: 'marker-end' });
     } else if (entry.type === 'Promoted') {
       points.push([at, 100]);
@@ -155,7 +156,7 @@ export async function deploymentPage(main, [deploymentId], _params, context) {
     buckets.forEach((bucketMap, index) => {
       for (const [at, bucket] of bucketMap) {
         bars.push({ version: index, at, width: MINUTE_MS, label: `v${tail(versions[index])}`, parts: [
-          { value: bucket.started - bucket.failed, class: 'bar-ok', label: 'succeeded or running' },
+          { value: Math.max(0, bucket.started - bucket.failed), class: 'bar-ok', label: 'succeeded or running' },
           { value: bucket.failed, class: 'bar-fail', label: 'failed' },
         ] });
       }
@@ -191,7 +192,7 @@ export async function deploymentPage(main, [deploymentId], _params, context) {
         alarm.name, badge(alarm.state), alarm.reason || '',
       ])) : h('p', { class: 'muted' }, 'No alarms watched.'),
       history.length ? h('details', null, h('summary', null, `Alarm history (${history.length})`),
-        table(['Time', 'Alarm', 'Change'], history.map((item) => [date(timestampMs(item.Timestamp) / 1000), item.AlarmName, item.HistorySummary]))) : null,
+        table(['Time (deployment clock)', 'Alarm', 'Change'], history.map((item) => [date(clock.fromMetric(timestampMs(item.Timestamp)) / 1000), item.AlarmName, item.HistorySummary]))) : null,
       h('h2', null, 'Timeline'),
       h('ol', { class: 'timeline', id: 'timeline' }, timeline.map((entry) => h('li', {
         class: entry.type === 'RolledBack' || (entry.type === 'AlarmChanged' && entry.state === 'ALARM') ? 'bad'

@@ -121,6 +121,10 @@ export function announce(text) {
 
 // The query of the current address's fragment (`#/path?query`), read when it is needed: two
 // quick changes of the filters must both count, whatever page drew the controls.
+// The control to focus once the next page is drawn, when it is not the one focused now (a tab
+// chosen with the arrow keys).
+export const nextFocus = { id: null };
+
 export function currentQuery() {
   return new URLSearchParams(location.hash.split('?')[1] || '');
 }

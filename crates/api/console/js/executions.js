@@ -3,10 +3,12 @@
 // output, its event history, its error and cause, and its timings.
 
 import { all, sfn } from './api.js';
+import { wallNow } from './clock.js';
 import { h, fill, currentQuery, badge, card, date, duration, errorBox, link, pretty, table, tail, machineOf, announce } from './dom.js';
 import { details, drawGraph, visitsFromHistory } from './graph.js';
 
-const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+// PENDING_REDRIVE is a Map Run's children's status only: ListExecutions refuses it here.
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const PAGE = 100;
 
 function toLocalInput(seconds) {
@@ -136,7 +138,9 @@ export async function executionsPage(main, _args, params, context) {
     more.disabled = false;
     announce(summary.textContent);
   };
-  more.addEventListener('click', () => load().catch((error) => main.append(errorBox(error))));
+  more.addEventListener('click', () => load().catch((error) => {
+    if (context.current()) main.append(errorBox(error));
+  }));
   if (!targets.length) {
     summary.textContent = 'No STANDARD state machines: EXPRESS executions are not kept (see their log group).';
     return;
@@ -232,8 +236,8 @@ export async function executionPage(main, [executionArn], _params, context) {
         card('Version', execution.stateMachineVersionArn ? `v${tail(execution.stateMachineVersionArn)}` : 'latest revision'),
         card('Alias', execution.stateMachineAliasArn ? tail(execution.stateMachineAliasArn) : '–'),
         card('Started', h('span', { title: date(execution.startDate) }, date(execution.startDate).slice(11))),
-        card('Duration', endMs ? duration(endMs - startMs) : `running for ${duration(Date.now() - startMs)}`),
-        card('Events', String(history.length))),
+        card('Duration', endMs ? duration(endMs - startMs) : `running for ${duration(wallNow() - startMs)}`),
+        card('Events', `${history.length}${history.truncated ? '+' : ''}`)),
       failure,
       h('h2', null, 'Path taken'),
       h('div', { class: 'legend', 'aria-label': 'Legend' },

@@ -150,7 +150,7 @@ export function drawGraph(definition, { statuses = {}, onSelect, title = 'State 
     const x = node.x - node.width / 2;
     const y = node.y - node.height / 2;
     const attributes = { class: classes, 'data-state': node.state || null };
-    if (node.state) {
+    if (node.state && onSelect) {
       attributes.tabindex = 0;
       attributes.role = 'button';
       attributes['aria-label'] = `${node.label} ${node.kind}${status ? `, ${status}` : ''}`;

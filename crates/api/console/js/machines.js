@@ -4,7 +4,7 @@
 
 import { all, sfn, cloudwatch } from './api.js';
 import { metricNow } from './clock.js';
-import { h, fill, currentQuery, badge, card, date, errorBox, link, percent, pretty, table, tail, weightBar } from './dom.js';
+import { h, fill, currentQuery, nextFocus, badge, card, date, errorBox, link, percent, pretty, table, tail, weightBar } from './dom.js';
 import { diffView } from './diff.js';
 import { drawGraph } from './graph.js';
 
@@ -136,10 +136,21 @@ export async function machinesPage(main, _args, _params, context) {
   );
 }
 
+// The tab pattern: one tab in the Tab order, the arrow keys (and Home, End) move between them.
 function tabs(labels, selected, onSelect) {
-  return h('div', { class: 'tabs', role: 'tablist' }, labels.map(([key, label]) => h('button', {
+  const keys = labels.map(([key]) => key);
+  const move = (event) => {
+    const index = keys.indexOf(selected);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: keys.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const key = keys[(next + keys.length) % keys.length];
+    nextFocus.id = `tab-${key}`;
+    onSelect(key);
+  };
+  return h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views', onkeydown: move }, labels.map(([key, label]) => h('button', {
     type: 'button', role: 'tab', id: `tab-${key}`, 'aria-selected': String(key === selected), 'aria-controls': `panel-${key}`,
-    onclick: () => onSelect(key),
+    tabindex: key === selected ? 0 : -1, onclick: () => onSelect(key),
   }, label)));
 }
 
@@ -191,7 +202,7 @@ export async function machinePage(main, [machineArn], params, context) {
   if (tab === 'graph') {
     try {
       panel.append(h('div', { class: 'split' },
-        h('div', { class: 'graph' }, drawGraph(described.definition, { title: `Graph of ${described.name}` })),
+        h('div', { class: 'graph', tabindex: 0, role: 'region', 'aria-label': 'Graph (scrolls)' }, drawGraph(described.definition, { title: `Graph of ${described.name}` })),
         h('div', null, h('h2', null, 'Definition'), h('pre', { tabindex: 0, 'aria-label': 'Definition' }, pretty(described.definition)))));
     } catch (error) {
       panel.append(errorBox({ type: 'GraphError', message: `The definition could not be drawn: ${error.message}` }));
@@ -249,8 +260,8 @@ export async function machinePage(main, [machineArn], params, context) {
       h('p', { class: 'muted' }, Object.keys(changed).length
         ? `States that differ, marked on both graphs: ${Object.keys(changed).join(', ')}` : 'No state differs.'),
       h('div', { class: 'side' },
-        h('div', null, h('h3', null, versionLabel(left, machineArn)), h('div', { class: 'graph' }, graphOf(a, left))),
-        h('div', null, h('h3', null, versionLabel(right, machineArn)), h('div', { class: 'graph' }, graphOf(b, right)))));
+        h('div', null, h('h3', null, versionLabel(left, machineArn)), h('div', { class: 'graph', tabindex: 0, role: 'region', 'aria-label': 'Graph (scrolls)' }, graphOf(a, left))),
+        h('div', null, h('h3', null, versionLabel(right, machineArn)), h('div', { class: 'graph', tabindex: 0, role: 'region', 'aria-label': 'Graph (scrolls)' }, graphOf(b, right)))));
   }
   const firstChange = panel.querySelector('.diff tr.row-add, .diff tr.row-del');
   if (firstChange) firstChange.closest('.diff').scrollTop = Math.max(0, firstChange.offsetTop - 60);
