@@ -173,6 +173,23 @@ function eventRows(events, startMs) {
   });
 }
 
+// The events after `lastId`, in order.
+async function newerEvents(executionArn, lastId) {
+  const fresh = [];
+  let token;
+  do {
+    const page = await sfn('GetExecutionHistory', {
+      executionArn, reverseOrder: true, maxResults: 100, ...(token ? { nextToken: token } : {}),
+    });
+    for (const event of page.events) {
+      if (event.id <= lastId) return fresh.reverse();
+      fresh.push(event);
+    }
+    token = page.nextToken;
+  } while (token);
+  return fresh.reverse();
+}
+
 // The first EVENTS_SHOWN events, and a button for the rest: a long history stays quick to draw.
 const EVENTS_SHOWN = 500;
 
@@ -189,13 +206,25 @@ function eventTable(history, startMs) {
 }
 
 export async function executionPage(main, [executionArn], _params, context) {
+  // The history read so far: a redraw reads only the events after its last (newest first,
+  // until a known id), so polling a long execution costs one small request.
+  let history = null;
+  let machine = null;
   const draw = async () => {
-    const [execution, history, machine] = await Promise.all([
+    const [execution, events] = await Promise.all([
       sfn('DescribeExecution', { executionArn }),
-      all(sfn, 'GetExecutionHistory', { executionArn }, 'events', { limit: 25000 }),
-      sfn('DescribeStateMachineForExecution', { executionArn }),
+      history ? newerEvents(executionArn, history[history.length - 1]?.id ?? 0)
+        : all(sfn, 'GetExecutionHistory', { executionArn }, 'events', { limit: 25000 }),
     ]);
+    machine = machine || await sfn('DescribeStateMachineForExecution', { executionArn });
     if (!context.current()) return false;
+    if (history) {
+      const truncated = history.truncated;
+      history = history.concat(events);
+      history.truncated = truncated;
+    } else {
+      history = events;
+    }
     const { visits, statuses } = visitsFromHistory(history);
     const startMs = execution.startDate * 1000;
     const endMs = execution.stopDate ? execution.stopDate * 1000 : null;
