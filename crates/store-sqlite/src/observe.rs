@@ -2,6 +2,7 @@
 //! transaction) and the reads.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use store::observe::{dimensions_from, dimensions_text, values_from, values_text};
 use store::{AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Error, MetricRow};
 
 use crate::versions::Outcome;
@@ -16,47 +17,7 @@ pub(crate) enum ObserveWrite {
     SetAlarmState(Box<AlarmStateChange>),
 }
 
-/// Separates a dimension's name from its value (ASCII unit separator).
-const UNIT_SEPARATOR: char = '\u{1f}';
-/// Separates dimensions (ASCII record separator).
-const RECORD_SEPARATOR: char = '\u{1e}';
-
-fn dimensions_text(dimensions: &[(String, String)]) -> String {
-    dimensions
-        .iter()
-        .map(|(name, value)| format!("{name}{UNIT_SEPARATOR}{value}"))
-        .collect::<Vec<_>>()
-        .join(&RECORD_SEPARATOR.to_string())
-}
-
-fn dimensions_from(text: &str) -> Vec<(String, String)> {
-    text.split(RECORD_SEPARATOR)
-        .filter(|pair| !pair.is_empty())
-        .filter_map(|pair| pair.split_once(UNIT_SEPARATOR))
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
-}
-
-fn values_text(values: &[(f64, u64)]) -> String {
-    values
-        .iter()
-        .map(|(value, count)| format!("{value}:{count}"))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
-fn values_from(text: &str) -> store::Result<Vec<(f64, u64)>> {
-    text.split(';')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let parsed = pair
-                .split_once(':')
-                .and_then(|(value, count)| Some((value.parse().ok()?, count.parse().ok()?)));
-            parsed.ok_or_else(|| Error::Backend(format!("a corrupt metric row value {pair:?}")))
-        })
-        .collect()
-}
-
+/// Applies one write inside the writer's transaction.
 pub(crate) fn apply(connection: &Connection, write: &ObserveWrite) -> store::Result<Outcome> {
     match write {
         ObserveWrite::MetricRows(rows, prune_before_ms) => {

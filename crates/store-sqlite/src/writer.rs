@@ -401,31 +401,16 @@ fn append_step(
     position: &Position,
     step: &StepCommit,
 ) -> store::Result<()> {
+    let last_event_id = step.check(
+        arn,
+        store::StepPosition {
+            last_seq: u64::try_from(position.last_seq).unwrap_or_default(),
+            last_event_id: u64::try_from(position.last_event_id).unwrap_or_default(),
+            ended: position.ended,
+        },
+    )?;
     let seq = to_i64(step.journal.seq)?;
-    if seq != position.last_seq + 1 {
-        return Err(Error::Conflict(format!(
-            "journal entry {} where {} was expected",
-            step.journal.seq,
-            position.last_seq + 1
-        )));
-    }
-    if position.ended != step.redrive.is_some() {
-        return Err(Error::Conflict(if step.redrive.is_some() {
-            format!("execution {arn} has not ended: it cannot be redriven")
-        } else {
-            format!("execution {arn} has already ended")
-        }));
-    }
-    let mut last_event_id = position.last_event_id;
-    for event in &step.events {
-        let id = to_i64(event.id)?;
-        if id <= last_event_id {
-            return Err(Error::Conflict(format!(
-                "history event {id} does not follow event {last_event_id}"
-            )));
-        }
-        last_event_id = id;
-    }
+    let last_event_id = to_i64(last_event_id)?;
     prepare(
         connection,
         "INSERT INTO journal (execution_id, seq, at_ms, input) VALUES ($1, $2, $3, $4)",

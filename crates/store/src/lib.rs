@@ -209,6 +209,50 @@ pub struct StepCommit {
     pub redrive: Option<i64>,
 }
 
+/// Where an execution's journal and history stand, as a backend stores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepPosition {
+    /// The last journal entry's `seq` (0 before the first).
+    pub last_seq: u64,
+    /// The last history event's id (0 before the first).
+    pub last_event_id: u64,
+    /// Whether the execution has ended.
+    pub ended: bool,
+}
+
+impl StepCommit {
+    /// Checks this step against where its execution `arn` stands: the next journal entry, on a
+    /// running execution (or on an ended one for a redrive), events in increasing order after
+    /// the last. Answers the id of its last event (the last stored when it has none).
+    pub fn check(&self, arn: &str, position: StepPosition) -> Result<u64> {
+        if self.journal.seq != position.last_seq + 1 {
+            return Err(Error::Conflict(format!(
+                "journal entry {} where {} was expected",
+                self.journal.seq,
+                position.last_seq + 1
+            )));
+        }
+        if position.ended != self.redrive.is_some() {
+            return Err(Error::Conflict(if self.redrive.is_some() {
+                format!("execution {arn} has not ended: it cannot be redriven")
+            } else {
+                format!("execution {arn} has already ended")
+            }));
+        }
+        let mut last_event_id = position.last_event_id;
+        for event in &self.events {
+            if event.id <= last_event_id {
+                return Err(Error::Conflict(format!(
+                    "history event {} does not follow event {last_event_id}",
+                    event.id
+                )));
+            }
+            last_event_id = event.id;
+        }
+        Ok(last_event_id)
+    }
+}
+
 /// Which executions to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecutionFilter {

@@ -122,3 +122,51 @@ pub fn merge_values(values: &mut Vec<(f64, u64)>, more: &[(f64, u64)]) {
         }
     }
 }
+
+// How the SQL backends keep a metric row's dimensions and values in one text column each:
+// dimensions as `name US value` joined by RS (neither may appear in a CloudWatch name or
+// value), values as `value:count` joined by `;`.
+const UNIT_SEPARATOR: char = '\u{1f}';
+const RECORD_SEPARATOR: char = '\u{1e}';
+
+/// A row's dimensions as the SQL backends store them.
+pub fn dimensions_text(dimensions: &[(String, String)]) -> String {
+    dimensions
+        .iter()
+        .map(|(name, value)| format!("{name}{UNIT_SEPARATOR}{value}"))
+        .collect::<Vec<_>>()
+        .join(&RECORD_SEPARATOR.to_string())
+}
+
+/// The dimensions of [`dimensions_text`].
+pub fn dimensions_from(text: &str) -> Vec<(String, String)> {
+    text.split(RECORD_SEPARATOR)
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| pair.split_once(UNIT_SEPARATOR))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// A row's values as the SQL backends store them.
+pub fn values_text(values: &[(f64, u64)]) -> String {
+    values
+        .iter()
+        .map(|(value, count)| format!("{value}:{count}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The values of [`values_text`]; a malformed pair is a `Backend` error.
+pub fn values_from(text: &str) -> crate::Result<Vec<(f64, u64)>> {
+    text.split(';')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let parsed = pair
+                .split_once(':')
+                .and_then(|(value, count)| Some((value.parse().ok()?, count.parse().ok()?)));
+            parsed.ok_or_else(|| {
+                crate::Error::Backend(format!("a corrupt metric row value {pair:?}"))
+            })
+        })
+        .collect()
+}

@@ -115,6 +115,7 @@ fn start_server(
     let options = crate::serve::Options {
         bind: "127.0.0.1:0".parse().expect("a socket address"),
         data_dir: data_dir.to_path_buf(),
+        database: None,
         time_scale,
         account_id: "123456789012".to_owned(),
         region: "us-east-1".to_owned(),

@@ -35,6 +35,10 @@ enum Command {
         /// Where data lives (an SQLite file in WAL mode inside).
         #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
         data_dir: PathBuf,
+        /// Keep the data in this PostgreSQL database instead (postgres://user@host:port/db);
+        /// the execution logs stay in --data-dir. One node per database for now.
+        #[arg(long, env = "SWITCHBACK_DATABASE_URL")]
+        database: Option<String>,
         /// Make Wait states, timeouts, heartbeats and retries go this many times faster.
         #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
         time_scale: f64,
@@ -273,6 +277,7 @@ fn main() -> ExitCode {
         Command::Serve {
             bind,
             data_dir,
+            database,
             time_scale,
             account_id,
             region,
@@ -286,6 +291,7 @@ fn main() -> ExitCode {
         } => serve_command(switchback::serve::Options {
             bind,
             data_dir,
+            database,
             time_scale,
             account_id,
             region,

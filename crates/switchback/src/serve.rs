@@ -1,4 +1,5 @@
-//! `switchback serve`: the AWS Step Functions API on an embedded SQLite store.
+//! `switchback serve`: the AWS Step Functions API on an embedded SQLite store, or on
+//! PostgreSQL with `--database postgres://...`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,8 +14,10 @@ use store_sqlite::SqliteStore;
 pub struct Options {
     /// Where to listen.
     pub bind: SocketAddr,
-    /// Where the SQLite file lives.
+    /// Where the SQLite file lives (and the execution logs, whatever the database).
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL: the store is there instead of the SQLite file.
+    pub database: Option<String>,
     /// Timers run this many times faster.
     pub time_scale: f64,
     /// The account in ARNs.
@@ -107,6 +110,40 @@ pub fn read_credentials(path: &Path) -> Result<Vec<(String, String)>> {
     Ok(pairs)
 }
 
+/// Connects to the PostgreSQL database at `url` (migrating it under a lock) and claims it for
+/// this node.
+async fn open_postgres(url: &str) -> Result<(store_postgres::PgStore, store_postgres::NodeGuard)> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        bail!(
+            "--database must be a PostgreSQL URL (postgres://user@host:port/database), not {url:?}; \
+             leave it out to use the SQLite file in --data-dir"
+        );
+    }
+    let shown = redact_password(url);
+    let store = store_postgres::PgStore::connect(url)
+        .await
+        .with_context(|| format!("cannot use the PostgreSQL database {shown}"))?;
+    let node = store
+        .claim_node(url, None)
+        .await
+        .with_context(|| format!("cannot serve the PostgreSQL database {shown}"))?;
+    Ok((store, node))
+}
+
+/// `url` with its password, if any, replaced by `****`, for messages.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((user_info, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match user_info.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(options: Options) -> Result<()> {
     serve_until(options, |_| {}, shutdown_signal()).await
@@ -135,14 +172,25 @@ pub async fn serve_until(
         bail!("--time-scale must be a positive number");
     }
     raise_open_files_limit();
-    let store = SqliteStore::open(&options.data_dir).with_context(|| {
-        format!(
-            "cannot open the data directory {}",
-            options.data_dir.display()
-        )
-    })?;
+    // Held while the server runs: the one node serving a PostgreSQL database.
+    let (store, _node): (Arc<dyn store::Store>, Option<store_postgres::NodeGuard>) =
+        match &options.database {
+            Some(url) => {
+                let (store, node) = open_postgres(url).await?;
+                (Arc::new(store), Some(node))
+            }
+            None => {
+                let store = SqliteStore::open(&options.data_dir).with_context(|| {
+                    format!(
+                        "cannot open the data directory {}",
+                        options.data_dir.display()
+                    )
+                })?;
+                (Arc::new(store), None)
+            }
+        };
     let runtime = Runtime::new(
-        Arc::new(store),
+        store,
         Config {
             account_id: options.account_id.clone(),
             region: options.region.clone(),

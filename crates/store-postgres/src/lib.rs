@@ -1,0 +1,546 @@
+//! The PostgreSQL storage backend: the store traits over tokio-postgres, with a deadpool pool.
+//!
+//! - **The schema** is the SQLite backend's (`migrations/`): BIGINT epoch milliseconds, TEXT
+//!   documents, text compared byte by byte (`COLLATE "C"`), so both backends page in the same
+//!   order and the SQL is mostly the same text.
+//! - **Migrations** run in one transaction under a transaction-level advisory lock: the first
+//!   node of a new build runs them once, the others wait and find nothing left to do. A database
+//!   whose schema is newer than this build is refused, as SQLite's is.
+//! - **A write is one transaction.** Writes that check before they change (publishing a
+//!   version, an alias and its routes, a deployment step, a stack revision, alarm state) take
+//!   one advisory lock for the whole database first, so they run one at a time as on SQLite's
+//!   single writer; a step of an execution locks only its execution's row (`FOR UPDATE`), so
+//!   steps of different executions commit side by side.
+//! - **Errors**: a lost connection, a full disk, a read-only database, too many clients are
+//!   `Unavailable` (the API answers 503 and nothing was written); anything else is `Backend`.
+//!
+//! One node at a time: claiming work across several nodes (leases, fencing, LISTEN/NOTIFY) is
+//! the rest of issue 13 (`docs/design/multi-node.md`).
+
+mod deployments;
+mod migrate;
+mod observe;
+mod read;
+mod stacks;
+mod versions;
+mod write;
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use store::{
+    Activities, ActivityRecord, AlarmHistoryRecord, AlarmRecord, AlarmStateChange, Alarms,
+    AliasCreated, AliasRecord, AliasUpdate, Aliases, DeploymentCommit, DeploymentFilter,
+    DeploymentRecord, Deployments, Error, ExecutionFilter, ExecutionRecord, Executions,
+    JournalEntry, MetricData, MetricRow, Page, PageRequest, PublishRequest, Published,
+    StackEventRecord, StackPut, StackRecord, Stacks, StateMachineRecord, StateMachines, StepCommit,
+    StoredEvent, Tags, VersionRecord, Versions,
+};
+use tokio_postgres::NoTls;
+
+pub use migrate::SCHEMA_VERSION;
+
+/// The advisory lock every checking write takes (`pg_advisory_xact_lock`): "SwBk".
+const WRITE_LOCK: i64 = 0x5377_426b;
+
+/// The advisory lock migrations run under.
+const MIGRATION_LOCK: i64 = 0x5377_426c;
+
+/// The class of the session advisory lock a serving node holds (`pg_try_advisory_lock(class,
+/// hashtext(current_schema()))`): one node per schema until claiming work is built.
+const NODE_LOCK_CLASS: i32 = 0x5377_426d;
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The most connections the pool opens.
+    pub connections: usize,
+    /// The schema to use (`search_path`); `None` keeps the server's default (`public`).
+    pub schema: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            connections: 16,
+            schema: None,
+        }
+    }
+}
+
+/// A store in one PostgreSQL database.
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+/// The node lock of [`PgStore::claim_node`]: released when dropped (its connection closes).
+pub struct NodeGuard {
+    _client: tokio_postgres::Client,
+    holder: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for NodeGuard {
+    fn drop(&mut self) {
+        self.holder.abort();
+    }
+}
+
+impl std::fmt::Debug for NodeGuard {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("NodeGuard").finish_non_exhaustive()
+    }
+}
+
+/// What a failed statement means to the caller.
+pub(crate) trait OrBackend<T> {
+    fn or_backend(self) -> store::Result<T>;
+}
+
+impl<T> OrBackend<T> for Result<T, tokio_postgres::Error> {
+    fn or_backend(self) -> store::Result<T> {
+        self.map_err(|error| classify(&error))
+    }
+}
+
+/// Connection loss and resource exhaustion pass; anything else is a fault of ours or of the
+/// data. The SQLSTATE classes: 08 connection, 53 insufficient resources, 57P admin shutdown,
+/// 25006 read-only transaction.
+fn classify(error: &tokio_postgres::Error) -> Error {
+    let passing = match error.code() {
+        None => true,
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P")
+                || code == "25006"
+        }
+    };
+    let text = match error.as_db_error() {
+        Some(db) => format!("postgres: {}: {}", db.code().code(), db.message()),
+        None => format!("postgres: {error}"),
+    };
+    if passing {
+        Error::Unavailable(text)
+    } else {
+        Error::Backend(text)
+    }
+}
+
+pub(crate) fn to_i64(value: u64) -> store::Result<i64> {
+    i64::try_from(value).map_err(|_| Error::Conflict(format!("{value} is too large to store")))
+}
+
+pub(crate) fn invalid_token(token: &str) -> Error {
+    Error::Conflict(format!("invalid page token {token:?}"))
+}
+
+/// The page of `items` (read with one more than the limit) and the token of the next.
+pub(crate) fn into_page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_token = if more { items.last().map(key) } else { None };
+    Page { items, next_token }
+}
+
+pub(crate) fn limit_plus_one(page: &PageRequest) -> store::Result<i64> {
+    to_i64(page.effective_limit() as u64 + 1)
+}
+
+/// Runs `$body` (an expression using the transaction `$tx`) in one transaction, under the
+/// write lock when `$lock` is true: committed when it answers `Ok`, rolled back otherwise.
+macro_rules! transaction {
+    ($store:expr, $lock:expr, |$tx:ident| $body:expr) => {{
+        let mut client = $store.client().await?;
+        let transaction = client.transaction().await.or_backend()?;
+        if $lock {
+            transaction
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&crate::WRITE_LOCK])
+                .await
+                .or_backend()?;
+        }
+        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let outcome = $body.await;
+        match outcome {
+            Ok(value) => {
+                transaction.commit().await.or_backend()?;
+                Ok(value)
+            }
+            Err(error) => {
+                let _ = transaction.rollback().await;
+                Err(error)
+            }
+        }
+    }};
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/database`), brings the schema up to date
+    /// under the migration lock, and answers the store.
+    pub async fn connect(url: &str) -> store::Result<PgStore> {
+        PgStore::connect_with(url, Options::default()).await
+    }
+
+    /// [`PgStore::connect`] with other options.
+    pub async fn connect_with(url: &str, options: Options) -> store::Result<PgStore> {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|error| {
+            Error::Backend(format!(
+                "the database URL is not one PostgreSQL reads: {error}"
+            ))
+        })?;
+        if let Some(schema) = &options.schema {
+            config.options(format!("-c search_path={schema}"));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("switchback");
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.connections.max(1))
+            .build()
+            .map_err(|error| {
+                Error::Backend(format!("cannot build the connection pool: {error}"))
+            })?;
+        let store = PgStore { pool };
+        let mut client = store.client().await?;
+        migrate::migrate(&mut client, migrate::MIGRATIONS).await?;
+        Ok(store)
+    }
+
+    /// Makes this process the one node serving the database (its schema): a session advisory
+    /// lock, held on a connection of its own for as long as the answered guard lives. A second
+    /// node is refused, because sharing the work between nodes (leases, fencing) is not built
+    /// yet and two nodes would drive the same executions.
+    pub async fn claim_node(&self, url: &str, schema: Option<&str>) -> store::Result<NodeGuard> {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|error| {
+            Error::Backend(format!(
+                "the database URL is not one PostgreSQL reads: {error}"
+            ))
+        })?;
+        if let Some(schema) = schema {
+            config.options(format!("-c search_path={schema}"));
+        }
+        config.application_name("switchback node lock");
+        let (client, connection) = config.connect(NoTls).await.or_backend()?;
+        let holder = tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::error!(%error, "the connection holding the node lock ended");
+            }
+        });
+        let held: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
+                &[&NODE_LOCK_CLASS],
+            )
+            .await
+            .or_backend()?
+            .get(0);
+        if !held {
+            holder.abort();
+            return Err(Error::Backend(
+                "another switchback node is serving this database: several nodes on one \
+                 database (leases, fencing, takeover) are not built yet, so only one may serve \
+                 it at a time. Stop the other node, or give this one a database of its own"
+                    .to_owned(),
+            ));
+        }
+        Ok(NodeGuard {
+            _client: client,
+            holder,
+        })
+    }
+
+    pub(crate) async fn client(&self) -> store::Result<Object> {
+        self.pool.get().await.map_err(|error| {
+            Error::Unavailable(format!("cannot reach the PostgreSQL database: {error}"))
+        })
+    }
+}
+
+#[async_trait]
+impl StateMachines for PgStore {
+    async fn create_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
+        transaction!(self, false, |tx| write::create_state_machine(tx, &record))
+    }
+
+    async fn get_state_machine(&self, arn: &str) -> store::Result<StateMachineRecord> {
+        read::get_state_machine(&**self.client().await?, arn).await
+    }
+
+    async fn update_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
+        transaction!(self, false, |tx| write::update_state_machine(tx, &record))
+    }
+
+    async fn delete_state_machine(&self, arn: &str) -> store::Result<()> {
+        transaction!(self, true, |tx| write::delete_state_machine(tx, arn))
+    }
+
+    async fn list_state_machines(
+        &self,
+        page: PageRequest,
+    ) -> store::Result<Page<StateMachineRecord>> {
+        read::list_state_machines(&**self.client().await?, &page).await
+    }
+}
+
+#[async_trait]
+impl Activities for PgStore {
+    async fn create_activity(&self, record: ActivityRecord) -> store::Result<()> {
+        transaction!(self, false, |tx| write::create_activity(tx, &record))
+    }
+
+    async fn get_activity(&self, arn: &str) -> store::Result<ActivityRecord> {
+        read::get_activity(&**self.client().await?, arn).await
+    }
+
+    async fn delete_activity(&self, arn: &str) -> store::Result<()> {
+        transaction!(self, false, |tx| write::delete_activity(tx, arn))
+    }
+
+    async fn list_activities(&self, page: PageRequest) -> store::Result<Page<ActivityRecord>> {
+        read::list_activities(&**self.client().await?, &page).await
+    }
+}
+
+#[async_trait]
+impl Executions for PgStore {
+    async fn create_execution(
+        &self,
+        record: ExecutionRecord,
+        first: StepCommit,
+    ) -> store::Result<()> {
+        transaction!(self, false, |tx| write::create_execution(
+            tx, &record, &first
+        ))
+    }
+
+    async fn commit_step(&self, step: StepCommit) -> store::Result<()> {
+        transaction!(self, false, |tx| write::commit_step(tx, &step))
+    }
+
+    async fn get_execution(&self, arn: &str) -> store::Result<ExecutionRecord> {
+        read::get_execution(&**self.client().await?, arn).await
+    }
+
+    async fn list_executions(
+        &self,
+        filter: ExecutionFilter,
+        page: PageRequest,
+    ) -> store::Result<Page<ExecutionRecord>> {
+        read::list_executions(&**self.client().await?, &filter, &page).await
+    }
+
+    async fn history(
+        &self,
+        arn: &str,
+        reverse: bool,
+        page: PageRequest,
+    ) -> store::Result<Page<StoredEvent>> {
+        read::history(&**self.client().await?, arn, reverse, &page).await
+    }
+
+    async fn journal(&self, arn: &str) -> store::Result<Vec<JournalEntry>> {
+        read::journal(&**self.client().await?, arn).await
+    }
+
+    async fn open_executions(&self) -> store::Result<Vec<ExecutionRecord>> {
+        read::open_executions(&**self.client().await?).await
+    }
+}
+
+#[async_trait]
+impl Versions for PgStore {
+    async fn publish_version(&self, request: PublishRequest) -> store::Result<Published> {
+        transaction!(self, true, |tx| versions::publish(tx, &request))
+    }
+
+    async fn get_version(&self, arn: &str) -> store::Result<VersionRecord> {
+        versions::get_version(&**self.client().await?, arn).await
+    }
+
+    async fn list_versions(
+        &self,
+        state_machine_arn: &str,
+        page: PageRequest,
+    ) -> store::Result<Page<VersionRecord>> {
+        versions::list_versions(&**self.client().await?, state_machine_arn, &page).await
+    }
+
+    async fn delete_version(&self, arn: &str) -> store::Result<()> {
+        transaction!(self, true, |tx| versions::delete_version(tx, arn))
+    }
+}
+
+#[async_trait]
+impl Aliases for PgStore {
+    async fn create_alias(
+        &self,
+        record: AliasRecord,
+        max_aliases: usize,
+    ) -> store::Result<AliasCreated> {
+        transaction!(self, true, |tx| versions::create_alias(
+            tx,
+            &record,
+            max_aliases
+        ))
+    }
+
+    async fn get_alias(&self, arn: &str) -> store::Result<AliasRecord> {
+        versions::get_alias(&**self.client().await?, arn).await
+    }
+
+    async fn update_alias(&self, update: AliasUpdate) -> store::Result<AliasRecord> {
+        transaction!(self, true, |tx| versions::update_alias(tx, &update))
+    }
+
+    async fn delete_alias(&self, arn: &str) -> store::Result<()> {
+        transaction!(self, true, |tx| versions::delete_alias(tx, arn))
+    }
+
+    async fn list_aliases(
+        &self,
+        state_machine_arn: &str,
+        version_arn: Option<&str>,
+        page: PageRequest,
+    ) -> store::Result<Page<AliasRecord>> {
+        versions::list_aliases(
+            &**self.client().await?,
+            state_machine_arn,
+            version_arn,
+            &page,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl Deployments for PgStore {
+    async fn create_deployment(&self, first: DeploymentCommit) -> store::Result<()> {
+        transaction!(self, true, |tx| deployments::create(tx, &first))
+    }
+
+    async fn commit_deployment(&self, step: DeploymentCommit) -> store::Result<()> {
+        transaction!(self, true, |tx| deployments::commit(tx, &step))
+    }
+
+    async fn get_deployment(&self, id: &str) -> store::Result<DeploymentRecord> {
+        deployments::get(&**self.client().await?, id).await
+    }
+
+    async fn list_deployments(
+        &self,
+        filter: DeploymentFilter,
+        page: PageRequest,
+    ) -> store::Result<Page<DeploymentRecord>> {
+        deployments::list(&**self.client().await?, &filter, &page).await
+    }
+
+    async fn open_deployments(&self) -> store::Result<Vec<DeploymentRecord>> {
+        deployments::open(&**self.client().await?).await
+    }
+}
+
+#[async_trait]
+impl Stacks for PgStore {
+    async fn put_stack(&self, put: StackPut) -> store::Result<()> {
+        transaction!(self, true, |tx| stacks::put(tx, &put))
+    }
+
+    async fn get_stack(&self, name: &str) -> store::Result<StackRecord> {
+        stacks::get(&**self.client().await?, name).await
+    }
+
+    async fn list_stacks(&self, page: PageRequest) -> store::Result<Page<StackRecord>> {
+        stacks::list(&**self.client().await?, &page).await
+    }
+
+    async fn delete_stack(&self, name: &str) -> store::Result<()> {
+        transaction!(self, true, |tx| stacks::delete(tx, name))
+    }
+
+    async fn stack_events(
+        &self,
+        name: &str,
+        page: PageRequest,
+    ) -> store::Result<Page<StackEventRecord>> {
+        stacks::events(&**self.client().await?, name, &page).await
+    }
+}
+
+#[async_trait]
+impl MetricData for PgStore {
+    async fn put_metric_rows(
+        &self,
+        rows: Vec<MetricRow>,
+        prune_before_ms: i64,
+    ) -> store::Result<()> {
+        transaction!(self, true, |tx| observe::put_metric_rows(
+            tx,
+            &rows,
+            prune_before_ms
+        ))
+    }
+
+    async fn metric_rows(&self, since_ms: i64) -> store::Result<Vec<MetricRow>> {
+        observe::metric_rows(&**self.client().await?, since_ms).await
+    }
+}
+
+#[async_trait]
+impl Alarms for PgStore {
+    async fn put_alarm(
+        &self,
+        record: AlarmRecord,
+        history: AlarmHistoryRecord,
+    ) -> store::Result<bool> {
+        transaction!(self, true, |tx| observe::put_alarm(tx, &record, &history))
+    }
+
+    async fn get_alarm(&self, name: &str) -> store::Result<AlarmRecord> {
+        observe::get_alarm(&**self.client().await?, name).await
+    }
+
+    async fn list_alarms(&self) -> store::Result<Vec<AlarmRecord>> {
+        observe::list_alarms(&**self.client().await?).await
+    }
+
+    async fn delete_alarms(&self, names: Vec<String>) -> store::Result<()> {
+        transaction!(self, true, |tx| observe::delete_alarms(tx, &names))
+    }
+
+    async fn set_alarm_state(&self, change: AlarmStateChange) -> store::Result<()> {
+        transaction!(self, true, |tx| observe::set_alarm_state(tx, &change))
+    }
+
+    async fn alarm_history(&self, name: Option<&str>) -> store::Result<Vec<AlarmHistoryRecord>> {
+        observe::alarm_history(&**self.client().await?, name).await
+    }
+}
+
+#[async_trait]
+impl Tags for PgStore {
+    async fn tag(&self, arn: &str, tags: Vec<(String, String)>) -> store::Result<()> {
+        transaction!(self, false, |tx| write::tag(tx, arn, &tags))
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> store::Result<()> {
+        transaction!(self, false, |tx| write::untag(tx, arn, &keys))
+    }
+
+    async fn tags(&self, arn: &str) -> store::Result<Vec<(String, String)>> {
+        read::tags(&**self.client().await?, arn).await
+    }
+}
