@@ -204,6 +204,10 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     let mut response = match state.limits.admit(operation, content_length) {
+        Err(refused @ Error::RequestTooLarge(_)) => {
+            limits::Limits::drain_refused(body, content_length).await;
+            refused.into_response()
+        }
         Err(refused) => refused.into_response(),
         // Held until the response is ready: the slot and the body's share of the budget.
         Ok(_admitted) if is_cloudwatch(&parts.headers) => {

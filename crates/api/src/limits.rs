@@ -38,6 +38,11 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The message of the `ThrottlingException` a request over the limits gets.
 const RATE_EXCEEDED: &str = "Rate exceeded";
 
+/// The most bytes of a too-large body read (and dropped) before it is refused: a client that
+/// writes its whole body before it reads gets the 413 instead of a broken pipe. Past this the
+/// answer goes out at once and the connection is closed under the client.
+pub const DRAIN_BYTES: u64 = 8 * MAX_BODY_BYTES as u64;
+
 /// The counters the limits above are kept with; one per server.
 #[derive(Debug)]
 pub struct Limits {
@@ -64,6 +69,21 @@ pub struct ReadBody {
     /// The bytes.
     pub bytes: Bytes,
     _held: Option<OwnedSemaphorePermit>,
+}
+
+/// Reads `body` and drops it, until its end or `at_most` bytes.
+async fn drain(mut body: Body, at_most: u64) {
+    let mut read = 0u64;
+    while read < at_most {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    read += data.len() as u64;
+                }
+            }
+            _ => return,
+        }
+    }
 }
 
 impl Limits {
@@ -93,6 +113,14 @@ impl Limits {
         Ok(Admission { _slot: slot })
     }
 
+    /// Reads and drops a body refused for its announced length, when that is at most
+    /// [`DRAIN_BYTES`], for as long as the body deadline allows.
+    pub async fn drain_refused(body: Body, content_length: Option<u64>) {
+        if content_length.is_some_and(|length| length <= DRAIN_BYTES) {
+            let _ = tokio::time::timeout(BODY_READ_TIMEOUT, drain(body, DRAIN_BYTES)).await;
+        }
+    }
+
     /// Reads a whole request body: at most [`MAX_BODY_BYTES`], within [`BODY_READ_TIMEOUT`],
     /// each piece charged to the budget as it arrives.
     pub async fn read_body(&self, body: Body) -> Result<ReadBody, Error> {
@@ -118,6 +146,8 @@ impl Limits {
             }
             length += data.len();
             if length > MAX_BODY_BYTES {
+                drop(parts);
+                drain(body, DRAIN_BYTES.saturating_sub(length as u64)).await;
                 return Err(Error::RequestTooLarge(MAX_BODY_BYTES));
             }
             let charge = Arc::clone(&self.body_bytes)
