@@ -1,7 +1,10 @@
 """Starts a Switchback server for the suite and hands out clients pointed at it.
 
 The server binary comes from SWITCHBACK_BIN (scripts/test builds it); each test session gets its
-own data directory and a free port on 127.0.0.1.
+own data directory and a free port on 127.0.0.1. With SWITCHBACK_TEST_BACKEND=postgres every
+server keeps its data in PostgreSQL instead (SWITCHBACK_TEST_DATABASE_URL, by default
+127.0.0.1:5432 database `test`), in a schema of its own per data directory, dropped afterwards:
+scripts/test runs the suite a second time so.
 """
 import contextlib
 import json
@@ -11,7 +14,9 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+import uuid
 
 import boto3
 import pytest
@@ -27,12 +32,36 @@ def free_port():
         return s.getsockname()[1]
 
 
+BACKEND = os.environ.get("SWITCHBACK_TEST_BACKEND", "sqlite")
+DATABASE = os.environ.get("SWITCHBACK_TEST_DATABASE_URL",
+                          "postgres://postgres@127.0.0.1:5432/test")
+
+
+def psql(statement):
+    """Runs one SQL statement against the test database; answers its output."""
+    result = subprocess.run(["psql", DATABASE, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", statement],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"psql against {DATABASE} failed: {result.stderr}"
+    return result.stdout
+
+
+def schema_url(schema):
+    """The test database's URL with `search_path` set to `schema`."""
+    separator = "&" if "?" in DATABASE else "?"
+    return f"{DATABASE}{separator}options={urllib.parse.quote(f'-c search_path={schema}')}"
+
+
 class Server:
     def __init__(self, binary, data_dir, port, extra=()):
         self.binary = binary
         self.data_dir = data_dir
         self.port = port
         self.extra = list(extra)
+        self.schema = None
+        if BACKEND == "postgres" and "--database" not in self.extra:
+            self.schema = f"switchback_py_{uuid.uuid4().hex[:12]}"
+            psql(f"CREATE SCHEMA {self.schema}")
+            self.extra += ["--database", schema_url(self.schema)]
         self.endpoint = f"http://127.0.0.1:{port}"
         self.process = None
         self.log = open(os.path.join(data_dir, "server.log"), "ab")
@@ -61,6 +90,12 @@ class Server:
                 time.sleep(poll)
         raise RuntimeError(f"the server did not come up within {timeout} s")
 
+    def drop_schema(self):
+        """Drops this server's PostgreSQL schema, if it has one (the server must be stopped)."""
+        if self.schema:
+            psql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            self.schema = None
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -88,6 +123,7 @@ def running_server(binary, prefix, extra=("--time-scale", "100")):
         yield srv
     finally:
         srv.stop()
+        srv.drop_schema()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -5,27 +5,16 @@ the same database is refused (several nodes sharing the work are not built yet),
 newer schema and a URL that is not PostgreSQL's. The tests fail, not skip, without PostgreSQL.
 """
 import json
-import os
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-import urllib.parse
 import uuid
 
 import pytest
 
-from conftest import ROLE, Server, free_port, make_client
-
-BASE = os.environ.get("SWITCHBACK_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-
-
-def psql(statement):
-    result = subprocess.run(["psql", BASE, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", statement],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, f"psql against {BASE} failed: {result.stderr}"
-    return result.stdout
+from conftest import ROLE, Server, free_port, make_client, psql, schema_url
 
 
 @pytest.fixture()
@@ -33,9 +22,7 @@ def database():
     """The URL of a fresh schema (search_path set through the URL's `options`)."""
     schema = f"switchback_py_{uuid.uuid4().hex[:12]}"
     psql(f"CREATE SCHEMA {schema}")
-    options = urllib.parse.quote(f"-c search_path={schema}")
-    separator = "&" if "?" in BASE else "?"
-    yield f"{BASE}{separator}options={options}", schema
+    yield schema_url(schema), schema
     psql(f"DROP SCHEMA {schema} CASCADE")
 
 
