@@ -329,6 +329,14 @@ CASES = [
     # -- members of the wrong JSON type --------------------------------------------------------
     Case("integer-as-string", "smithy", "ListStateMachines", {"maxResults": "10"}, type="SerializationException"),
     Case("integer-as-float", "smithy", "ListStateMachines", {"maxResults": 1.001}, type="SerializationException"),
+    # Found by fuzzing: a whole number written as a float passed the model's check and failed the
+    # typed input's; both refuse it now, as the wrong type.
+    Case("integer-as-negative-zero", "model", "CreateStateMachineAlias",
+         {"name": "main", "routingConfiguration": [
+             {"stateMachineVersionArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m:1",
+              "weight": -0.0}]}, type="SerializationException"),
+    Case("integer-as-whole-float", "model", "ListStateMachines", {"maxResults": 10.0},
+         type="SerializationException"),
     Case("integer-as-boolean", "smithy", "ListStateMachines", {"maxResults": True}, type="SerializationException"),
     Case("integer-as-list", "smithy", "ListActivities", {"maxResults": [10]}, type="SerializationException"),
     Case("integer-as-string-NaN", "smithy", "ListStateMachines", {"maxResults": "NaN"},

@@ -218,15 +218,19 @@ impl Model {
                 let Some(number) = value.as_f64() else {
                     return Err(wrong_type(path, "number"));
                 };
-                // A whole number that the member's type holds: a 32-bit `integer` or a 64-bit
+                // An integer literal that the member's type holds: a 32-bit `integer` or a 64-bit
                 // `long` (a larger one overflows, which the protocol reports as the wrong type).
+                // A number written with a fraction or an exponent (`2.0`, `-0.0`, `1e2`) is not
+                // an integer literal: the typed input would refuse it, so the model does
+                // (found by fuzzing: `-0.0` passed here and failed there).
                 let range = match shape_type {
                     "integer" => Some((f64::from(i32::MIN), f64::from(i32::MAX))),
                     "long" => Some((-(2f64.powi(63)), 2f64.powi(63) - 1.0)),
                     _ => None,
                 };
+                let literal = value.is_i64() || value.is_u64();
                 if let Some((low, high)) = range
-                    && (number.fract() != 0.0 || number < low || number > high)
+                    && (!literal || number < low || number > high)
                 {
                     return Err(wrong_type(path, shape_type));
                 }
