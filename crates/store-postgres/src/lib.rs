@@ -6,11 +6,12 @@
 //! - **Migrations** run in one transaction under a transaction-level advisory lock: the first
 //!   node of a new build runs them once, the others wait and find nothing left to do. A database
 //!   whose schema is newer than this build is refused, as SQLite's is.
-//! - **A write is one transaction.** Writes that check before they change (publishing a
-//!   version, an alias and its routes, a deployment step, a stack revision, alarm state) take
-//!   one advisory lock for the whole database first, so they run one at a time as on SQLite's
-//!   single writer; a step of an execution locks only its execution's row (`FOR UPDATE`), so
-//!   steps of different executions commit side by side.
+//! - **One writer task** (`writer`) commits every write of this process: whatever is queued
+//!   at once goes in one transaction (group commit, up to [`Options::max_batch`]), a savepoint
+//!   per write so that a refused write undoes itself alone; answers go out after the `COMMIT`.
+//!   Writes that check before they change (publishing a version, an alias's routes, a
+//!   deployment step, a stack revision) see every earlier write, as on SQLite's writer thread;
+//!   reads go through the pool beside it.
 //! - **Errors**: a lost connection, a full disk, a read-only database, too many clients are
 //!   `Unavailable` (the API answers 503 and nothing was written); anything else is `Backend`.
 //!
@@ -24,6 +25,7 @@ mod read;
 mod stacks;
 mod versions;
 mod write;
+mod writer;
 
 use std::str::FromStr;
 
@@ -38,6 +40,7 @@ use store::{
     StoredEvent, Tags, VersionRecord, Versions,
 };
 use tokio_postgres::NoTls;
+use writer::{Outcome, Write, Writer};
 
 pub use migrate::SCHEMA_VERSION;
 
@@ -58,6 +61,8 @@ pub struct Options {
     pub connections: usize,
     /// The schema to use (`search_path`); `None` keeps the server's default (`public`).
     pub schema: Option<String>,
+    /// The most writes committed in one transaction.
+    pub max_batch: usize,
 }
 
 impl Default for Options {
@@ -65,6 +70,7 @@ impl Default for Options {
         Options {
             connections: 16,
             schema: None,
+            max_batch: 256,
         }
     }
 }
@@ -72,6 +78,7 @@ impl Default for Options {
 /// A store in one PostgreSQL database.
 pub struct PgStore {
     pool: Pool,
+    writer: Writer,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -134,6 +141,10 @@ fn classify(error: &tokio_postgres::Error) -> Error {
     }
 }
 
+fn unexpected(outcome: &Outcome) -> Error {
+    Error::Backend(format!("the postgres writer answered {outcome:?}"))
+}
+
 pub(crate) fn to_i64(value: u64) -> store::Result<i64> {
     i64::try_from(value).map_err(|_| Error::Conflict(format!("{value} is too large to store")))
 }
@@ -152,33 +163,6 @@ pub(crate) fn into_page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> 
 
 pub(crate) fn limit_plus_one(page: &PageRequest) -> store::Result<i64> {
     to_i64(page.effective_limit() as u64 + 1)
-}
-
-/// Runs `$body` (an expression using the transaction `$tx`) in one transaction, under the
-/// write lock when `$lock` is true: committed when it answers `Ok`, rolled back otherwise.
-macro_rules! transaction {
-    ($store:expr, $lock:expr, |$tx:ident| $body:expr) => {{
-        let mut client = $store.client().await?;
-        let transaction = client.transaction().await.or_backend()?;
-        if $lock {
-            transaction
-                .execute("SELECT pg_advisory_xact_lock($1)", &[&crate::WRITE_LOCK])
-                .await
-                .or_backend()?;
-        }
-        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
-        let outcome = $body.await;
-        match outcome {
-            Ok(value) => {
-                transaction.commit().await.or_backend()?;
-                Ok(value)
-            }
-            Err(error) => {
-                let _ = transaction.rollback().await;
-                Err(error)
-            }
-        }
-    }};
 }
 
 impl PgStore {
@@ -214,10 +198,13 @@ impl PgStore {
             .map_err(|error| {
                 Error::Backend(format!("cannot build the connection pool: {error}"))
             })?;
-        let store = PgStore { pool };
-        let mut client = store.client().await?;
+        let mut client = pool.get().await.map_err(|error| {
+            Error::Unavailable(format!("cannot reach the PostgreSQL database: {error}"))
+        })?;
         migrate::migrate(&mut client, migrate::MIGRATIONS).await?;
-        Ok(store)
+        drop(client);
+        let writer = Writer::start(pool.clone(), options.max_batch);
+        Ok(PgStore { pool, writer })
     }
 
     /// Makes this process the one node serving the database (its schema): a session advisory
@@ -263,6 +250,14 @@ impl PgStore {
         })
     }
 
+    /// A write that answers nothing but success.
+    async fn done(&self, write: Write) -> store::Result<()> {
+        match self.writer.write(write).await? {
+            Outcome::Done => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     pub(crate) async fn client(&self) -> store::Result<Object> {
         self.pool.get().await.map_err(|error| {
             Error::Unavailable(format!("cannot reach the PostgreSQL database: {error}"))
@@ -273,7 +268,7 @@ impl PgStore {
 #[async_trait]
 impl StateMachines for PgStore {
     async fn create_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
-        transaction!(self, false, |tx| write::create_state_machine(tx, &record))
+        self.done(Write::CreateStateMachine(Box::new(record))).await
     }
 
     async fn get_state_machine(&self, arn: &str) -> store::Result<StateMachineRecord> {
@@ -281,11 +276,11 @@ impl StateMachines for PgStore {
     }
 
     async fn update_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
-        transaction!(self, false, |tx| write::update_state_machine(tx, &record))
+        self.done(Write::UpdateStateMachine(Box::new(record))).await
     }
 
     async fn delete_state_machine(&self, arn: &str) -> store::Result<()> {
-        transaction!(self, true, |tx| write::delete_state_machine(tx, arn))
+        self.done(Write::DeleteStateMachine(arn.to_owned())).await
     }
 
     async fn list_state_machines(
@@ -299,7 +294,7 @@ impl StateMachines for PgStore {
 #[async_trait]
 impl Activities for PgStore {
     async fn create_activity(&self, record: ActivityRecord) -> store::Result<()> {
-        transaction!(self, false, |tx| write::create_activity(tx, &record))
+        self.done(Write::CreateActivity(record)).await
     }
 
     async fn get_activity(&self, arn: &str) -> store::Result<ActivityRecord> {
@@ -307,7 +302,7 @@ impl Activities for PgStore {
     }
 
     async fn delete_activity(&self, arn: &str) -> store::Result<()> {
-        transaction!(self, false, |tx| write::delete_activity(tx, arn))
+        self.done(Write::DeleteActivity(arn.to_owned())).await
     }
 
     async fn list_activities(&self, page: PageRequest) -> store::Result<Page<ActivityRecord>> {
@@ -322,13 +317,12 @@ impl Executions for PgStore {
         record: ExecutionRecord,
         first: StepCommit,
     ) -> store::Result<()> {
-        transaction!(self, false, |tx| write::create_execution(
-            tx, &record, &first
-        ))
+        self.done(Write::CreateExecution(Box::new(record), first))
+            .await
     }
 
     async fn commit_step(&self, step: StepCommit) -> store::Result<()> {
-        transaction!(self, false, |tx| write::commit_step(tx, &step))
+        self.done(Write::CommitStep(step)).await
     }
 
     async fn get_execution(&self, arn: &str) -> store::Result<ExecutionRecord> {
@@ -364,7 +358,10 @@ impl Executions for PgStore {
 #[async_trait]
 impl Versions for PgStore {
     async fn publish_version(&self, request: PublishRequest) -> store::Result<Published> {
-        transaction!(self, true, |tx| versions::publish(tx, &request))
+        match self.writer.write(Write::Publish(request)).await? {
+            Outcome::Published(published) => Ok(*published),
+            other => Err(unexpected(&other)),
+        }
     }
 
     async fn get_version(&self, arn: &str) -> store::Result<VersionRecord> {
@@ -380,7 +377,7 @@ impl Versions for PgStore {
     }
 
     async fn delete_version(&self, arn: &str) -> store::Result<()> {
-        transaction!(self, true, |tx| versions::delete_version(tx, arn))
+        self.done(Write::DeleteVersion(arn.to_owned())).await
     }
 }
 
@@ -391,11 +388,14 @@ impl Aliases for PgStore {
         record: AliasRecord,
         max_aliases: usize,
     ) -> store::Result<AliasCreated> {
-        transaction!(self, true, |tx| versions::create_alias(
-            tx,
-            &record,
-            max_aliases
-        ))
+        match self
+            .writer
+            .write(Write::CreateAlias(Box::new(record), max_aliases))
+            .await?
+        {
+            Outcome::AliasCreated(created) => Ok(*created),
+            other => Err(unexpected(&other)),
+        }
     }
 
     async fn get_alias(&self, arn: &str) -> store::Result<AliasRecord> {
@@ -403,11 +403,14 @@ impl Aliases for PgStore {
     }
 
     async fn update_alias(&self, update: AliasUpdate) -> store::Result<AliasRecord> {
-        transaction!(self, true, |tx| versions::update_alias(tx, &update))
+        match self.writer.write(Write::UpdateAlias(update)).await? {
+            Outcome::Alias(alias) => Ok(*alias),
+            other => Err(unexpected(&other)),
+        }
     }
 
     async fn delete_alias(&self, arn: &str) -> store::Result<()> {
-        transaction!(self, true, |tx| versions::delete_alias(tx, arn))
+        self.done(Write::DeleteAlias(arn.to_owned())).await
     }
 
     async fn list_aliases(
@@ -429,11 +432,11 @@ impl Aliases for PgStore {
 #[async_trait]
 impl Deployments for PgStore {
     async fn create_deployment(&self, first: DeploymentCommit) -> store::Result<()> {
-        transaction!(self, true, |tx| deployments::create(tx, &first))
+        self.done(Write::CreateDeployment(Box::new(first))).await
     }
 
     async fn commit_deployment(&self, step: DeploymentCommit) -> store::Result<()> {
-        transaction!(self, true, |tx| deployments::commit(tx, &step))
+        self.done(Write::CommitDeployment(Box::new(step))).await
     }
 
     async fn get_deployment(&self, id: &str) -> store::Result<DeploymentRecord> {
@@ -456,7 +459,7 @@ impl Deployments for PgStore {
 #[async_trait]
 impl Stacks for PgStore {
     async fn put_stack(&self, put: StackPut) -> store::Result<()> {
-        transaction!(self, true, |tx| stacks::put(tx, &put))
+        self.done(Write::PutStack(Box::new(put))).await
     }
 
     async fn get_stack(&self, name: &str) -> store::Result<StackRecord> {
@@ -468,7 +471,7 @@ impl Stacks for PgStore {
     }
 
     async fn delete_stack(&self, name: &str) -> store::Result<()> {
-        transaction!(self, true, |tx| stacks::delete(tx, name))
+        self.done(Write::DeleteStack(name.to_owned())).await
     }
 
     async fn stack_events(
@@ -487,11 +490,7 @@ impl MetricData for PgStore {
         rows: Vec<MetricRow>,
         prune_before_ms: i64,
     ) -> store::Result<()> {
-        transaction!(self, true, |tx| observe::put_metric_rows(
-            tx,
-            &rows,
-            prune_before_ms
-        ))
+        self.done(Write::MetricRows(rows, prune_before_ms)).await
     }
 
     async fn metric_rows(&self, since_ms: i64) -> store::Result<Vec<MetricRow>> {
@@ -506,7 +505,14 @@ impl Alarms for PgStore {
         record: AlarmRecord,
         history: AlarmHistoryRecord,
     ) -> store::Result<bool> {
-        transaction!(self, true, |tx| observe::put_alarm(tx, &record, &history))
+        match self
+            .writer
+            .write(Write::PutAlarm(Box::new(record), history))
+            .await?
+        {
+            Outcome::Existed(existed) => Ok(existed),
+            other => Err(unexpected(&other)),
+        }
     }
 
     async fn get_alarm(&self, name: &str) -> store::Result<AlarmRecord> {
@@ -518,11 +524,11 @@ impl Alarms for PgStore {
     }
 
     async fn delete_alarms(&self, names: Vec<String>) -> store::Result<()> {
-        transaction!(self, true, |tx| observe::delete_alarms(tx, &names))
+        self.done(Write::DeleteAlarms(names)).await
     }
 
     async fn set_alarm_state(&self, change: AlarmStateChange) -> store::Result<()> {
-        transaction!(self, true, |tx| observe::set_alarm_state(tx, &change))
+        self.done(Write::SetAlarmState(Box::new(change))).await
     }
 
     async fn alarm_history(&self, name: Option<&str>) -> store::Result<Vec<AlarmHistoryRecord>> {
@@ -533,11 +539,11 @@ impl Alarms for PgStore {
 #[async_trait]
 impl Tags for PgStore {
     async fn tag(&self, arn: &str, tags: Vec<(String, String)>) -> store::Result<()> {
-        transaction!(self, false, |tx| write::tag(tx, arn, &tags))
+        self.done(Write::Tag(arn.to_owned(), tags)).await
     }
 
     async fn untag(&self, arn: &str, keys: Vec<String>) -> store::Result<()> {
-        transaction!(self, false, |tx| write::untag(tx, arn, &keys))
+        self.done(Write::Untag(arn.to_owned(), keys)).await
     }
 
     async fn tags(&self, arn: &str) -> store::Result<Vec<(String, String)>> {

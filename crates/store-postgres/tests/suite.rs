@@ -44,6 +44,7 @@ impl Schema {
             Options {
                 connections: 8,
                 schema: Some(self.name.clone()),
+                ..Options::default()
             },
         )
         .await
@@ -65,6 +66,24 @@ impl Schema {
 async fn passes_the_suite() {
     let schema = Schema::new("suite").await;
     let store = schema.store().await.unwrap();
+    store::suite::run_all(&store).await;
+    drop(store);
+    schema.drop_it().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_the_suite_with_small_batches() {
+    let schema = Schema::new("batches").await;
+    let store = PgStore::connect_with(
+        &url(),
+        Options {
+            connections: 2,
+            schema: Some(schema.name.clone()),
+            max_batch: 3,
+        },
+    )
+    .await
+    .unwrap();
     store::suite::run_all(&store).await;
     drop(store);
     schema.drop_it().await;
@@ -127,6 +146,7 @@ async fn futures_join(schema: &Schema) -> Vec<PgStore> {
                 Options {
                     connections: 2,
                     schema: Some(name),
+                    ..Options::default()
                 },
             )
             .await
