@@ -141,6 +141,18 @@ fn classify(error: &tokio_postgres::Error) -> Error {
     }
 }
 
+/// The transaction the writer task runs, whose connection keeps its prepared statements.
+pub(crate) type CachingTransaction<'a> = deadpool_postgres::Transaction<'a>;
+
+/// `sql` prepared once per connection: the statements of every start and step, which would
+/// otherwise cost a round trip to parse and plan each time.
+pub(crate) async fn cached(
+    tx: &CachingTransaction<'_>,
+    sql: &str,
+) -> store::Result<tokio_postgres::Statement> {
+    tx.prepare_cached(sql).await.or_backend()
+}
+
 fn unexpected(outcome: &Outcome) -> Error {
     Error::Backend(format!("the postgres writer answered {outcome:?}"))
 }
@@ -272,7 +284,7 @@ impl StateMachines for PgStore {
     }
 
     async fn get_state_machine(&self, arn: &str) -> store::Result<StateMachineRecord> {
-        read::get_state_machine(&**self.client().await?, arn).await
+        read::get_state_machine(&self.client().await?, arn).await
     }
 
     async fn update_state_machine(&self, record: StateMachineRecord) -> store::Result<()> {
@@ -326,7 +338,7 @@ impl Executions for PgStore {
     }
 
     async fn get_execution(&self, arn: &str) -> store::Result<ExecutionRecord> {
-        read::get_execution(&**self.client().await?, arn).await
+        read::get_execution(&self.client().await?, arn).await
     }
 
     async fn list_executions(

@@ -40,18 +40,22 @@ fn state_machine(row: &Row) -> StateMachineRecord {
     }
 }
 
+/// Every start reads its state machine: prepared once per connection.
 pub(crate) async fn get_state_machine(
-    db: &impl GenericClient,
+    db: &deadpool_postgres::Object,
     arn: &str,
 ) -> store::Result<StateMachineRecord> {
-    db.query_opt(
-        &format!("SELECT {STATE_MACHINE_COLUMNS} FROM state_machines WHERE arn = $1"),
-        &[&arn],
-    )
-    .await
-    .or_backend()?
-    .map(|row| state_machine(&row))
-    .ok_or_else(|| Error::NotFound(arn.to_owned()))
+    let statement = db
+        .prepare_cached(&format!(
+            "SELECT {STATE_MACHINE_COLUMNS} FROM state_machines WHERE arn = $1"
+        ))
+        .await
+        .or_backend()?;
+    db.query_opt(&statement, &[&arn])
+        .await
+        .or_backend()?
+        .map(|row| state_machine(&row))
+        .ok_or_else(|| Error::NotFound(arn.to_owned()))
 }
 
 /// The rows of a list ordered by `(name, arn)`, after the page's token.
@@ -163,18 +167,22 @@ fn execution(row: &Row) -> ExecutionRecord {
     }
 }
 
+/// Prepared once per connection, as DescribeExecution is a common call.
 pub(crate) async fn get_execution(
-    db: &impl GenericClient,
+    db: &deadpool_postgres::Object,
     arn: &str,
 ) -> store::Result<ExecutionRecord> {
-    db.query_opt(
-        &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = $1"),
-        &[&arn],
-    )
-    .await
-    .or_backend()?
-    .map(|row| execution(&row))
-    .ok_or_else(|| Error::NotFound(arn.to_owned()))
+    let statement = db
+        .prepare_cached(&format!(
+            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = $1"
+        ))
+        .await
+        .or_backend()?;
+    db.query_opt(&statement, &[&arn])
+        .await
+        .or_backend()?
+        .map(|row| execution(&row))
+        .ok_or_else(|| Error::NotFound(arn.to_owned()))
 }
 
 fn execution_token(record: &ExecutionRecord) -> String {

@@ -4,7 +4,7 @@
 use store::{ActivityRecord, Error, ExecutionRecord, StateMachineRecord, StepCommit};
 use tokio_postgres::Transaction;
 
-use crate::{OrBackend, to_i64, versions};
+use crate::{CachingTransaction, OrBackend, cached, to_i64, versions};
 
 pub(crate) async fn create_state_machine(
     tx: &Transaction<'_>,
@@ -151,7 +151,7 @@ struct Position {
 }
 
 pub(crate) async fn create_execution(
-    tx: &Transaction<'_>,
+    tx: &CachingTransaction<'_>,
     record: &ExecutionRecord,
     first: &StepCommit,
 ) -> store::Result<()> {
@@ -159,13 +159,17 @@ pub(crate) async fn create_execution(
     let seed = i64::from_ne_bytes(record.seed.to_ne_bytes());
     let row = tx
         .query_opt(
-            "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, \
+            &cached(
+                tx,
+                "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, \
              role_arn, start_ms, seed, last_seq, last_event_id, end_status, end_output, \
              end_error, end_cause, end_stop_ms, state_machine_version_arn, \
              state_machine_alias_arn, test_case) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $11, $12, $13, $14, $15, $16, \
              $17) \
              ON CONFLICT (arn) DO NOTHING RETURNING id",
+            )
+            .await?,
             &[
                 &record.arn,
                 &record.state_machine_arn,
@@ -201,12 +205,19 @@ pub(crate) async fn create_execution(
     append_step(tx, &record.arn, &position, first).await
 }
 
-pub(crate) async fn commit_step(tx: &Transaction<'_>, step: &StepCommit) -> store::Result<()> {
+pub(crate) async fn commit_step(
+    tx: &CachingTransaction<'_>,
+    step: &StepCommit,
+) -> store::Result<()> {
     // The row lock orders two steps of one execution; other executions go on meanwhile.
     let row = tx
         .query_opt(
-            "SELECT id, last_seq, last_event_id, end_status IS NOT NULL \
+            &cached(
+                tx,
+                "SELECT id, last_seq, last_event_id, end_status IS NOT NULL \
              FROM executions WHERE arn = $1 FOR UPDATE",
+            )
+            .await?,
             &[&step.execution_arn],
         )
         .await
@@ -223,7 +234,7 @@ pub(crate) async fn commit_step(tx: &Transaction<'_>, step: &StepCommit) -> stor
 
 /// Checks a step against where its execution stands, then stores it.
 async fn append_step(
-    tx: &Transaction<'_>,
+    tx: &CachingTransaction<'_>,
     arn: &str,
     position: &Position,
     step: &StepCommit,
@@ -244,7 +255,11 @@ async fn append_step(
         .map(|event| to_i64(event.id))
         .collect::<store::Result<Vec<i64>>>()?;
     tx.execute(
-        "INSERT INTO journal (execution_id, seq, at_ms, input) VALUES ($1, $2, $3, $4)",
+        &cached(
+            tx,
+            "INSERT INTO journal (execution_id, seq, at_ms, input) VALUES ($1, $2, $3, $4)",
+        )
+        .await?,
         &[&position.id, &seq, &step.journal.at_ms, &step.journal.input],
     )
     .await
@@ -257,24 +272,36 @@ async fn append_step(
             .map(|event| event.json.as_str())
             .collect();
         tx.execute(
-            "INSERT INTO history (execution_id, event_id, json) \
+            &cached(
+                tx,
+                "INSERT INTO history (execution_id, event_id, json) \
              SELECT $1, event_id, json FROM UNNEST($2::BIGINT[], $3::TEXT[]) AS e (event_id, json)",
+            )
+            .await?,
             &[&position.id, &ids, &jsons],
         )
         .await
         .or_backend()?;
     }
     tx.execute(
-        "UPDATE executions SET last_seq = $1, last_event_id = $2 WHERE id = $3",
+        &cached(
+            tx,
+            "UPDATE executions SET last_seq = $1, last_event_id = $2 WHERE id = $3",
+        )
+        .await?,
         &[&seq, &last_event_id, &position.id],
     )
     .await
     .or_backend()?;
     if let Some(at) = step.redrive {
         tx.execute(
-            "UPDATE executions SET status = 'RUNNING', end_status = NULL, end_output = NULL, \
+            &cached(
+                tx,
+                "UPDATE executions SET status = 'RUNNING', end_status = NULL, end_output = NULL, \
              end_error = NULL, end_cause = NULL, end_stop_ms = NULL, \
              redrive_count = redrive_count + 1, redrive_ms = $1 WHERE id = $2",
+            )
+            .await?,
             &[&at, &position.id],
         )
         .await
@@ -282,8 +309,12 @@ async fn append_step(
     }
     if let Some(end) = &step.end {
         tx.execute(
-            "UPDATE executions SET status = $1, end_status = $1, end_output = $2, \
+            &cached(
+                tx,
+                "UPDATE executions SET status = $1, end_status = $1, end_output = $2, \
              end_error = $3, end_cause = $4, end_stop_ms = $5 WHERE id = $6",
+            )
+            .await?,
             &[
                 &end.status,
                 &end.output,

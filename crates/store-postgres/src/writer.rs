@@ -15,9 +15,8 @@ use store::{
     StackPut, StateMachineRecord, StepCommit,
 };
 use tokio::sync::{mpsc, oneshot};
-use tokio_postgres::Transaction;
 
-use crate::{OrBackend, deployments, observe, stacks, versions, write};
+use crate::{CachingTransaction, OrBackend, deployments, observe, stacks, versions, write};
 
 /// A change to the database.
 #[derive(Debug)]
@@ -141,7 +140,10 @@ async fn commit(pool: &Pool, batch: &mut Vec<Request>) {
 
 /// Applies one request inside a savepoint, undoing it alone if it fails. The outer `Err` is a
 /// failure of the transaction itself (the savepoint statements), which ends the batch.
-async fn isolated(tx: &Transaction<'_>, request: &Write) -> store::Result<store::Result<Outcome>> {
+async fn isolated(
+    tx: &CachingTransaction<'_>,
+    request: &Write,
+) -> store::Result<store::Result<Outcome>> {
     tx.batch_execute("SAVEPOINT request").await.or_backend()?;
     let result = apply(tx, request).await;
     if result.is_err() {
@@ -155,7 +157,7 @@ async fn isolated(tx: &Transaction<'_>, request: &Write) -> store::Result<store:
     Ok(result)
 }
 
-async fn apply(tx: &Transaction<'_>, request: &Write) -> store::Result<Outcome> {
+async fn apply(tx: &CachingTransaction<'_>, request: &Write) -> store::Result<Outcome> {
     let done = |result: store::Result<()>| result.map(|()| Outcome::Done);
     match request {
         Write::CreateStateMachine(record) => done(write::create_state_machine(tx, record).await),
