@@ -116,12 +116,18 @@ impl<T> OrBackend<T> for Result<T, tokio_postgres::Error> {
     }
 }
 
-/// Connection loss and resource exhaustion pass; anything else is a fault of ours or of the
-/// data. The SQLSTATE classes: 08 connection, 53 insufficient resources, 57P admin shutdown,
-/// 25006 read-only transaction.
+/// Connection loss and resource exhaustion pass (`Unavailable`: the API answers 503 and nothing
+/// was written); anything else is a fault of ours or of the data. The SQLSTATE classes: 08
+/// connection, 53 insufficient resources, 57P admin shutdown, 25006 read-only transaction.
 fn classify(error: &tokio_postgres::Error) -> Error {
     let passing = match error.code() {
-        None => true,
+        // No SQLSTATE: a closed connection or an I/O error passes; a value that would not
+        // convert, say, is ours.
+        None => {
+            error.is_closed()
+                || std::error::Error::source(error)
+                    .is_some_and(|source| source.downcast_ref::<std::io::Error>().is_some())
+        }
         Some(code) => {
             let code = code.code();
             code.starts_with("08")

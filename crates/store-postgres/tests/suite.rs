@@ -222,3 +222,62 @@ async fn an_unreachable_database_is_unavailable() {
     let error = PgStore::connect("mysql://nobody").await.unwrap_err();
     assert!(error.to_string().contains("URL"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_killed_under_it_are_replaced() {
+    let schema = Schema::new("killed").await;
+    let application = format!("switchback_killed_{}", std::process::id());
+    let separator = if url().contains('?') { '&' } else { '?' };
+    let store = PgStore::connect_with(
+        &format!("{}{separator}application_name={application}", url()),
+        Options {
+            connections: 2,
+            schema: Some(schema.name.clone()),
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    store
+        .create_state_machine(store::suite::state_machine("BeforeTheKill"))
+        .await
+        .unwrap();
+    // The administrator (or a failover) ends every connection of this store.
+    sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = '{application}'"
+    ))
+    .await;
+    // The next write either goes through on a new connection or is refused as Unavailable
+    // (the API's 503), never as anything else; the one after that goes through.
+    match store
+        .create_state_machine(store::suite::state_machine("DuringTheKill"))
+        .await
+    {
+        Ok(()) | Err(store::Error::Unavailable(_)) => {}
+        Err(other) => panic!("a killed connection gave {other:?}"),
+    }
+    let mut written = false;
+    for _ in 0..20 {
+        match store
+            .create_state_machine(store::suite::state_machine("AfterTheKill"))
+            .await
+        {
+            Ok(()) => {
+                written = true;
+                break;
+            }
+            Err(store::Error::Unavailable(_)) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(other) => panic!("a write after the kill gave {other:?}"),
+        }
+    }
+    assert!(written, "no connection was replaced");
+    for name in ["BeforeTheKill", "AfterTheKill"] {
+        let arn = store::suite::state_machine(name).arn;
+        assert_eq!(store.get_state_machine(&arn).await.unwrap().name, name);
+    }
+    drop(store);
+    schema.drop_it().await;
+}
