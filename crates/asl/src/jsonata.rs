@@ -724,6 +724,14 @@ mod tests {
     /// full-width digits against a picture with a full-width zero, and a string sliced inside a
     /// character in a `$toMillis` picture. Either is the expression's failure.
     #[test]
+    fn parser_panics_fail_the_parse() {
+        // Found by the jsonata target on 2026-12-03: jsonata-core's function signature parser
+        // slices inside a character; the panic must come out as a parse error.
+        let source = "($twice := function($f)<f<nm:n>:f<n:n>>{function($x)<n:n>{$f($f($x)($twice := function($f)<f<nm:n>\u{3d9}\u{d1}:n>>{function($x)<n:n>{$f($f($x))}};$add\u{3bb}($2 := function($x)<n:n>{$x+r};$add4 := $twice($add2);num)<(ns)-:n>{$nu$add\u{1}";
+        assert!(Expression::parse(source).is_err());
+    }
+
+    #[test]
     fn evaluator_panics_fail_the_expression() {
         for source in [
             "$parseInteger('\u{ff11}\u{ff12}\u{f053}\u{ff14}\u{ff10}', '###\u{ff10}')",
@@ -732,6 +740,9 @@ mod tests {
             // Found by the jsonata target on 2026-12-03: a picture with a width range on a
             // named fraction.
             "$fromMillis(15218216617, '[fNn,3-3], [D1o] [MNn,3-3LNn,3-3C]')",
+            // Also found on 2026-12-03: pictures sliced inside a character.
+            "$toMillis('1 Feb 2012', '[D*1] [,-4]3 ;] [Y0201]1]')",
+            "$fromMillis(15218216617, '[FNn,3-3], [D1o] [\u{3bb}($arr, $sMNn,3-3Lamep)<a<s>s?:s>{$join($arr, $sep)}bda[C]')",
         ] {
             // Each of these panics inside jsonata-core 2.2.13: the panic must come out as the
             // expression's failure, never reach the caller.
