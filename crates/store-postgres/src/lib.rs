@@ -167,16 +167,10 @@ pub(crate) fn to_i64(value: u64) -> store::Result<i64> {
     i64::try_from(value).map_err(|_| Error::Conflict(format!("{value} is too large to store")))
 }
 
-pub(crate) fn invalid_token(token: &str) -> Error {
-    Error::Conflict(format!("invalid page token {token:?}"))
-}
+pub(crate) use store::invalid_token;
 
-/// The page of `items` (read with one more than the limit) and the token of the next.
-pub(crate) fn into_page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_token = if more { items.last().map(key) } else { None };
-    Page { items, next_token }
+pub(crate) fn into_page<T>(items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    Page::of_one_more(items, limit, key)
 }
 
 pub(crate) fn limit_plus_one(page: &PageRequest) -> store::Result<i64> {

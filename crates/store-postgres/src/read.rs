@@ -7,19 +7,9 @@ use store::{
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row};
 
+use store::{name_token, parse_name_token};
+
 use crate::{OrBackend, into_page, invalid_token, limit_plus_one};
-
-/// The page token of lists ordered by name, then ARN: both, NUL between.
-fn name_token(name: &str, arn: &str) -> String {
-    format!("{name}\u{0}{arn}")
-}
-
-fn parse_name_token(token: &str) -> (String, String) {
-    match token.split_once('\u{0}') {
-        Some((name, arn)) => (name.to_owned(), arn.to_owned()),
-        None => (token.to_owned(), String::new()),
-    }
-}
 
 const STATE_MACHINE_COLUMNS: &str = "arn, name, machine_type, definition, role_arn, created_ms, \
     updated_ms, revision_id, description, logging_configuration, tracing_configuration";

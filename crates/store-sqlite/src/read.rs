@@ -16,6 +16,8 @@ use store::{
 };
 use tokio::sync::Semaphore;
 
+use store::{invalid_token, name_token, parse_name_token};
+
 use crate::{OrBackend, prepare, to_i64};
 
 /// Read-only connections, handed out one per query.
@@ -95,28 +97,8 @@ impl Pool {
     }
 }
 
-fn invalid_token(token: &str) -> Error {
-    Error::Conflict(format!("invalid page token {token:?}"))
-}
-
-/// Cuts a list fetched with one extra item into a page; `key` makes the token of an item.
-fn into_page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_token = if more { items.last().map(key) } else { None };
-    Page { items, next_token }
-}
-
-/// The token of lists in order of name: the name and the ARN, which breaks ties.
-fn name_token(name: &str, arn: &str) -> String {
-    format!("{name}\u{0}{arn}")
-}
-
-fn parse_name_token(token: &str) -> (String, String) {
-    match token.split_once('\u{0}') {
-        Some((name, arn)) => (name.to_owned(), arn.to_owned()),
-        None => (token.to_owned(), String::new()),
-    }
+fn into_page<T>(items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    Page::of_one_more(items, limit, key)
 }
 
 fn limit_plus_one(page: &PageRequest) -> store::Result<i64> {

@@ -8,6 +8,8 @@ use store::{
     Route, VersionRecord,
 };
 
+use store::invalid_token;
+
 use crate::{OrBackend, prepare, to_i64};
 
 /// A change to versions or aliases.
@@ -331,10 +333,6 @@ fn version(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
         description: row.get(8)?,
         created_ms: row.get(9)?,
     })
-}
-
-fn invalid_token(token: &str) -> Error {
-    Error::Conflict(format!("invalid page token {token:?}"))
 }
 
 pub(crate) fn get_version(connection: &Connection, arn: &str) -> store::Result<VersionRecord> {

@@ -66,6 +66,35 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// Cuts a list read with one item more than `limit` into a page: the extra item, when there
+    /// is one, says another page follows, whose token `key` makes from this page's last item.
+    pub fn of_one_more(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_token = if more { items.last().map(key) } else { None };
+        Page { items, next_token }
+    }
+}
+
+/// The error of a page token the backend did not make.
+pub fn invalid_token(token: &str) -> Error {
+    Error::Conflict(format!("invalid page token {token:?}"))
+}
+
+/// The page token of lists in order of name: the name and the ARN, which breaks ties.
+pub fn name_token(name: &str, arn: &str) -> String {
+    format!("{name}\u{0}{arn}")
+}
+
+/// The name and ARN of a [`name_token`].
+pub fn parse_name_token(token: &str) -> (String, String) {
+    match token.split_once('\u{0}') {
+        Some((name, arn)) => (name.to_owned(), arn.to_owned()),
+        None => (token.to_owned(), String::new()),
+    }
+}
+
 /// What page to read: at most `limit` items, after `token` (from an earlier [`Page`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageRequest {
