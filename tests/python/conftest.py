@@ -51,6 +51,15 @@ def schema_url(schema):
     return f"{DATABASE}{separator}options={urllib.parse.quote(f'-c search_path={schema}')}"
 
 
+@pytest.fixture()
+def database():
+    """A fresh PostgreSQL schema and the URL that selects it (search_path through `options`)."""
+    schema = f"switchback_py_{uuid.uuid4().hex[:12]}"
+    psql(f"CREATE SCHEMA {schema}")
+    yield schema_url(schema), schema
+    psql(f"DROP SCHEMA {schema} CASCADE")
+
+
 class Server:
     def __init__(self, binary, data_dir, port, extra=()):
         self.binary = binary

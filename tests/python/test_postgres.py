@@ -1,8 +1,7 @@
 """`switchback serve --database postgres://...` against the PostgreSQL on 127.0.0.1:5432 (database
 `test`, or SWITCHBACK_TEST_DATABASE_URL), each test in a schema of its own: the data lives in
-PostgreSQL, survives `kill -9`, and open executions resume on the next start; a second node on
-the same database is refused (several nodes sharing the work are not built yet), and so are a
-newer schema and a URL that is not PostgreSQL's. The tests fail, not skip, without PostgreSQL.
+PostgreSQL, survives `kill -9`, and open executions resume on the next start; a newer schema and
+a URL that is not PostgreSQL's are refused (several nodes on one database: test_cluster.py). The tests fail, not skip, without PostgreSQL.
 """
 import json
 import shutil
@@ -10,20 +9,10 @@ import signal
 import subprocess
 import tempfile
 import time
-import uuid
 
 import pytest
 
-from conftest import ROLE, Server, free_port, make_client, psql, schema_url
-
-
-@pytest.fixture()
-def database():
-    """The URL of a fresh schema (search_path set through the URL's `options`)."""
-    schema = f"switchback_py_{uuid.uuid4().hex[:12]}"
-    psql(f"CREATE SCHEMA {schema}")
-    yield schema_url(schema), schema
-    psql(f"DROP SCHEMA {schema} CASCADE")
+from conftest import ROLE, Server, free_port, make_client, psql
 
 
 @pytest.fixture()
@@ -88,27 +77,6 @@ def test_the_data_lives_in_postgres_and_survives_a_kill(binary, database, data_d
             shutil.rmtree(other_dir, ignore_errors=True)
     finally:
         server.stop()
-
-
-def test_a_second_node_on_the_same_database_is_refused(binary, database, data_dir):
-    url, _ = database
-    first = node(binary, data_dir, url).start()
-    try:
-        other_dir = tempfile.mkdtemp(prefix="switchback-pg-second-")
-        try:
-            code, output = serve_once(binary, other_dir, url)
-        finally:
-            shutil.rmtree(other_dir, ignore_errors=True)
-        assert code != 0
-        assert "another switchback node is serving this database" in output, output
-        # The first node goes on serving.
-        sfn = make_client(first.endpoint)
-        assert sfn.list_state_machines()["stateMachines"] == []
-    finally:
-        first.stop()
-    # Once the first has stopped, another node may serve the database.
-    again = node(binary, data_dir, url).start()
-    again.stop()
 
 
 def test_a_database_of_a_newer_build_is_refused(binary, database, data_dir):

@@ -219,7 +219,10 @@ impl Error {
 impl From<store::Error> for Error {
     fn from(error: store::Error) -> Error {
         match error {
-            store::Error::Unavailable(_) => Error::ServiceUnavailable(error.to_string()),
+            // Another node took the execution over while this one worked on it: try again.
+            store::Error::Unavailable(_) | store::Error::NotOwner(_) => {
+                Error::ServiceUnavailable(error.to_string())
+            }
             other => Error::Internal(other.to_string()),
         }
     }

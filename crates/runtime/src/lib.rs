@@ -17,6 +17,7 @@
 //! crash. EXPRESS executions go through the same engine in memory and are not kept after they
 //! end, as on AWS.
 
+pub mod cluster;
 pub mod deployments;
 pub mod invoke;
 pub mod logs;
@@ -33,7 +34,7 @@ use asl::{Entropy, SeededEntropy};
 use engine::{Effect, Execution, ExecutionInfo, HistoryEvent, Input, Status, describe_resource};
 use serde_json::Value;
 use store::{ExecutionEnd, ExecutionRecord, JournalEntry, StepCommit, Store, StoredEvent};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::observe::{ExecutionMeta, Observer, TaskTracker};
@@ -234,6 +235,8 @@ enum Command {
         cause: Option<String>,
         done: oneshot::Sender<()>,
     },
+    /// Another node took the execution over (`cluster`): forget it here, committing nothing.
+    LetGo,
 }
 
 struct TokenEntry {
@@ -287,6 +290,14 @@ struct Shared {
     child_index: Mutex<(HashMap<String, String>, HashMap<String, usize>)>,
     /// The client tokens of recent redrives: (execution, token) → (redrive time, when seen).
     redrive_tokens: Mutex<HashMap<(String, String), (i64, i64)>>,
+    /// The other nodes sharing the database, when this node is one of several (`cluster`).
+    cluster: Mutex<Option<Arc<dyn store::Cluster>>>,
+    /// Raised when this node gives up every execution it drives (its lease ran out): each actor
+    /// and parked execution of an earlier epoch ends without committing anything.
+    epoch: watch::Sender<u64>,
+    /// Held while an execution is taken over from another node, so that two commands for it
+    /// do not rebuild it twice.
+    claiming: tokio::sync::Mutex<()>,
 }
 
 /// How long a redrive's client token is remembered (AWS: 15 minutes).
@@ -413,6 +424,17 @@ fn end_of(status: &Status, history: &[HistoryEvent], now: i64) -> Option<Executi
     })
 }
 
+/// The task tokens a step's effects hand out.
+fn tokens_of(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::InvokeTask(request) => request.task_token.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
 fn stored(events: &[HistoryEvent]) -> Vec<StoredEvent> {
     events
         .iter()
@@ -483,6 +505,9 @@ impl Runtime {
                 redrive_tokens: Mutex::new(HashMap::new()),
                 map_run_index: Mutex::new(HashMap::new()),
                 child_index: Mutex::new((HashMap::new(), HashMap::new())),
+                cluster: Mutex::new(None),
+                epoch: watch::Sender::new(0),
+                claiming: tokio::sync::Mutex::new(()),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 logs: logs::Logs::default(),
                 config,
@@ -696,6 +721,7 @@ impl Runtime {
             events: with_qualifiers(stored(&step.events), &request),
             end: end_of(execution.status(), &step.events, start_ms),
             redrive: None,
+            task_tokens: tokens_of(&step.effects),
         };
         let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));
         let commit_started = std::time::Instant::now();
@@ -893,28 +919,36 @@ impl Runtime {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<i64, Error> {
-        let sender = lock(&self.shared.running).get(arn).cloned();
-        if let Some(sender) = sender {
-            let (done_tx, done_rx) = oneshot::channel();
-            if sender
-                .send(Command::Stop {
-                    error,
-                    cause,
-                    done: done_tx,
-                })
-                .is_ok()
-            {
-                let _ = done_rx.await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(sender) = self.mailbox(arn).await? {
+                let (done_tx, done_rx) = oneshot::channel();
+                if sender
+                    .send(Command::Stop {
+                        error: error.clone(),
+                        cause: cause.clone(),
+                        done: done_tx,
+                    })
+                    .is_ok()
+                {
+                    let _ = done_rx.await;
+                }
             }
+            let record = match self.shared.store.get_execution(arn).await {
+                Ok(record) => record,
+                Err(store::Error::NotFound(_)) => {
+                    return Err(Error::ExecutionDoesNotExist(arn.to_owned()));
+                }
+                Err(error) => return Err(error.into()),
+            };
+            // In a cluster the execution may have moved to another node while the stop
+            // waited (its step was fenced): take it over again and stop it there.
+            if record.end.is_none() && self.cluster().is_some() && attempt < 3 {
+                continue;
+            }
+            return Ok(record.end.map_or_else(now_ms, |end| end.stop_ms));
         }
-        let record = match self.shared.store.get_execution(arn).await {
-            Ok(record) => record,
-            Err(store::Error::NotFound(_)) => {
-                return Err(Error::ExecutionDoesNotExist(arn.to_owned()));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        Ok(record.end.map_or_else(now_ms, |end| end.stop_ms))
     }
 
     /// Waits up to `wait` for a task of this activity (`GetActivityTask`).
@@ -944,6 +978,8 @@ impl Runtime {
                 if let Some(answer) = self.task_started(&task.task_token, worker_name.clone()) {
                     match answer.await {
                         Ok(Ok(true)) => return Ok(Some(task)),
+                        // Another node drives the execution now: the task is its to offer.
+                        Ok(Err(store::Error::NotOwner(_))) => {}
                         Ok(Err(error)) => return Err(error.into()),
                         Ok(Ok(false)) | Err(_) => {}
                     }
@@ -1018,8 +1054,11 @@ impl Runtime {
         Self::check_token(token)?;
         let output: Value = serde_json::from_str(output)
             .map_err(|_| Error::InvalidOutput("Invalid JSON output".to_owned()))?;
-        self.complete(token, |task| Input::TaskSucceeded { task, output })
-            .await
+        self.complete(token, |task| Input::TaskSucceeded {
+            task,
+            output: output.clone(),
+        })
+        .await
     }
 
     /// Fails a task (`SendTaskFailure`).
@@ -1030,13 +1069,18 @@ impl Runtime {
         cause: Option<String>,
     ) -> Result<(), Error> {
         Self::check_token(token)?;
-        self.complete(token, |task| Input::TaskFailed { task, error, cause })
-            .await
+        self.complete(token, |task| Input::TaskFailed {
+            task,
+            error: error.clone(),
+            cause: cause.clone(),
+        })
+        .await
     }
 
     /// Resets a task's heartbeat clock (`SendTaskHeartbeat`).
     pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), Error> {
         Self::check_token(token)?;
+        self.reach_token(token).await?;
         let mut tokens = lock(&self.shared.tokens);
         let entry = tokens.get_mut(token).ok_or(Error::TaskTimedOut)?;
         if let (Some(seconds), Some(handle)) = (entry.heartbeat_seconds, entry.heartbeat.take()) {
@@ -1053,7 +1097,20 @@ impl Runtime {
 
     /// Reports a task's end and answers once the report is committed: an `Ok` the worker
     /// receives survives a crash, so the task is never offered again after it.
-    async fn complete(&self, token: &str, input: impl FnOnce(u64) -> Input) -> Result<(), Error> {
+    async fn complete(&self, token: &str, input: impl Fn(u64) -> Input) -> Result<(), Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.complete_here(token, &input).await {
+                // The execution moved to another node meanwhile: take it over and report there.
+                Err(Error::Store(store::Error::NotOwner(_))) if attempt < 3 => {}
+                answer => return answer,
+            }
+        }
+    }
+
+    async fn complete_here(&self, token: &str, input: &impl Fn(u64) -> Input) -> Result<(), Error> {
+        self.reach_token(token).await?;
         let mut entry = lock(&self.shared.tokens)
             .remove(token)
             .ok_or(Error::TaskTimedOut)?;
@@ -1070,6 +1127,9 @@ impl Runtime {
             .map_err(|_| Error::TaskTimedOut)?;
         match answer.await {
             Ok(Ok(true)) => Ok(()),
+            // Not committed, because another node drives the execution now; the actor let go
+            // of it and of its tokens.
+            Ok(Err(error @ store::Error::NotOwner(_))) => Err(error.into()),
             Ok(Err(error)) => {
                 // Not committed (the store refused it): the task is still open, and the same
                 // report, sent again, must reach it. The rebuilt execution restarts its
@@ -1273,6 +1333,7 @@ impl Runtime {
             events: stored(&step.events),
             end,
             redrive: Some(now),
+            task_tokens: tokens_of(&step.effects),
         };
         if channel.is_some() {
             self.register_tokens_of(arn, &step.effects);
@@ -1629,6 +1690,17 @@ impl Runtime {
         }
     }
 
+    /// Forgets the task tokens of an execution, stopping their heartbeat clocks.
+    fn forget_tokens_of(&self, arn: &str) {
+        lock(&self.shared.tokens).retain(|_, entry| {
+            let mine = entry.execution_arn == arn;
+            if mine && let Some(handle) = entry.heartbeat.take() {
+                handle.abort();
+            }
+            !mine
+        });
+    }
+
     /// Drops what [`Runtime::prepare`] registered for an execution that did not start.
     fn forget(&self, arn: &str) {
         lock(&self.shared.running).remove(arn);
@@ -1665,7 +1737,11 @@ impl Runtime {
             Some(channel) => channel,
             None => self.prepare(&arn, &effects),
         };
+        let mut abandoned = self.shared.epoch.subscribe();
+        let epoch = *abandoned.borrow_and_update();
         let mut actor = Actor {
+            epoch,
+            abandoned,
             runtime: self.clone(),
             arn,
             execution,
@@ -1697,12 +1773,27 @@ impl Runtime {
     /// rebuilds it from the store and hands it the command.
     async fn parked_until(self, arn: String, mut receiver: CommandReceiver, parked: Parked) {
         let sender = parked.sender;
+        let mut abandoned = self.shared.epoch.subscribe();
+        if *abandoned.borrow_and_update() != parked.epoch {
+            return;
+        }
         let (mut first, due) = tokio::select! {
-            command = receiver.recv() => (command, None),
+            command = receiver.recv() => {
+                if command.as_deref().is_some_and(|command| matches!(command, Command::LetGo)) {
+                    self.forget_parked(&arn, &sender);
+                    return;
+                }
+                (command, None)
+            }
             () = tokio::time::sleep(parked.delay) => (None, Some(parked.due_ms)),
+            // This node gave up its executions (see `Shared::epoch`).
+            _ = abandoned.changed() => return,
         };
         let mut attempt = 0;
         loop {
+            if *abandoned.borrow() != parked.epoch {
+                return;
+            }
             let permit = self.shared.unparking.acquire().await;
             // Boxed: the rebuild's future is large, and a parked execution holds this one.
             let unparked = Box::pin(self.unpark(&arn, &sender, receiver, first, due)).await;
@@ -1741,6 +1832,12 @@ impl Runtime {
             Ok(record) => record,
             Err(error) => return Err((error.into(), receiver, first)),
         };
+        if record.end.is_some() && self.cluster().is_some() {
+            // Another node took it over and ended it meanwhile: nothing is left to drive here.
+            // The command that woke it goes unanswered, which its sender reads as "gone".
+            self.forget_parked(arn, sender);
+            return Ok(());
+        }
         let (execution, entropy, seq, invocations) = match self.rebuild(&record).await {
             Ok(rebuilt) => rebuilt,
             Err(error) => return Err((error, receiver, first)),
@@ -1756,9 +1853,12 @@ impl Runtime {
                 first,
             ));
         }
-        self.shared
-            .parked
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        // Saturating: giving up every execution (`cluster`) counts the parked ones out at once.
+        let _ = self.shared.parked.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |parked| Some(parked.saturating_sub(1)),
+        );
         if let Some(command) = first {
             sender.resend(command);
         }
@@ -1798,6 +1898,8 @@ const UNPARKING_AT_ONCE: usize = 64;
 struct Parked {
     delay: Duration,
     due_ms: i64,
+    /// The epoch of the actor that parked (see `Shared::epoch`).
+    epoch: u64,
     /// Its own mailbox's sender: the rebuilt actor takes it, whatever `running` holds by then.
     sender: CommandSender,
 }
@@ -1812,6 +1914,9 @@ fn scaled(milliseconds: f64, time_scale: f64) -> Duration {
 }
 
 struct Actor {
+    /// The epoch the actor belongs to, and where a newer one is announced (`Shared::epoch`).
+    epoch: u64,
+    abandoned: watch::Receiver<u64>,
     runtime: Runtime,
     arn: String,
     execution: Execution,
@@ -1852,10 +1957,22 @@ impl Actor {
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return Some((receiver, parked));
             }
-            let Some(command) = receiver.recv().await else {
+            let command = tokio::select! {
+                command = receiver.recv() => command,
+                // This node gave up its executions: end without a trace (the maps are cleared).
+                _ = self.abandoned.changed() => {
+                    self.drop_effects();
+                    return None;
+                }
+            };
+            let Some(command) = command else {
                 break;
             };
             let (input, done, ack) = match *command {
+                Command::LetGo => {
+                    self.let_go();
+                    return None;
+                }
                 Command::Input(input) => (input, None, None),
                 Command::Acked(input, ack) => (input, None, Some(ack)),
                 Command::Stop { error, cause, done } => {
@@ -1869,6 +1986,23 @@ impl Actor {
                     if let Some(ack) = ack {
                         let _ = ack.send(Ok(taken));
                     }
+                }
+                Err(error) if self.is_abandoned() => {
+                    self.drop_effects();
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Err(error));
+                    }
+                    return None;
+                }
+                Err(error @ store::Error::NotOwner(_)) => {
+                    // Another node claimed the execution (this node's lease ran out, or a
+                    // command for it arrived there): it drives it from its journal now.
+                    tracing::info!(execution = %self.arn, %error, "another node took the execution over");
+                    self.let_go();
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Err(error));
+                    }
+                    return None;
                 }
                 Err(error) => {
                     // The step is not committed, and the execution in memory is ahead of its
@@ -1906,6 +2040,35 @@ impl Actor {
         None
     }
 
+    /// Whether this node gave up its executions since the actor started (`Shared::epoch`).
+    fn is_abandoned(&self) -> bool {
+        *self.abandoned.borrow() != self.epoch
+    }
+
+    /// Stops the timers and calls in flight, and nothing else.
+    fn drop_effects(&mut self) {
+        for (_, handle) in self.timers.drain() {
+            handle.abort();
+        }
+        for (_, call) in self.calls.drain() {
+            call.abort();
+        }
+    }
+
+    /// Forgets an execution another node drives now: its effects, tokens and mailbox here.
+    fn let_go(&mut self) {
+        self.drop_effects();
+        let shared = &self.runtime.shared;
+        self.runtime.forget_tokens_of(&self.arn);
+        let mut running = lock(&shared.running);
+        if running
+            .get(&self.arn)
+            .is_some_and(|sender| sender.0.same_channel(&self.sender.0))
+        {
+            running.remove(&self.arn);
+        }
+    }
+
     /// After a step the store refused (a full disk, a read-only data directory): parks the
     /// execution as it was at its last committed step. It is rebuilt from its journal a second
     /// later, or as soon as a command arrives (a task report, a stop), which is then tried
@@ -1934,6 +2097,7 @@ impl Actor {
         Parked {
             delay: RETRY_FAILED_COMMIT_AFTER,
             due_ms: now_ms(),
+            epoch: self.epoch,
             sender: self.sender.clone(),
         }
     }
@@ -1955,6 +2119,7 @@ impl Actor {
         (delay >= park_after).then(|| Parked {
             delay,
             due_ms,
+            epoch: self.epoch,
             sender: self.sender.clone(),
         })
     }
@@ -2002,6 +2167,12 @@ impl Actor {
         self.register_tokens(&step.effects);
         let closed = end.as_ref().map(|end| (end.status.clone(), end.stop_ms));
         if let Some(journal) = journal {
+            if self.is_abandoned() {
+                return Err(store::Error::NotOwner(format!(
+                    "this node gave up {} with every execution it drove",
+                    self.arn
+                )));
+            }
             self.seq += 1;
             let commit_started = std::time::Instant::now();
             self.runtime
@@ -2017,6 +2188,7 @@ impl Actor {
                     events: stored(&step.events),
                     end,
                     redrive: None,
+                    task_tokens: tokens_of(&step.effects),
                 })
                 .await?;
             self.runtime
@@ -2268,13 +2440,7 @@ impl Actor {
         let shared = &self.runtime.shared;
         // Tokens go first: a redrive registers the new run's tokens only once the execution is
         // out of `running`, and they must not be purged with this run's.
-        lock(&shared.tokens).retain(|_, entry| {
-            let mine = entry.execution_arn == self.arn;
-            if mine && let Some(handle) = entry.heartbeat.take() {
-                handle.abort();
-            }
-            !mine
-        });
+        self.runtime.forget_tokens_of(&self.arn);
         lock(&shared.running).remove(&self.arn);
         if let Some(done) = self.done.take() {
             let _ = done.send((self.execution.status().clone(), self.last_output.take()));

@@ -350,6 +350,7 @@ async fn a_journal_that_replays_to_an_unrecorded_end_is_not_resumed() {
                 events: Vec::new(),
                 end: None,
                 redrive: None,
+                task_tokens: Vec::new(),
             },
         )
         .await

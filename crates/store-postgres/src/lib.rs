@@ -15,9 +15,11 @@
 //! - **Errors**: a lost connection, a full disk, a read-only database, too many clients are
 //!   `Unavailable` (the API answers 503 and nothing was written); anything else is `Backend`.
 //!
-//! One node at a time: claiming work across several nodes (leases, fencing, LISTEN/NOTIFY) is
-//! the rest of issue 13 (`docs/design/multi-node.md`).
+//! - **Several nodes** (`cluster`): each node that joins holds a lease in `nodes`; the node that
+//!   starts an execution drives it (`executions.owner`) and only the owner commits its steps
+//!   (fenced in `write::commit_step`); a live node claims what a dead node drove.
 
+mod cluster;
 mod deployments;
 mod migrate;
 mod observe;
@@ -28,6 +30,8 @@ mod write;
 mod writer;
 
 use std::str::FromStr;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -42,6 +46,7 @@ use store::{
 use tokio_postgres::NoTls;
 use writer::{Outcome, Write, Writer};
 
+pub use cluster::Membership;
 pub use migrate::SCHEMA_VERSION;
 
 /// The advisory lock every checking write takes (`pg_advisory_xact_lock`): "SwBk".
@@ -49,10 +54,6 @@ const WRITE_LOCK: i64 = 0x5377_426b;
 
 /// The advisory lock migrations run under.
 const MIGRATION_LOCK: i64 = 0x5377_426c;
-
-/// The class of the session advisory lock a serving node holds (`pg_try_advisory_lock(class,
-/// hashtext(current_schema()))`): one node per schema until claiming work is built.
-const NODE_LOCK_CLASS: i32 = 0x5377_426d;
 
 /// How to connect.
 #[derive(Debug, Clone)]
@@ -79,29 +80,35 @@ impl Default for Options {
 pub struct PgStore {
     pool: Pool,
     writer: Writer,
+    /// The node this process is in the cluster (`cluster`); 0 until it joins, and then steps
+    /// are not fenced.
+    node: Arc<AtomicI64>,
+    membership: Mutex<Option<cluster::Membership>>,
+    /// How to open a connection of its own (the notice listener's).
+    config: tokio_postgres::Config,
+    /// The channel of this database's (schema's) notices, once known.
+    channel: Mutex<Option<String>>,
+    /// The notice listener, stopped with the store.
+    listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(listener) = lock(&self.listener).take() {
+            listener.abort();
+        }
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.debug_struct("PgStore").finish_non_exhaustive()
-    }
-}
-
-/// The node lock of [`PgStore::claim_node`]: released when dropped (its connection closes).
-pub struct NodeGuard {
-    _client: tokio_postgres::Client,
-    holder: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for NodeGuard {
-    fn drop(&mut self) {
-        self.holder.abort();
-    }
-}
-
-impl std::fmt::Debug for NodeGuard {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("NodeGuard").finish_non_exhaustive()
     }
 }
 
@@ -119,7 +126,7 @@ impl<T> OrBackend<T> for Result<T, tokio_postgres::Error> {
 /// Connection loss and resource exhaustion pass (`Unavailable`: the API answers 503 and nothing
 /// was written); anything else is a fault of ours or of the data. The SQLSTATE classes: 08
 /// connection, 53 insufficient resources, 57P admin shutdown, 25006 read-only transaction.
-fn classify(error: &tokio_postgres::Error) -> Error {
+pub(crate) fn classify(error: &tokio_postgres::Error) -> Error {
     let passing = match error.code() {
         // No SQLSTATE: a closed connection or an I/O error passes; a value that would not
         // convert, say, is ours.
@@ -198,7 +205,7 @@ impl PgStore {
             config.application_name("switchback");
         }
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -215,50 +222,16 @@ impl PgStore {
         })?;
         migrate::migrate(&mut client, migrate::MIGRATIONS).await?;
         drop(client);
-        let writer = Writer::start(pool.clone(), options.max_batch);
-        Ok(PgStore { pool, writer })
-    }
-
-    /// Makes this process the one node serving the database (its schema): a session advisory
-    /// lock, held on a connection of its own for as long as the answered guard lives. A second
-    /// node is refused, because sharing the work between nodes (leases, fencing) is not built
-    /// yet and two nodes would drive the same executions.
-    pub async fn claim_node(&self, url: &str, schema: Option<&str>) -> store::Result<NodeGuard> {
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|error| {
-            Error::Backend(format!(
-                "the database URL is not one PostgreSQL reads: {error}"
-            ))
-        })?;
-        if let Some(schema) = schema {
-            config.options(format!("-c search_path={schema}"));
-        }
-        config.application_name("switchback node lock");
-        let (client, connection) = config.connect(NoTls).await.or_backend()?;
-        let holder = tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::error!(%error, "the connection holding the node lock ended");
-            }
-        });
-        let held: bool = client
-            .query_one(
-                "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
-                &[&NODE_LOCK_CLASS],
-            )
-            .await
-            .or_backend()?
-            .get(0);
-        if !held {
-            holder.abort();
-            return Err(Error::Backend(
-                "another switchback node is serving this database: several nodes on one \
-                 database (leases, fencing, takeover) are not built yet, so only one may serve \
-                 it at a time. Stop the other node, or give this one a database of its own"
-                    .to_owned(),
-            ));
-        }
-        Ok(NodeGuard {
-            _client: client,
-            holder,
+        let node = Arc::new(AtomicI64::new(0));
+        let writer = Writer::start(pool.clone(), options.max_batch, node.clone());
+        Ok(PgStore {
+            pool,
+            writer,
+            node,
+            membership: Mutex::new(None),
+            config,
+            channel: Mutex::new(None),
+            listener: Mutex::new(None),
         })
     }
 

@@ -154,8 +154,11 @@ pub(crate) async fn create_execution(
     tx: &CachingTransaction<'_>,
     record: &ExecutionRecord,
     first: &StepCommit,
+    node: i64,
 ) -> store::Result<()> {
     let end = record.end.as_ref();
+    // The node that starts an execution drives it; outside a cluster (0) nobody is named.
+    let owner = (node != 0 && end.is_none()).then_some(node);
     let seed = i64::from_ne_bytes(record.seed.to_ne_bytes());
     let row = tx
         .query_opt(
@@ -164,9 +167,9 @@ pub(crate) async fn create_execution(
                 "INSERT INTO executions (arn, state_machine_arn, name, status, input, definition, \
              role_arn, start_ms, seed, last_seq, last_event_id, end_status, end_output, \
              end_error, end_cause, end_stop_ms, state_machine_version_arn, \
-             state_machine_alias_arn, test_case) \
+             state_machine_alias_arn, test_case, owner) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $11, $12, $13, $14, $15, $16, \
-             $17) \
+             $17, $18) \
              ON CONFLICT (arn) DO NOTHING RETURNING id",
             )
             .await?,
@@ -188,6 +191,7 @@ pub(crate) async fn create_execution(
                 &record.state_machine_version_arn,
                 &record.state_machine_alias_arn,
                 &record.test_case,
+                &owner,
             ],
         )
         .await
@@ -208,13 +212,15 @@ pub(crate) async fn create_execution(
 pub(crate) async fn commit_step(
     tx: &CachingTransaction<'_>,
     step: &StepCommit,
+    node: i64,
 ) -> store::Result<()> {
-    // The row lock orders two steps of one execution; other executions go on meanwhile.
+    // The row lock orders two steps of one execution, and a step with a claim by another node
+    // (which takes the same lock); other executions go on meanwhile.
     let row = tx
         .query_opt(
             &cached(
                 tx,
-                "SELECT id, last_seq, last_event_id, end_status IS NOT NULL \
+                "SELECT id, last_seq, last_event_id, end_status IS NOT NULL, owner \
              FROM executions WHERE arn = $1 FOR UPDATE",
             )
             .await?,
@@ -229,7 +235,32 @@ pub(crate) async fn commit_step(
         last_event_id: row.get(2),
         ended: row.get(3),
     };
-    append_step(tx, &step.execution_arn, &position, step).await
+    let owner: Option<i64> = row.get(4);
+    // Fencing: in a cluster only the execution's owner commits its steps (an ended execution
+    // keeps its last owner, so a node that lost it hears so rather than that it ended). A
+    // redrive reopens an ended execution, which nobody drives, and makes this node its owner.
+    if node != 0 && step.redrive.is_none() && owner != Some(node) {
+        return Err(Error::NotOwner(match owner {
+            Some(other) => format!(
+                "execution {} is driven by node {other}, not by this node ({node})",
+                step.execution_arn
+            ),
+            None => format!(
+                "execution {} is driven by no node: it is waiting to be claimed",
+                step.execution_arn
+            ),
+        }));
+    }
+    append_step(tx, &step.execution_arn, &position, step).await?;
+    if node != 0 && step.redrive.is_some() {
+        tx.execute(
+            &cached(tx, "UPDATE executions SET owner = $1 WHERE id = $2").await?,
+            &[&node, &position.id],
+        )
+        .await
+        .or_backend()?;
+    }
+    Ok(())
 }
 
 /// Checks a step against where its execution stands, then stores it.
@@ -283,6 +314,20 @@ async fn append_step(
         .await
         .or_backend()?;
     }
+    if !step.task_tokens.is_empty() {
+        let tokens: Vec<&str> = step.task_tokens.iter().map(String::as_str).collect();
+        tx.execute(
+            &cached(
+                tx,
+                "INSERT INTO task_tokens (token, execution_id) \
+             SELECT token, $1 FROM UNNEST($2::TEXT[]) AS t (token) ON CONFLICT (token) DO NOTHING",
+            )
+            .await?,
+            &[&position.id, &tokens],
+        )
+        .await
+        .or_backend()?;
+    }
     tx.execute(
         &cached(
             tx,
@@ -323,6 +368,13 @@ async fn append_step(
                 &end.stop_ms,
                 &position.id,
             ],
+        )
+        .await
+        .or_backend()?;
+        // An ended execution's tokens are answered `TaskTimedOut` by any node: no lookup.
+        tx.execute(
+            &cached(tx, "DELETE FROM task_tokens WHERE execution_id = $1").await?,
+            &[&position.id],
         )
         .await
         .or_backend()?;

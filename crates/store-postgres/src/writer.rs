@@ -8,6 +8,9 @@
 //! fails as a whole (the commit itself, a lost connection) every request in the batch gets the
 //! error, including those whose own statements had succeeded.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use deadpool_postgres::Pool;
 use store::{
     ActivityRecord, AlarmHistoryRecord, AlarmRecord, AlarmStateChange, AliasCreated, AliasRecord,
@@ -70,11 +73,12 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the task on `pool`; it commits at most `max_batch` requests per transaction.
-    pub(crate) fn start(pool: Pool, max_batch: usize) -> Writer {
+    /// Starts the task on `pool`; it commits at most `max_batch` requests per transaction,
+    /// the steps as the node `node` holds (0 before it joins a cluster: no fencing).
+    pub(crate) fn start(pool: Pool, max_batch: usize, node: Arc<AtomicI64>) -> Writer {
         let max_batch = max_batch.max(1);
         let (sender, receiver) = mpsc::channel(max_batch * 4);
-        tokio::spawn(run(pool, receiver, max_batch));
+        tokio::spawn(run(pool, receiver, max_batch, node));
         Writer { sender }
     }
 
@@ -89,7 +93,12 @@ impl Writer {
     }
 }
 
-async fn run(pool: Pool, mut receiver: mpsc::Receiver<Request>, max_batch: usize) {
+async fn run(
+    pool: Pool,
+    mut receiver: mpsc::Receiver<Request>,
+    max_batch: usize,
+    node: Arc<AtomicI64>,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = receiver.recv().await {
         batch.push(first);
@@ -99,12 +108,12 @@ async fn run(pool: Pool, mut receiver: mpsc::Receiver<Request>, max_batch: usize
                 Err(_) => break,
             }
         }
-        commit(&pool, &mut batch).await;
+        commit(&pool, &mut batch, node.load(Ordering::Acquire)).await;
     }
 }
 
 /// Runs a batch in one transaction and answers every request in it.
-async fn commit(pool: &Pool, batch: &mut Vec<Request>) {
+async fn commit(pool: &Pool, batch: &mut Vec<Request>, node: i64) {
     let mut results = Vec::with_capacity(batch.len());
     let outcome: store::Result<()> = async {
         let mut client = pool.get().await.map_err(|error| {
@@ -118,7 +127,7 @@ async fn commit(pool: &Pool, batch: &mut Vec<Request>) {
             .await
             .or_backend()?;
         for request in batch.iter() {
-            results.push(isolated(&transaction, &request.write).await?);
+            results.push(isolated(&transaction, &request.write, node).await?);
         }
         transaction.commit().await.or_backend()
     }
@@ -143,9 +152,10 @@ async fn commit(pool: &Pool, batch: &mut Vec<Request>) {
 async fn isolated(
     tx: &CachingTransaction<'_>,
     request: &Write,
+    node: i64,
 ) -> store::Result<store::Result<Outcome>> {
     tx.batch_execute("SAVEPOINT request").await.or_backend()?;
-    let result = apply(tx, request).await;
+    let result = apply(tx, request, node).await;
     if result.is_err() {
         tx.batch_execute("ROLLBACK TO SAVEPOINT request")
             .await
@@ -157,7 +167,7 @@ async fn isolated(
     Ok(result)
 }
 
-async fn apply(tx: &CachingTransaction<'_>, request: &Write) -> store::Result<Outcome> {
+async fn apply(tx: &CachingTransaction<'_>, request: &Write, node: i64) -> store::Result<Outcome> {
     let done = |result: store::Result<()>| result.map(|()| Outcome::Done);
     match request {
         Write::CreateStateMachine(record) => done(write::create_state_machine(tx, record).await),
@@ -166,9 +176,9 @@ async fn apply(tx: &CachingTransaction<'_>, request: &Write) -> store::Result<Ou
         Write::CreateActivity(record) => done(write::create_activity(tx, record).await),
         Write::DeleteActivity(arn) => done(write::delete_activity(tx, arn).await),
         Write::CreateExecution(record, first) => {
-            done(write::create_execution(tx, record, first).await)
+            done(write::create_execution(tx, record, first, node).await)
         }
-        Write::CommitStep(step) => done(write::commit_step(tx, step).await),
+        Write::CommitStep(step) => done(write::commit_step(tx, step, node).await),
         Write::Tag(arn, tags) => done(write::tag(tx, arn, tags).await),
         Write::Untag(arn, keys) => done(write::untag(tx, arn, keys).await),
         Write::Publish(request) => versions::publish(tx, request)

@@ -1,9 +1,9 @@
-//! The conformance suite, the migrations and the node lock against PostgreSQL (`SWITCHBACK_TEST_DATABASE_URL`, by default the
+//! The conformance suite, the migrations and the cluster (leases, claims, fencing) against PostgreSQL (`SWITCHBACK_TEST_DATABASE_URL`, by default the
 //! server on 127.0.0.1:5432, database `test`), in a schema of its own per test so that runs
 //! never meet each other's rows.
 
-use store::StateMachines;
-use store_postgres::{Options, PgStore};
+use store::{Cluster, Executions, StateMachines, suite};
+use store_postgres::{Membership, Options, PgStore};
 
 fn url() -> String {
     std::env::var("SWITCHBACK_TEST_DATABASE_URL")
@@ -116,7 +116,10 @@ async fn nodes_starting_together_migrate_once_and_keep_the_data() {
     tokio::spawn(connection);
     let versions: Vec<i64> = client
         .query(
-            &format!("SELECT version FROM {}.schema_version", schema.name),
+            &format!(
+                "SELECT version FROM {}.schema_version ORDER BY version",
+                schema.name
+            ),
             &[],
         )
         .await
@@ -124,7 +127,11 @@ async fn nodes_starting_together_migrate_once_and_keep_the_data() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, vec![store_postgres::SCHEMA_VERSION]);
+    // Each migration ran once.
+    assert_eq!(
+        versions,
+        (1..=store_postgres::SCHEMA_VERSION).collect::<Vec<_>>()
+    );
     // Connected again, the data is there.
     let again = schema.store().await.unwrap();
     let kept = again
@@ -175,42 +182,125 @@ async fn a_newer_schema_is_refused_and_left_alone() {
     schema.drop_it().await;
 }
 
+fn membership(name: &str, lease_ms: u64) -> Membership {
+    Membership {
+        name: name.to_owned(),
+        address: None,
+        lease: std::time::Duration::from_millis(lease_ms),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_node_per_schema() {
-    let schema = Schema::new("node").await;
-    let store = schema.store().await.unwrap();
-    let node = store.claim_node(&url(), Some(&schema.name)).await.unwrap();
-    let second = store
-        .claim_node(&url(), Some(&schema.name))
-        .await
-        .unwrap_err();
-    assert!(
-        second.to_string().contains("another switchback node"),
-        "{second}"
-    );
-    // Another schema is another database as far as the lock goes.
-    let other = Schema::new("node_other").await;
-    let other_store = other.store().await.unwrap();
-    let other_node = other_store
-        .claim_node(&url(), Some(&other.name))
+async fn only_the_owner_commits_and_a_claim_fences_the_old_owner() {
+    let schema = Schema::new("fence").await;
+    let a = schema.store().await.unwrap();
+    let b = schema.store().await.unwrap();
+    let node_a = a.join(membership("a", 60_000)).await.unwrap();
+    let node_b = b.join(membership("b", 60_000)).await.unwrap();
+    assert_ne!(node_a, node_b);
+    a.create_state_machine(suite::state_machine("m"))
         .await
         .unwrap();
-    // Released with the guard: the next node may serve.
-    drop(node);
-    let mut claimed = None;
-    for _ in 0..50 {
-        match store.claim_node(&url(), Some(&schema.name)).await {
-            Ok(node) => {
-                claimed = Some(node);
-                break;
-            }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-        }
-    }
-    assert!(claimed.is_some(), "the lock was not released");
-    drop((claimed, other_node, store, other_store));
+    let (record, mut first) = suite::execution("m", "e", 1_000);
+    first.task_tokens = vec!["token-1".to_owned()];
+    let arn = record.arn.clone();
+    a.create_execution(record, first).await.unwrap();
+    // The starter drives it; the other node may not commit its steps.
+    let refused = b.commit_step(suite::step(&arn, 2, [3])).await.unwrap_err();
+    assert!(matches!(refused, store::Error::NotOwner(_)), "{refused}");
+    a.commit_step(suite::step(&arn, 2, [3])).await.unwrap();
+    // Any node finds the execution of a token it did not hand out.
+    assert_eq!(
+        b.token_execution("token-1").await.unwrap(),
+        Some(arn.clone())
+    );
+    assert_eq!(b.token_execution("token-2").await.unwrap(), None);
+    // A command for it arrived at b: b claims it, and a is fenced from then on.
+    assert!(b.claim(&arn).await.unwrap());
+    let fenced = a.commit_step(suite::step(&arn, 3, [4])).await.unwrap_err();
+    assert!(
+        fenced.to_string().contains(&format!("node {node_b}")),
+        "{fenced}"
+    );
+    b.commit_step(suite::step(&arn, 3, [4])).await.unwrap();
+    let journal = b.journal(&arn).await.unwrap();
+    assert_eq!(
+        journal.iter().map(|entry| entry.seq).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    let nodes = a.nodes().await.unwrap();
+    assert_eq!(
+        nodes.iter().map(|node| node.id).collect::<Vec<_>>(),
+        [node_a, node_b]
+    );
+    assert_eq!(nodes[1].executions, 1);
+    assert!(nodes.iter().all(store::NodeRecord::alive));
+    // Its end forgets its tokens, and an ended execution is nobody's to claim.
+    let mut last = suite::step(&arn, 4, [5]);
+    last.end = Some(suite::end("SUCCEEDED", 2_000));
+    b.commit_step(last).await.unwrap();
+    assert_eq!(a.token_execution("token-1").await.unwrap(), None);
+    assert!(!a.claim(&arn).await.unwrap());
+    drop((a, b));
     schema.drop_it().await;
-    other.drop_it().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_nodes_executions_are_claimed_once_and_its_renewal_is_refused() {
+    let schema = Schema::new("lease").await;
+    let dead = schema.store().await.unwrap();
+    let live = schema.store().await.unwrap();
+    let other = schema.store().await.unwrap();
+    let dead_id = dead.join(membership("dead", 300)).await.unwrap();
+    live.join(membership("live", 60_000)).await.unwrap();
+    other.join(membership("other", 60_000)).await.unwrap();
+    dead.create_state_machine(suite::state_machine("m"))
+        .await
+        .unwrap();
+    let mut arns = Vec::new();
+    for index in 0..40 {
+        let (record, first) = suite::execution("m", &format!("e{index}"), 1_000);
+        arns.push(record.arn.clone());
+        dead.create_execution(record, first).await.unwrap();
+    }
+    // Alive: nothing to claim.
+    assert!(live.claim_orphans(100).await.unwrap().is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Two nodes claim at once: each execution goes to one of them.
+    let (first, second) = tokio::join!(live.claim_orphans(25), other.claim_orphans(25));
+    let (mut first, second) = (first.unwrap(), second.unwrap());
+    let mut rest = live.claim_orphans(100).await.unwrap();
+    assert!(other.claim_orphans(100).await.unwrap().is_empty());
+    first.extend(second);
+    first.append(&mut rest);
+    first.sort();
+    arns.sort();
+    assert_eq!(first, arns, "every orphan claimed exactly once");
+    // The dead node wakes: its steps are fenced and its lease is gone.
+    let fenced = dead
+        .commit_step(suite::step(&arns[0], 2, [3]))
+        .await
+        .unwrap_err();
+    assert!(matches!(fenced, store::Error::NotOwner(_)), "{fenced}");
+    let renewal = dead.renew().await.unwrap_err();
+    assert!(renewal.to_string().contains("ran out"), "{renewal}");
+    let again = dead.rejoin().await.unwrap();
+    assert!(again > dead_id);
+    dead.renew().await.unwrap();
+    // A clean stop lets go at once: the others claim without waiting for a lease.
+    other.leave().await.unwrap();
+    let released = live.claim_orphans(100).await.unwrap();
+    assert!(!released.is_empty());
+    assert!(
+        !live
+            .nodes()
+            .await
+            .unwrap()
+            .iter()
+            .any(|node| node.name == "other")
+    );
+    drop((dead, live, other));
+    schema.drop_it().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,12 +12,14 @@
 //! Times are epoch milliseconds; documents are JSON text, as AWS returns them. Backends differ in
 //! how they store things, never in what they answer: `suite::run_all` checks that.
 
+pub mod cluster;
 pub mod deployments;
 pub mod mem;
 pub mod observe;
 pub mod stacks;
 pub mod suite;
 
+pub use cluster::{Cluster, NodeRecord, Notice, NoticeHandler};
 pub use deployments::{
     DeploymentCommit, DeploymentFilter, DeploymentRecord, Deployments, RoutingChange,
 };
@@ -52,6 +54,10 @@ pub enum Error {
     /// Nothing of the request was written; the API answers `ServiceUnavailable`.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// Another node drives the execution (it claimed it: this node's lease had expired, or a
+    /// command for it arrived there). Nothing was written; this node must let it go.
+    #[error("driven by another node: {0}")]
+    NotOwner(String),
 }
 
 /// A shorthand for storage results.
@@ -236,6 +242,10 @@ pub struct StepCommit {
     /// Set when the step redrives the execution, which must have ended: at this time
     /// (epoch milliseconds) it runs again, its end cleared and its redrive count raised.
     pub redrive: Option<i64>,
+    /// The task tokens the step hands out (activity and callback tasks), so that a backend
+    /// shared by several nodes can say which execution a token belongs to
+    /// ([`Cluster::token_execution`]); a single-node backend may ignore them.
+    pub task_tokens: Vec<String>,
 }
 
 /// Where an execution's journal and history stand, as a backend stores them.

@@ -79,6 +79,7 @@ pub fn execution(machine: &str, name: &str, start_ms: i64) -> (ExecutionRecord, 
         }],
         end: None,
         redrive: None,
+        task_tokens: Vec::new(),
     };
     (record, first)
 }
@@ -101,6 +102,7 @@ pub fn step(arn: &str, seq: u64, event_ids: impl IntoIterator<Item = u64>) -> St
             .collect(),
         end: None,
         redrive: None,
+        task_tokens: Vec::new(),
     }
 }
 
@@ -470,6 +472,7 @@ async fn executions_round_trip(store: &dyn Store) {
             }],
             end: Some(finished.clone()),
             redrive: None,
+            task_tokens: Vec::new(),
         })
         .await
         .unwrap();

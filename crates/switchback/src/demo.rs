@@ -116,6 +116,8 @@ fn start_server(
         bind: "127.0.0.1:0".parse().expect("a socket address"),
         data_dir: data_dir.to_path_buf(),
         database: None,
+        node_name: None,
+        node_lease_seconds: crate::serve::DEFAULT_NODE_LEASE_SECONDS,
         time_scale,
         account_id: "123456789012".to_owned(),
         region: "us-east-1".to_owned(),

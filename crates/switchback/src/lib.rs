@@ -9,6 +9,7 @@
 //! - [`deploy`] applies a SAM/CloudFormation template to a running server (`switchback deploy`);
 //! - [`deployments`] is the client of a server's deployment operations (`switchback deployments`);
 //! - [`stacks`] records stacks on the server and deletes them (`switchback stacks`);
+//! - [`nodes`] lists the nodes serving a PostgreSQL database (`switchback nodes`);
 //! - [`versions`] prints a state machine's versions and aliases as tables.
 
 pub mod conformance;
@@ -18,6 +19,7 @@ pub mod deployments;
 pub mod local;
 pub mod locate;
 pub mod logs;
+pub mod nodes;
 pub mod serve;
 pub mod stacks;
 pub mod versions;

@@ -36,9 +36,16 @@ enum Command {
         #[arg(long, env = "SWITCHBACK_DATA_DIR", default_value = "./switchback-data")]
         data_dir: PathBuf,
         /// Keep the data in this PostgreSQL database instead (postgres://user@host:port/db);
-        /// the execution logs stay in --data-dir. One node per database for now.
+        /// the execution logs stay in --data-dir. Several nodes may serve one database.
         #[arg(long, env = "SWITCHBACK_DATABASE_URL")]
         database: Option<String>,
+        /// With --database: this node's name in `switchback nodes` (default: the host name).
+        #[arg(long, env = "SWITCHBACK_NODE_NAME")]
+        node_name: Option<String>,
+        /// With --database: how many seconds this node's lease runs without a renewal (it
+        /// renews every third of it); the other nodes take its executions over once it ran out.
+        #[arg(long, env = "SWITCHBACK_NODE_LEASE", default_value_t = switchback::serve::DEFAULT_NODE_LEASE_SECONDS)]
+        node_lease: f64,
         /// Make Wait states, timeouts, heartbeats and retries go this many times faster.
         #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
         time_scale: f64,
@@ -176,6 +183,12 @@ enum Command {
         #[arg(long, global = true, env = "SWITCHBACK_ENDPOINT_URL", default_value = switchback::deployments::DEFAULT_ENDPOINT)]
         endpoint_url: String,
     },
+    /// List the nodes serving a PostgreSQL database: their leases and what each drives.
+    Nodes {
+        /// The database (postgres://user@host:port/db), as given to `serve --database`.
+        #[arg(long, env = "SWITCHBACK_DATABASE_URL")]
+        database: String,
+    },
     /// Read execution logs (a state machine's loggingConfiguration) from the data directory.
     Logs {
         #[command(subcommand)]
@@ -278,6 +291,8 @@ fn main() -> ExitCode {
             bind,
             data_dir,
             database,
+            node_name,
+            node_lease,
             time_scale,
             account_id,
             region,
@@ -292,6 +307,8 @@ fn main() -> ExitCode {
             bind,
             data_dir,
             database,
+            node_name,
+            node_lease_seconds: node_lease,
             time_scale,
             account_id,
             region,
@@ -363,6 +380,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }),
+        Command::Nodes { database } => nodes_command(&database),
         Command::Logs {
             command:
                 LogsCommand::Tail {
@@ -450,6 +468,15 @@ fn serve_command(options: switchback::serve::Options) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(switchback::serve::serve(options))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn nodes_command(database: &str) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    print!("{}", runtime.block_on(switchback::nodes::list(database))?);
     Ok(ExitCode::SUCCESS)
 }
 

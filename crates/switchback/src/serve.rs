@@ -16,8 +16,14 @@ pub struct Options {
     pub bind: SocketAddr,
     /// Where the SQLite file lives (and the execution logs, whatever the database).
     pub data_dir: PathBuf,
-    /// A PostgreSQL URL: the store is there instead of the SQLite file.
+    /// A PostgreSQL URL: the store is there instead of the SQLite file, shared with any other
+    /// node serving the same database.
     pub database: Option<String>,
+    /// This node's name in `switchback nodes` (the host name when `None`).
+    pub node_name: Option<String>,
+    /// How long this node's lease runs without a renewal (renewed every third of it); the
+    /// other nodes take its executions over once it ran out.
+    pub node_lease_seconds: f64,
     /// Timers run this many times faster.
     pub time_scale: f64,
     /// The account in ARNs.
@@ -110,9 +116,11 @@ pub fn read_credentials(path: &Path) -> Result<Vec<(String, String)>> {
     Ok(pairs)
 }
 
-/// Connects to the PostgreSQL database at `url` (migrating it under a lock) and claims it for
-/// this node.
-async fn open_postgres(url: &str) -> Result<(store_postgres::PgStore, store_postgres::NodeGuard)> {
+/// How long a node's lease runs without a renewal, by default.
+pub const DEFAULT_NODE_LEASE_SECONDS: f64 = 10.0;
+
+/// Connects to the PostgreSQL database at `url`, migrating it under a lock.
+pub async fn open_postgres(url: &str) -> Result<store_postgres::PgStore> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         bail!(
             "--database must be a PostgreSQL URL (postgres://user@host:port/database), not {url:?}; \
@@ -120,14 +128,19 @@ async fn open_postgres(url: &str) -> Result<(store_postgres::PgStore, store_post
         );
     }
     let shown = redact_password(url);
-    let store = store_postgres::PgStore::connect(url)
+    store_postgres::PgStore::connect(url)
         .await
-        .with_context(|| format!("cannot use the PostgreSQL database {shown}"))?;
-    let node = store
-        .claim_node(url, None)
-        .await
-        .with_context(|| format!("cannot serve the PostgreSQL database {shown}"))?;
-    Ok((store, node))
+        .with_context(|| format!("cannot use the PostgreSQL database {shown}"))
+}
+
+/// This machine's host name, for `switchback nodes`.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "switchback".to_owned())
 }
 
 /// `url` with its password, if any, replaced by `****`, for messages.
@@ -171,13 +184,27 @@ pub async fn serve_until(
     if !options.time_scale.is_finite() || options.time_scale <= 0.0 {
         bail!("--time-scale must be a positive number");
     }
+    if !options.node_lease_seconds.is_finite()
+        || !(0.3..=3600.0).contains(&options.node_lease_seconds)
+    {
+        bail!("--node-lease must be a number of seconds from 0.3 to 3600");
+    }
     raise_open_files_limit();
-    // Held while the server runs: the one node serving a PostgreSQL database.
-    let (store, _node): (Arc<dyn store::Store>, Option<store_postgres::NodeGuard>) =
+    let lease = std::time::Duration::from_secs_f64(options.node_lease_seconds);
+    let (store, cluster): (Arc<dyn store::Store>, Option<Arc<dyn store::Cluster>>) =
         match &options.database {
             Some(url) => {
-                let (store, node) = open_postgres(url).await?;
-                (Arc::new(store), Some(node))
+                let store = Arc::new(open_postgres(url).await?);
+                let node = store
+                    .join(store_postgres::Membership {
+                        name: options.node_name.clone().unwrap_or_else(host_name),
+                        address: Some(format!("http://{}", options.bind)),
+                        lease,
+                    })
+                    .await
+                    .context("cannot join the nodes serving the PostgreSQL database")?;
+                tracing::info!(node, "joined the nodes serving the PostgreSQL database");
+                (store.clone(), Some(store))
             }
             None => {
                 let store = SqliteStore::open(&options.data_dir).with_context(|| {
@@ -226,10 +253,29 @@ pub async fn serve_until(
         );
     }
     let router = api::router(state.clone());
-    let resumed = runtime
-        .recover()
-        .await
-        .context("cannot resume open executions")?;
+    // On one node every open execution is this node's; among several, those no live node
+    // drives are, and the others' as their nodes die.
+    let (resumed, keeper) = match &cluster {
+        Some(cluster) => {
+            runtime
+                .set_cluster(cluster.clone())
+                .await
+                .context("cannot listen to the other nodes")?;
+            let resumed = runtime
+                .claim_orphans(cluster.as_ref())
+                .await
+                .context("cannot resume open executions")?;
+            let keeper = tokio::spawn(runtime.clone().run_cluster(lease / 3));
+            (resumed, Some(keeper))
+        }
+        None => (
+            runtime
+                .recover()
+                .await
+                .context("cannot resume open executions")?,
+            None,
+        ),
+    };
     // Deployments read the CloudWatch alarms the evaluator below keeps current.
     runtime.set_alarm_source(Arc::new(runtime::deployments::StoredAlarms::new(
         Arc::clone(runtime.store()),
@@ -254,6 +300,16 @@ pub async fn serve_until(
     api::server::serve(listener, router, shutdown).await;
     flusher.abort();
     evaluator.abort();
+    if let Some(keeper) = keeper {
+        keeper.abort();
+    }
+    if let Some(cluster) = &cluster {
+        // The others claim this node's executions at once rather than after its lease.
+        match cluster.leave().await {
+            Ok(()) => tracing::info!("left the nodes serving the PostgreSQL database"),
+            Err(error) => tracing::error!(%error, "cannot leave the cluster; its lease runs out"),
+        }
+    }
     if let Err(error) = runtime.observer().flush(runtime.store().as_ref()).await {
         tracing::error!(%error, "cannot store the last metrics");
     }

@@ -1,0 +1,218 @@
+//! One node of several sharing a database (`store::Cluster`, PostgreSQL). The node that starts
+//! an execution drives it; a command for an execution driven elsewhere (a stop, a task report)
+//! takes it over here (`Runtime::mailbox`): the claim moves its ownership in the database, the
+//! journal rebuilds it, and the node that drove it finds its next step fenced and lets it go.
+//! A node renews its lease every `renew_every` (`Runtime::run_cluster`) and claims what dead
+//! nodes drove; a node whose lease ran out (paused, cut off from the database) gives up every
+//! execution it held and joins again as a new node.
+//!
+//! Not shared across nodes yet (docs/design/multi-node.md): activity tasks are offered to the
+//! workers polling the node that drives their execution, and a `.sync` parent hears of its
+//! child's end when both run on the same node or when it is rebuilt.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Command, CommandSender, Error, Runtime, lock};
+
+/// How many orphaned executions one claim takes.
+const CLAIM_BATCH: usize = 256;
+
+impl Runtime {
+    /// Makes this runtime one node of a cluster, hearing the others' notices; `run_cluster`
+    /// keeps it there.
+    pub async fn set_cluster(&self, cluster: Arc<dyn store::Cluster>) -> Result<(), Error> {
+        *lock(&self.shared.cluster) = Some(cluster.clone());
+        let runtime = self.downgrade();
+        cluster
+            .listen(Arc::new(move |notice| {
+                if let Some(runtime) = runtime.upgrade() {
+                    runtime.heard(notice);
+                }
+            }))
+            .await?;
+        Ok(())
+    }
+
+    /// What another node said.
+    fn heard(&self, notice: store::Notice) {
+        match notice {
+            store::Notice::Claimed {
+                execution_arn,
+                node,
+            } => {
+                let mine = self
+                    .cluster()
+                    .is_some_and(|cluster| cluster.node_id() == node);
+                if mine {
+                    return;
+                }
+                if let Some(sender) = lock(&self.shared.running).get(&execution_arn) {
+                    tracing::debug!(execution = %execution_arn, node, "another node took the execution over");
+                    let _ = sender.send(Command::LetGo);
+                }
+            }
+        }
+    }
+
+    /// The cluster this node is part of, if any.
+    pub fn cluster(&self) -> Option<Arc<dyn store::Cluster>> {
+        lock(&self.shared.cluster).clone()
+    }
+
+    /// Keeps this node in its cluster for as long as the task runs: renews the lease every
+    /// `renew_every`, and claims and resumes what no live node drives (at once, then at each
+    /// renewal). Does nothing outside a cluster.
+    pub async fn run_cluster(self, renew_every: Duration) {
+        let mut tick = tokio::time::interval(renew_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(cluster) = self.cluster() else {
+                return;
+            };
+            match cluster.renew().await {
+                Ok(()) => {}
+                Err(store::Error::NotOwner(reason)) => {
+                    tracing::warn!(
+                        %reason,
+                        "this node gives up every execution it drove and joins the cluster again"
+                    );
+                    self.abandon_all();
+                    match cluster.rejoin().await {
+                        Ok(node) => tracing::info!(node, "joined the cluster again"),
+                        Err(error) => {
+                            tracing::error!(%error, "cannot join the cluster again");
+                            continue;
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot renew this node's lease");
+                    continue;
+                }
+            }
+            if let Err(error) = self.claim_orphans(cluster.as_ref()).await {
+                tracing::warn!(%error, "cannot claim the executions of dead nodes");
+            }
+        }
+    }
+
+    /// Claims every open execution no live node drives and resumes it here; answers how many
+    /// resumed.
+    pub async fn claim_orphans(&self, cluster: &dyn store::Cluster) -> Result<usize, Error> {
+        let mut resumed = 0;
+        loop {
+            let claimed = cluster.claim_orphans(CLAIM_BATCH).await?;
+            let full = claimed.len() == CLAIM_BATCH;
+            for arn in claimed {
+                match self.resume_claimed(&arn).await {
+                    Ok(true) => resumed += 1,
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::error!(execution = %arn, %error, "cannot resume a claimed execution");
+                    }
+                }
+            }
+            if !full {
+                if resumed > 0 {
+                    tracing::info!(resumed, "took over the executions of dead nodes");
+                }
+                return Ok(resumed);
+            }
+        }
+    }
+
+    async fn resume_claimed(&self, arn: &str) -> Result<bool, Error> {
+        let _claiming = self.shared.claiming.lock().await;
+        if lock(&self.shared.running).contains_key(arn) {
+            return Ok(false);
+        }
+        let record = self.shared.store.get_execution(arn).await?;
+        if record.end.is_some() {
+            return Ok(false);
+        }
+        self.resume(&record).await?;
+        Ok(true)
+    }
+
+    /// The mailbox of an open execution this node drives. In a cluster, an execution another
+    /// node drives is taken over first (claimed, then rebuilt from its journal). `None` when
+    /// it is not running here and cannot be (it ended, it does not exist).
+    pub(crate) async fn mailbox(&self, arn: &str) -> Result<Option<CommandSender>, Error> {
+        if let Some(sender) = lock(&self.shared.running).get(arn).cloned() {
+            return Ok(Some(sender));
+        }
+        let Some(cluster) = self.cluster() else {
+            return Ok(None);
+        };
+        let _claiming = self.shared.claiming.lock().await;
+        if let Some(sender) = lock(&self.shared.running).get(arn).cloned() {
+            return Ok(Some(sender));
+        }
+        if !cluster.claim(arn).await? {
+            return Ok(None);
+        }
+        tracing::debug!(execution = %arn, "took the execution over from another node");
+        let record = self.shared.store.get_execution(arn).await?;
+        if record.end.is_some() {
+            return Ok(None);
+        }
+        self.resume(&record).await?;
+        Ok(lock(&self.shared.running).get(arn).cloned())
+    }
+
+    /// Makes sure the execution that handed out `token` runs here when it is open: in a
+    /// cluster a token this node does not know may be another node's.
+    pub(crate) async fn reach_token(&self, token: &str) -> Result<(), Error> {
+        if lock(&self.shared.tokens).contains_key(token) {
+            return Ok(());
+        }
+        let Some(cluster) = self.cluster() else {
+            return Ok(());
+        };
+        if let Some(arn) = cluster.token_execution(token).await? {
+            self.mailbox(&arn).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets a parked execution that ended on another node: its mailbox (when it is still
+    /// this one) and its tokens.
+    pub(crate) fn forget_parked(&self, arn: &str, sender: &CommandSender) {
+        let _ = self.shared.parked.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |parked| Some(parked.saturating_sub(1)),
+        );
+        self.forget_tokens_of(arn);
+        let mut running = lock(&self.shared.running);
+        if running
+            .get(arn)
+            .is_some_and(|current| current.0.same_channel(&sender.0))
+        {
+            running.remove(arn);
+        }
+    }
+
+    /// Gives up every execution in memory, committing nothing more: this node's lease ran out,
+    /// so other nodes may drive them already. Each actor and parked execution ends at its next
+    /// wake-up (`Shared::epoch`); what they registered is forgotten here at once.
+    fn abandon_all(&self) {
+        self.shared.epoch.send_modify(|epoch| *epoch += 1);
+        lock(&self.shared.running).clear();
+        for (_, mut entry) in lock(&self.shared.tokens).drain() {
+            if let Some(handle) = entry.heartbeat.take() {
+                handle.abort();
+            }
+        }
+        for queue in lock(&self.shared.activities).values() {
+            lock(&queue.pending).clear();
+        }
+        lock(&self.shared.watchers).clear();
+        lock(&self.shared.children).clear();
+        self.shared
+            .parked
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+}

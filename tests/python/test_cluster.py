@@ -1,0 +1,238 @@
+"""Several `switchback serve` nodes on one PostgreSQL database (issue 13), each test in a schema
+of its own: any node answers any request; the node that starts an execution drives it; a stop or
+a task report sent to another node takes the execution over there; when a node is killed the
+others claim what it drove once its lease runs out, and every execution still ends exactly once
+with a whole history; a node paused past its lease (SIGSTOP) cannot commit when it wakes and
+gives its work up. The tests fail, not skip, without PostgreSQL.
+"""
+import json
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROLE, Server, free_port, make_client, psql
+from crashloop import history_problems
+
+LEASE = "1.5"
+
+
+@pytest.fixture()
+def nodes(binary, database):
+    """Starts nodes on the test's database on demand; stops them all at the end."""
+    url, _ = database
+    started = []
+
+    def start(name, time_scale="100"):
+        data_dir = tempfile.mkdtemp(prefix=f"switchback-{name}-")
+        server = Server(binary, data_dir, free_port(),
+                        ["--database", url, "--time-scale", time_scale, "--node-lease", LEASE,
+                         "--node-name", name]).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.process and server.process.poll() is not None:
+            pass
+        else:
+            if server.process:
+                server.process.send_signal(signal.SIGCONT)
+            server.stop()
+        shutil.rmtree(server.data_dir, ignore_errors=True)
+
+
+def owners(schema):
+    """Open executions by owning node id."""
+    rows = psql(f"SELECT coalesce(owner, 0), count(*) FROM {schema}.executions "
+                "WHERE end_status IS NULL GROUP BY 1")
+    return {int(owner): int(count) for owner, count in
+            (line.split("|") for line in rows.split())}
+
+
+def node_id(schema, name):
+    return int(psql(f"SELECT max(id) FROM {schema}.nodes WHERE name = '{name}'").strip())
+
+
+def wait_all_ended(sfn, arns, timeout=90):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        statuses = {arn: sfn.describe_execution(executionArn=arn)["status"] for arn in arns}
+        if all(status != "RUNNING" for status in statuses.values()):
+            return statuses
+        time.sleep(0.2)
+    return statuses
+
+
+def check_histories(sfn, arns, expected_status="SUCCEEDED"):
+    problems = []
+    for arn in arns:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != expected_status:
+            problems.append(f"{arn}: {described['status']}")
+            continue
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        problems += history_problems(arn.rsplit(":", 1)[1], events, described["status"])
+    assert not problems, "\n".join(problems)
+
+
+def wait_and_parallel():
+    """A Wait (3 s at --time-scale 100), then a Parallel of two Waits and a Map of Passes."""
+    return {"StartAt": "Pause", "States": {
+        "Pause": {"Type": "Wait", "Seconds": 300, "Next": "Both"},
+        "Both": {"Type": "Parallel", "Next": "Each", "ResultPath": "$.both", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 50, "End": True}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": 2, "End": True}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "Next": "Done",
+                 "ItemProcessor": {"StartAt": "P", "States": {
+                     "P": {"Type": "Pass", "End": True}}}},
+        "Done": {"Type": "Pass", "Result": "done", "End": True}}}
+
+
+def callback_definition():
+    return {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+                       "MessageBody": {"token.$": "$$.Task.Token"}},
+        "End": True}}}
+
+
+def token_of(sfn, arn, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for event in sfn.get_execution_history(executionArn=arn)["events"]:
+            if event["type"] == "TaskScheduled":
+                parameters = json.loads(event["taskScheduledEventDetails"]["parameters"])
+                return parameters["MessageBody"]["token"]
+        time.sleep(0.05)
+    raise AssertionError(f"{arn} scheduled no task")
+
+
+def open_here(server):
+    """`switchback_open_executions` of a node's /metrics: the executions it holds in memory."""
+    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=10) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("switchback_open_executions "):
+                return int(float(line.split()[1]))
+    raise AssertionError("no switchback_open_executions in /metrics")
+
+
+def nodes_table(binary, url):
+    result = subprocess.run([binary, "nodes", "--database", url], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_three_nodes_share_the_work_and_survive_two_kills(binary, database, nodes):
+    url, schema = database
+    servers = [nodes(f"node-{index}") for index in range(3)]
+    clients = [make_client(server.endpoint) for server in servers]
+    machine = clients[0].create_state_machine(
+        name="Shared", roleArn=ROLE, definition=json.dumps(wait_and_parallel()))["stateMachineArn"]
+    # Every node answers for what another created.
+    assert [m["name"] for m in clients[2].list_state_machines()["stateMachines"]] == ["Shared"]
+    arns = []
+    for index in range(30):
+        sfn = clients[index % 3]
+        arns.append(sfn.start_execution(
+            stateMachineArn=machine, name=f"run-{index}",
+            input=json.dumps({"items": [index, index + 1]}))["executionArn"])
+    ids = [node_id(schema, f"node-{index}") for index in range(3)]
+    assert owners(schema) == {node: 10 for node in ids}
+    table = nodes_table(binary, url)
+    assert all(f"node-{index}" in table for index in range(3)) and table.count(" live ") == 3
+    servers[0].process.send_signal(signal.SIGKILL)
+    servers[0].process.wait(10)
+    time.sleep(1.0)
+    servers[1].process.send_signal(signal.SIGKILL)
+    servers[1].process.wait(10)
+    statuses = wait_all_ended(clients[2], arns)
+    assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+    check_histories(clients[2], arns)
+    for arn in arns:
+        assert clients[2].describe_execution(executionArn=arn)["output"] == '"done"'
+    assert owners(schema) == {}
+    table = nodes_table(binary, url)
+    assert " live " in table and "node-2" in table, table
+
+
+def test_a_task_report_or_a_stop_sent_to_another_node_reaches_the_execution(database, nodes):
+    _, schema = database
+    first, second = nodes("first"), nodes("second")
+    one, two = make_client(first.endpoint), make_client(second.endpoint)
+    machine = one.create_state_machine(
+        name="Callback", roleArn=ROLE,
+        definition=json.dumps(callback_definition()))["stateMachineArn"]
+    answered = one.start_execution(stateMachineArn=machine, name="answered")["executionArn"]
+    stopped = one.start_execution(stateMachineArn=machine, name="stopped")["executionArn"]
+    token = token_of(one, answered)
+    token_of(one, stopped)
+    assert owners(schema) == {node_id(schema, "first"): 2}
+    # Sent to the node that does not drive it: it takes the execution over and completes it.
+    two.send_task_success(taskToken=token, output=json.dumps({"via": "second"}))
+    assert two.describe_execution(executionArn=answered)["status"] == "SUCCEEDED"
+    assert one.describe_execution(executionArn=answered)["output"] == '{"via":"second"}'
+    # The same token again, on either node: the task is gone.
+    for sfn in (one, two):
+        with pytest.raises(sfn.exceptions.TaskTimedOut):
+            sfn.send_task_success(taskToken=token, output="{}")
+    two.stop_execution(executionArn=stopped, error="Halt", cause="from the second node")
+    described = one.describe_execution(executionArn=stopped)
+    assert described["status"] == "ABORTED" and described["error"] == "Halt"
+    check_histories(one, [answered])
+    check_histories(one, [stopped], expected_status="ABORTED")
+    # The claims told the first node, which let both executions go (nothing to commit).
+    deadline = time.time() + 10
+    while time.time() < deadline and open_here(first) != 0:
+        time.sleep(0.05)
+    assert open_here(first) == 0 and open_here(second) == 0
+    # The first node still drives what it starts.
+    again = one.start_execution(stateMachineArn=machine, name="again")["executionArn"]
+    one.send_task_success(taskToken=token_of(one, again), output="{}")
+    assert one.describe_execution(executionArn=again)["status"] == "SUCCEEDED"
+
+
+def test_a_paused_node_cannot_commit_when_it_wakes_and_gives_its_work_up(database, nodes):
+    url, schema = database
+    paused, live = nodes("paused"), nodes("live")
+    sfn = make_client(live.endpoint)
+    machine = sfn.create_state_machine(
+        name="Paused", roleArn=ROLE, definition=json.dumps(wait_and_parallel()))["stateMachineArn"]
+    on_paused = make_client(paused.endpoint)
+    arns = [on_paused.start_execution(stateMachineArn=machine, name=f"run-{index}",
+                                      input=json.dumps({"items": [index]}))["executionArn"]
+            for index in range(8)]
+    paused_id = node_id(schema, "paused")
+    assert owners(schema) == {paused_id: 8}
+    paused.process.send_signal(signal.SIGSTOP)
+    try:
+        # Past its lease the live node claims and finishes the paused node's executions.
+        statuses = wait_all_ended(sfn, arns, timeout=60)
+        assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+        histories = {arn: sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+                     for arn in arns}
+    finally:
+        paused.process.send_signal(signal.SIGCONT)
+    # Awake, its timers fire and its steps are fenced; its lease is gone, so it joins again.
+    deadline = time.time() + 20
+    while time.time() < deadline and node_id(schema, "paused") == paused_id:
+        time.sleep(0.1)
+    assert node_id(schema, "paused") > paused_id, "the paused node did not join again"
+    time.sleep(1.0)
+    for arn in arns:
+        assert sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"] == \
+            histories[arn], f"{arn} changed after the paused node woke"
+    check_histories(sfn, arns)
+    with open(paused.data_dir + "/server.log", encoding="utf-8", errors="replace") as log:
+        text = log.read()
+    assert "gives up every execution it drove" in text, text[-3000:]
+    # It serves again, as a new node.
+    again = on_paused.start_execution(stateMachineArn=machine, name="after",
+                                      input=json.dumps({"items": []}))["executionArn"]
+    assert wait_all_ended(on_paused, [again]) == {again: "SUCCEEDED"}
+    assert "paused" in nodes_table(paused.binary, url)
