@@ -13,6 +13,9 @@ import tempfile
 import time
 import urllib.request
 
+import boto3
+import botocore.config
+import botocore.exceptions
 import pytest
 
 from conftest import ROLE, Server, free_port, make_client, psql
@@ -236,3 +239,88 @@ def test_a_paused_node_cannot_commit_when_it_wakes_and_gives_its_work_up(databas
                                       input=json.dumps({"items": []}))["executionArn"]
     assert wait_all_ended(on_paused, [again]) == {again: "SUCCEEDED"}
     assert "paused" in nodes_table(paused.binary, url)
+
+
+def activity_definition(activity_arn):
+    return {"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": activity_arn, "HeartbeatSeconds": 100000, "End": True}}}
+
+
+def poll_tasks(sfn, activity_arn, count, timeout=60):
+    """Polls until `count` tasks arrive; answers them (token, input)."""
+    tasks = []
+    deadline = time.time() + timeout
+    while len(tasks) < count and time.time() < deadline:
+        task = sfn.get_activity_task(activityArn=activity_arn, workerName="worker")
+        if task.get("taskToken"):
+            tasks.append((task["taskToken"], json.loads(task["input"])))
+    assert len(tasks) == count, tasks
+    return tasks
+
+
+def no_task_within(server, activity_arn, seconds):
+    """True when a poll of `server` brings no task within `seconds` (the poll is cut off)."""
+    quick = boto3.client("stepfunctions", endpoint_url=server.endpoint, region_name="us-east-1",
+                         aws_access_key_id="test", aws_secret_access_key="test",
+                         config=botocore.config.Config(read_timeout=seconds,
+                                                       retries={"max_attempts": 1}))
+    try:
+        task = quick.get_activity_task(activityArn=activity_arn)
+    except botocore.exceptions.ReadTimeoutError:
+        return True
+    return not task.get("taskToken")
+
+
+def test_workers_polling_any_node_get_the_activity_tasks_once(database, nodes):
+    _, schema = database
+    first, second = nodes("first"), nodes("second")
+    one, two = make_client(first.endpoint), make_client(second.endpoint)
+    activity = one.create_activity(name="work")["activityArn"]
+    machine = one.create_state_machine(
+        name="Activity", roleArn=ROLE,
+        definition=json.dumps(activity_definition(activity)))["stateMachineArn"]
+    arns = [one.start_execution(stateMachineArn=machine, name=f"run-{index}",
+                                input=json.dumps({"index": index}))["executionArn"]
+            for index in range(4)]
+    # The worker polls the node that does not drive the executions: each task comes once.
+    tasks = poll_tasks(two, activity, 4)
+    assert sorted(task_input["index"] for _, task_input in tasks) == [0, 1, 2, 3]
+    for server in (first, second):
+        assert no_task_within(server, activity, 2.0)
+    for token, task_input in tasks:
+        two.send_task_success(taskToken=token, output=json.dumps({"done": task_input["index"]}))
+    statuses = wait_all_ended(one, arns)
+    assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+    check_histories(one, arns)
+    for arn in arns:
+        types = [e["type"] for e in one.get_execution_history(executionArn=arn)["events"]]
+        assert types.count("ActivityStarted") == 1, types
+    assert owners(schema) == {}
+
+
+def test_workers_of_a_killed_node_get_their_tasks_from_another(database, nodes):
+    first, second, third = nodes("first"), nodes("second"), nodes("third")
+    one, three = make_client(first.endpoint), make_client(third.endpoint)
+    activity = one.create_activity(name="work")["activityArn"]
+    machine = one.create_state_machine(
+        name="Activity", roleArn=ROLE,
+        definition=json.dumps(activity_definition(activity)))["stateMachineArn"]
+    arns = [one.start_execution(stateMachineArn=machine, name=f"run-{index}",
+                                input=json.dumps({"index": index}))["executionArn"]
+            for index in range(3)]
+    # A worker took one task from the first node; then the node is killed.
+    (started_token, started_input), = poll_tasks(one, activity, 1)
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(10)
+    # Its workers reconnect elsewhere: the tasks nobody started come to them once the
+    # first node's lease ran out; the started one is not offered again, and its worker
+    # reports it through another node.
+    tasks = poll_tasks(three, activity, 2)
+    assert sorted(i["index"] for _, i in tasks) == sorted(
+        {0, 1, 2} - {started_input["index"]})
+    for token, _ in tasks + [(started_token, started_input)]:
+        three.send_task_success(taskToken=token, output="{}")
+    statuses = wait_all_ended(three, arns)
+    assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+    check_histories(three, arns)
+    assert second.process.poll() is None

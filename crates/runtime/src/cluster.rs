@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Command, CommandSender, Error, Runtime, lock};
+use crate::{ActivityQueue, ActivityTask, Command, CommandSender, Error, Runtime, lock};
 
 /// How many orphaned executions one claim takes.
 const CLAIM_BATCH: usize = 256;
@@ -51,6 +51,95 @@ impl Runtime {
                     tracing::debug!(execution = %execution_arn, node, "another node took the execution over");
                     let _ = sender.send(Command::LetGo);
                 }
+            }
+            store::Notice::ActivityTask { activity_arn } => {
+                // One poller per node looks: the first to take the task wins it.
+                if let Some(queue) = lock(&self.shared.activities).get(&activity_arn) {
+                    queue.notify.notify_one();
+                }
+            }
+        }
+    }
+
+    /// Tells the workers polling other nodes that a task of this activity waits.
+    pub(crate) fn announce_activity_task(&self, activity_arn: &str) {
+        let Some(cluster) = self.cluster() else {
+            return;
+        };
+        let activity_arn = activity_arn.to_owned();
+        tokio::spawn(async move {
+            if let Err(error) = cluster.announce_activity_task(&activity_arn).await {
+                tracing::warn!(activity = %activity_arn, %error, "cannot announce an activity task");
+            }
+        });
+    }
+
+    /// Hands a task from this node's queue to a worker, in a cluster: once this node has taken
+    /// its token (`taken`: taken already) and the task's start is committed. `None` when
+    /// another node's worker has it, or it ended.
+    pub(crate) async fn start_shared_task(
+        &self,
+        cluster: &dyn store::Cluster,
+        task: ActivityTask,
+        worker_name: &Option<String>,
+        take: bool,
+    ) -> Result<Option<ActivityTask>, Error> {
+        if take && !cluster.take_token(&task.task_token).await? {
+            return Ok(None);
+        }
+        let started = match self.task_started(&task.task_token, worker_name.clone()) {
+            Some(answer) => match answer.await {
+                Ok(Ok(true)) => true,
+                Ok(Err(store::Error::NotOwner(_))) | Ok(Ok(false)) | Err(_) => false,
+                Ok(Err(error)) => {
+                    let _ = cluster.release_token(&task.task_token).await;
+                    return Err(error.into());
+                }
+            },
+            None => false,
+        };
+        if !started {
+            let _ = cluster.release_token(&task.task_token).await;
+            return Ok(None);
+        }
+        if let Err(error) = cluster.token_started(&task.task_token).await {
+            // The start is committed: the worker gets the task. Unmarked, it may be offered
+            // once more should this node die before its lease runs out.
+            tracing::warn!(%error, "cannot mark an activity task started");
+        }
+        Ok(Some(task))
+    }
+
+    /// Takes a task of this activity scheduled by an execution another node drives: the
+    /// execution comes here (its rebuild queues the task on this node), then the task starts.
+    pub(crate) async fn take_remote_task(
+        &self,
+        cluster: &dyn store::Cluster,
+        queue: &ActivityQueue,
+        activity_arn: &str,
+        worker_name: &Option<String>,
+    ) -> Result<Option<ActivityTask>, Error> {
+        let Some((token, execution_arn)) = cluster.take_activity_task(activity_arn).await? else {
+            return Ok(None);
+        };
+        if let Err(error) = self.mailbox(&execution_arn).await {
+            let _ = cluster.release_token(&token).await;
+            return Err(error);
+        }
+        let task = {
+            let mut pending = lock(&queue.pending);
+            let found = pending.iter().position(|task| task.task_token == token);
+            found.and_then(|index| pending.remove(index))
+        };
+        match task {
+            Some(task) => {
+                self.start_shared_task(cluster, task, worker_name, false)
+                    .await
+            }
+            None => {
+                // Not waiting any more (it ended, the execution was stopped).
+                let _ = cluster.release_token(&token).await;
+                Ok(None)
             }
         }
     }

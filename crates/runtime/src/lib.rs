@@ -424,12 +424,19 @@ fn end_of(status: &Status, history: &[HistoryEvent], now: i64) -> Option<Executi
     })
 }
 
-/// The task tokens a step's effects hand out.
-fn tokens_of(effects: &[Effect]) -> Vec<String> {
+/// The task tokens a step's effects hand out, with the activity of each activity task.
+fn tokens_of(effects: &[Effect]) -> Vec<store::TaskToken> {
     effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::InvokeTask(request) => request.task_token.clone(),
+            Effect::InvokeTask(request) => {
+                request.task_token.clone().map(|token| store::TaskToken {
+                    token,
+                    activity_arn: (describe_resource(&request.resource)
+                        == engine::execution::ResourceKind::Activity)
+                        .then(|| request.resource.clone()),
+                })
+            }
             _ => None,
         })
         .collect()
@@ -967,11 +974,38 @@ impl Runtime {
         }
         let queue = self.activity_queue(activity_arn);
         let deadline = tokio::time::Instant::now() + wait;
+        let cluster = self.cluster();
         loop {
             let notified = queue.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let next = lock(&queue.pending).pop_front();
+            if let Some(cluster) = &cluster {
+                match next {
+                    Some(task) => {
+                        if let Some(task) = self
+                            .start_shared_task(cluster.as_ref(), task, &worker_name, true)
+                            .await?
+                        {
+                            return Ok(Some(task));
+                        }
+                        continue;
+                    }
+                    None => {
+                        if let Some(task) = self
+                            .take_remote_task(cluster.as_ref(), &queue, activity_arn, &worker_name)
+                            .await?
+                        {
+                            return Ok(Some(task));
+                        }
+                    }
+                }
+                tokio::select! {
+                    _ = &mut notified => {}
+                    _ = tokio::time::sleep_until(deadline) => return Ok(None),
+                }
+                continue;
+            }
             if let Some(task) = next {
                 // The task goes out once its start is committed: a crash before then offers it
                 // again, a crash after it finds the start in the journal.
@@ -2343,6 +2377,7 @@ impl Actor {
                             input: request.input.to_string(),
                         });
                         queue.notify.notify_one();
+                        self.runtime.announce_activity_task(&request.resource);
                     } else {
                         // A callback task: the service call that would carry the token is not
                         // made (integrations come later); the token is in the history for

@@ -26,8 +26,16 @@ CREATE INDEX executions_open_by_owner ON executions (owner, id) WHERE end_status
 
 -- The task tokens of open executions (activities, callbacks), written with the step that hands
 -- them out: a node that receives SendTask* for a token it does not know finds the execution.
+-- Activity tasks are offered to the workers polling any node: the first node to take a token
+-- (`taken_by`) has its worker start it; a task whose taker died before it started is offered
+-- again, one that started never is.
 CREATE TABLE task_tokens (
     token TEXT COLLATE "C" PRIMARY KEY,
-    execution_id BIGINT NOT NULL REFERENCES executions (id) ON DELETE CASCADE
+    execution_id BIGINT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    activity_arn TEXT COLLATE "C",
+    scheduled BIGINT GENERATED ALWAYS AS IDENTITY,
+    taken_by BIGINT,
+    started BOOLEAN NOT NULL DEFAULT false
 );
 CREATE INDEX task_tokens_by_execution ON task_tokens (execution_id);
+CREATE INDEX task_tokens_waiting ON task_tokens (activity_arn, scheduled) WHERE NOT started;

@@ -166,6 +166,86 @@ impl store::Cluster for PgStore {
         Ok(!claimed.is_empty())
     }
 
+    async fn take_activity_task(
+        &self,
+        activity_arn: &str,
+    ) -> store::Result<Option<(String, String)>> {
+        let node = store::Cluster::node_id(self);
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "WITH taken AS ( \
+                   UPDATE task_tokens SET taken_by = $1 WHERE token = ( \
+                     SELECT t.token FROM task_tokens t \
+                     WHERE t.activity_arn = $2 AND NOT t.started AND (t.taken_by IS NULL \
+                       OR t.taken_by NOT IN (SELECT n.id FROM nodes n \
+                         WHERE n.expires_ms > switchback_now_ms())) \
+                     ORDER BY t.scheduled LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                   RETURNING token, execution_id) \
+                 SELECT taken.token, e.arn FROM taken JOIN executions e ON e.id = taken.execution_id",
+                &[&node, &activity_arn],
+            )
+            .await
+            .or_backend()?
+            .map(|row| (row.get(0), row.get(1))))
+    }
+
+    async fn take_token(&self, token: &str) -> store::Result<bool> {
+        let node = store::Cluster::node_id(self);
+        let taken = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE task_tokens SET taken_by = $1 WHERE token = $2 AND NOT started \
+                 AND (taken_by IS NULL OR taken_by = $1 OR taken_by NOT IN ( \
+                   SELECT n.id FROM nodes n WHERE n.expires_ms > switchback_now_ms()))",
+                &[&node, &token],
+            )
+            .await
+            .or_backend()?;
+        Ok(taken > 0)
+    }
+
+    async fn token_started(&self, token: &str) -> store::Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE task_tokens SET started = true WHERE token = $1",
+                &[&token],
+            )
+            .await
+            .or_backend()?;
+        Ok(())
+    }
+
+    async fn release_token(&self, token: &str) -> store::Result<()> {
+        let node = store::Cluster::node_id(self);
+        self.client()
+            .await?
+            .execute(
+                "UPDATE task_tokens SET taken_by = NULL \
+                 WHERE token = $1 AND taken_by = $2 AND NOT started",
+                &[&token, &node],
+            )
+            .await
+            .or_backend()?;
+        Ok(())
+    }
+
+    async fn announce_activity_task(&self, activity_arn: &str) -> store::Result<()> {
+        let channel = self.channel().await?;
+        self.client()
+            .await?
+            .execute(
+                "SELECT pg_notify($1, 'activity ' || $2::TEXT)",
+                &[&channel, &activity_arn],
+            )
+            .await
+            .or_backend()?;
+        Ok(())
+    }
+
     async fn listen(&self, handler: NoticeHandler) -> store::Result<()> {
         let channel = self.channel().await?;
         let config = self.config.clone();
@@ -297,8 +377,13 @@ async fn listen_once(
     }
 }
 
-/// A notice's payload: `claimed <node> <execution ARN>`.
+/// A notice's payload: `claimed <node> <execution ARN>` or `activity <activity ARN>`.
 fn parse_notice(payload: &str) -> Option<Notice> {
+    if let Some(activity_arn) = payload.strip_prefix("activity ") {
+        return Some(Notice::ActivityTask {
+            activity_arn: activity_arn.to_owned(),
+        });
+    }
     let rest = payload.strip_prefix("claimed ")?;
     let (node, execution_arn) = rest.split_once(' ')?;
     Some(Notice::Claimed {
@@ -318,6 +403,12 @@ mod tests {
             Some(Notice::Claimed {
                 execution_arn: "arn:aws:states:us-east-1:1:execution:m:e".to_owned(),
                 node: 12
+            })
+        );
+        assert_eq!(
+            parse_notice("activity arn:aws:states:us-east-1:1:activity:a"),
+            Some(Notice::ActivityTask {
+                activity_arn: "arn:aws:states:us-east-1:1:activity:a".to_owned()
             })
         );
         assert_eq!(parse_notice("claimed x arn"), None);

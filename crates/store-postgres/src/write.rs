@@ -315,15 +315,25 @@ async fn append_step(
         .or_backend()?;
     }
     if !step.task_tokens.is_empty() {
-        let tokens: Vec<&str> = step.task_tokens.iter().map(String::as_str).collect();
+        let tokens: Vec<&str> = step
+            .task_tokens
+            .iter()
+            .map(|task| task.token.as_str())
+            .collect();
+        let activities: Vec<Option<&str>> = step
+            .task_tokens
+            .iter()
+            .map(|task| task.activity_arn.as_deref())
+            .collect();
         tx.execute(
             &cached(
                 tx,
-                "INSERT INTO task_tokens (token, execution_id) \
-             SELECT token, $1 FROM UNNEST($2::TEXT[]) AS t (token) ON CONFLICT (token) DO NOTHING",
+                "INSERT INTO task_tokens (token, execution_id, activity_arn) \
+             SELECT token, $1, activity_arn FROM UNNEST($2::TEXT[], $3::TEXT[]) \
+             AS t (token, activity_arn) ON CONFLICT (token) DO NOTHING",
             )
             .await?,
-            &[&position.id, &tokens],
+            &[&position.id, &tokens, &activities],
         )
         .await
         .or_backend()?;

@@ -202,7 +202,10 @@ async fn only_the_owner_commits_and_a_claim_fences_the_old_owner() {
         .await
         .unwrap();
     let (record, mut first) = suite::execution("m", "e", 1_000);
-    first.task_tokens = vec!["token-1".to_owned()];
+    first.task_tokens = vec![store::TaskToken {
+        token: "token-1".to_owned(),
+        activity_arn: None,
+    }];
     let arn = record.arn.clone();
     a.create_execution(record, first).await.unwrap();
     // The starter drives it; the other node may not commit its steps.

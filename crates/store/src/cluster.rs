@@ -52,6 +52,11 @@ pub enum Notice {
         /// Its new owner.
         node: i64,
     },
+    /// A task of this activity was scheduled: a worker polling any node may take it.
+    ActivityTask {
+        /// The activity.
+        activity_arn: String,
+    },
 }
 
 /// Where a node hears [`Notice`]s.
@@ -81,6 +86,26 @@ pub trait Cluster: Send + Sync {
     /// The execution that handed out a task token ([`StepCommit::task_tokens`]), while it is
     /// open.
     async fn token_execution(&self, token: &str) -> Result<Option<String>>;
+
+    /// Takes an activity task nobody has taken for a worker polling this node: the oldest
+    /// one of `activity_arn` not taken yet, or taken by a node that died before its worker
+    /// started it. Answers its token and execution; the execution must be driven here to
+    /// start it ([`Cluster::claim`]).
+    async fn take_activity_task(&self, activity_arn: &str) -> Result<Option<(String, String)>>;
+
+    /// Takes one activity task (as [`Cluster::take_activity_task`] does) by its token, for a
+    /// worker polling the node that drives it; `false` when another node's worker has it.
+    async fn take_token(&self, token: &str) -> Result<bool>;
+
+    /// Records that the task taken with `token` started (its worker has it): it is never
+    /// offered again.
+    async fn token_started(&self, token: &str) -> Result<()>;
+
+    /// Gives back a task taken with `token` that did not start, for another worker.
+    async fn release_token(&self, token: &str) -> Result<()>;
+
+    /// Tells every node that a task of `activity_arn` waits ([`Notice::ActivityTask`]).
+    async fn announce_activity_task(&self, activity_arn: &str) -> Result<()>;
 
     /// Starts hearing the other nodes' notices, for as long as the store lives; a lost
     /// connection is made again (notices sent meanwhile are lost: each is a hint that saves

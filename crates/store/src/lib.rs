@@ -244,8 +244,18 @@ pub struct StepCommit {
     pub redrive: Option<i64>,
     /// The task tokens the step hands out (activity and callback tasks), so that a backend
     /// shared by several nodes can say which execution a token belongs to
-    /// ([`Cluster::token_execution`]); a single-node backend may ignore them.
-    pub task_tokens: Vec<String>,
+    /// ([`Cluster::token_execution`]) and offer activity tasks to every node's workers
+    /// ([`Cluster::take_activity_task`]); a single-node backend may ignore them.
+    pub task_tokens: Vec<TaskToken>,
+}
+
+/// A task token a step hands out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskToken {
+    /// The token.
+    pub token: String,
+    /// The activity, for an activity task; `None` for a callback.
+    pub activity_arn: Option<String>,
 }
 
 /// Where an execution's journal and history stand, as a backend stores them.
