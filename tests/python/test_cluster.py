@@ -5,6 +5,7 @@ others claim what it drove once its lease runs out, and every execution still en
 with a whole history; a node paused past its lease (SIGSTOP) cannot commit when it wakes and
 gives its work up. The tests fail, not skip, without PostgreSQL.
 """
+import datetime
 import json
 import shutil
 import signal
@@ -246,6 +247,18 @@ def activity_definition(activity_arn):
         "Type": "Task", "Resource": activity_arn, "HeartbeatSeconds": 100000, "End": True}}}
 
 
+def start_activity_executions(sfn, count):
+    """An activity, a machine running one task of it, and `count` executions of the machine."""
+    activity = sfn.create_activity(name="work")["activityArn"]
+    machine = sfn.create_state_machine(
+        name="Activity", roleArn=ROLE,
+        definition=json.dumps(activity_definition(activity)))["stateMachineArn"]
+    arns = [sfn.start_execution(stateMachineArn=machine, name=f"run-{index}",
+                                input=json.dumps({"index": index}))["executionArn"]
+            for index in range(count)]
+    return activity, arns
+
+
 def poll_tasks(sfn, activity_arn, count, timeout=60):
     """Polls until `count` tasks arrive; answers them (token, input)."""
     tasks = []
@@ -275,13 +288,7 @@ def test_workers_polling_any_node_get_the_activity_tasks_once(database, nodes):
     _, schema = database
     first, second = nodes("first"), nodes("second")
     one, two = make_client(first.endpoint), make_client(second.endpoint)
-    activity = one.create_activity(name="work")["activityArn"]
-    machine = one.create_state_machine(
-        name="Activity", roleArn=ROLE,
-        definition=json.dumps(activity_definition(activity)))["stateMachineArn"]
-    arns = [one.start_execution(stateMachineArn=machine, name=f"run-{index}",
-                                input=json.dumps({"index": index}))["executionArn"]
-            for index in range(4)]
+    activity, arns = start_activity_executions(one, 4)
     # The worker polls the node that does not drive the executions: each task comes once.
     tasks = poll_tasks(two, activity, 4)
     assert sorted(task_input["index"] for _, task_input in tasks) == [0, 1, 2, 3]
@@ -301,13 +308,7 @@ def test_workers_polling_any_node_get_the_activity_tasks_once(database, nodes):
 def test_workers_of_a_killed_node_get_their_tasks_from_another(database, nodes):
     first, second, third = nodes("first"), nodes("second"), nodes("third")
     one, three = make_client(first.endpoint), make_client(third.endpoint)
-    activity = one.create_activity(name="work")["activityArn"]
-    machine = one.create_state_machine(
-        name="Activity", roleArn=ROLE,
-        definition=json.dumps(activity_definition(activity)))["stateMachineArn"]
-    arns = [one.start_execution(stateMachineArn=machine, name=f"run-{index}",
-                                input=json.dumps({"index": index}))["executionArn"]
-            for index in range(3)]
+    activity, arns = start_activity_executions(one, 3)
     # A worker took one task from the first node; then the node is killed.
     (started_token, started_input), = poll_tasks(one, activity, 1)
     first.process.send_signal(signal.SIGKILL)
@@ -324,3 +325,80 @@ def test_workers_of_a_killed_node_get_their_tasks_from_another(database, nodes):
     assert set(statuses.values()) == {"SUCCEEDED"}, statuses
     check_histories(three, arns)
     assert second.process.poll() is None
+
+
+def test_a_deployment_continues_on_another_node_when_its_node_is_killed(nodes):
+    from test_deployments import describe, machine_with_alias, start, switchback, wait_end
+    first, second = nodes("first"), nodes("second")
+    one, two = make_client(first.endpoint), make_client(second.endpoint)
+    _, v1, v2, alias = machine_with_alias(one, "cluster")
+    # LINEAR 50 % every 2 minutes: 1.2 s at --time-scale 100, three steps to the end.
+    started = start(first, alias, v2, type="LINEAR", interval=2, percentage=50)
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(10)
+    ended = wait_end(second, started["deploymentId"], timeout=60)
+    assert ended["status"] == "SUCCEEDED", ended
+    routing = two.describe_state_machine_alias(stateMachineAliasArn=alias)["routingConfiguration"]
+    assert routing == [{"stateMachineVersionArn": v2, "weight": 100}]
+    assert describe(second, started["deploymentId"]) == ended
+    # Stopped through a node that does not drive it: it is taken over there and stopped.
+    third = nodes("third")
+    again = start(second, alias, v1, type="CANARY", interval=30, percentage=10)
+    stopped = switchback(third, "StopDeployment", {"deploymentId": again["deploymentId"]})
+    assert stopped["status"] == "STOPPED", stopped
+    routing = two.describe_state_machine_alias(stateMachineAliasArn=alias)["routingConfiguration"]
+    assert routing == [{"stateMachineVersionArn": v2, "weight": 100}]
+
+
+def cloudwatch_of(server):
+    return boto3.client("cloudwatch", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def failed_sum(cloudwatch, machine):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    statistics = cloudwatch.get_metric_statistics(
+        Namespace="AWS/States", MetricName="ExecutionsFailed",
+        Dimensions=[{"Name": "StateMachineArn", "Value": machine}],
+        StartTime=now - datetime.timedelta(hours=2), EndTime=now + datetime.timedelta(hours=2),
+        Period=3600, Statistics=["Sum"])
+    return sum(point["Sum"] for point in statistics["Datapoints"])
+
+
+def wait_for(check, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_metrics_and_alarms_count_the_executions_of_every_node(nodes):
+    first, second = nodes("first"), nodes("second")
+    one, two = make_client(first.endpoint), make_client(second.endpoint)
+    watch_one, watch_two = cloudwatch_of(first), cloudwatch_of(second)
+    definition = {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}}
+    machine = one.create_state_machine(name="Failing", roleArn=ROLE,
+                                       definition=json.dumps(definition))["stateMachineArn"]
+    watch_one.put_metric_alarm(
+        AlarmName="failures", Namespace="AWS/States", MetricName="ExecutionsFailed",
+        Dimensions=[{"Name": "StateMachineArn", "Value": machine}], Statistic="Sum",
+        ComparisonOperator="GreaterThanOrEqualToThreshold", Threshold=5, EvaluationPeriods=1,
+        Period=3600, TreatMissingData="notBreaching")
+    for index in range(3):
+        two.start_execution(stateMachineArn=machine, name=f"second-{index}")
+    for index in range(2):
+        one.start_execution(stateMachineArn=machine, name=f"first-{index}")
+    # Each node's queries answer for both: its own samples and the other's, read back.
+    assert wait_for(lambda: failed_sum(watch_one, machine) == 5), failed_sum(watch_one, machine)
+    assert wait_for(lambda: failed_sum(watch_two, machine) == 5), failed_sum(watch_two, machine)
+    # Neither node alone has 5 failures: the alarm fires only on the sum of both.
+    assert wait_for(lambda: watch_two.describe_alarms(AlarmNames=["failures"])[
+        "MetricAlarms"][0]["StateValue"] == "ALARM")
+    history = watch_one.describe_alarm_history(AlarmName="failures",
+                                               HistoryItemType="StateUpdate")
+    # Evaluated by one node: each transition once, not once per node.
+    summaries = [item["HistorySummary"] for item in history["AlarmHistoryItems"]]
+    assert len(summaries) == len(set(summaries)), summaries
+    assert sum("to ALARM" in summary for summary in summaries) == 1, summaries

@@ -18,6 +18,38 @@ use crate::{ActivityQueue, ActivityTask, Command, CommandSender, Error, Runtime,
 /// How many orphaned executions one claim takes.
 const CLAIM_BATCH: usize = 256;
 
+/// How often a node reads the metrics the other nodes flushed.
+const METRICS_EVERY: Duration = Duration::from_secs(1);
+
+/// How far back each read looks: a batch committed late (its number taken before one read
+/// already) is still seen.
+const METRICS_WINDOW_MS: i64 = 60_000;
+
+/// The batches of the other nodes' metrics this node has added to its series, by number,
+/// with when it read each (forgotten past twice the window).
+#[derive(Default)]
+struct SharedMetrics {
+    seen: std::collections::HashMap<i64, std::time::Instant>,
+}
+
+impl SharedMetrics {
+    async fn absorb(
+        &mut self,
+        observer: &crate::observe::Observer,
+        cluster: &dyn store::Cluster,
+    ) -> Result<(), store::Error> {
+        let now = std::time::Instant::now();
+        let keep = Duration::from_millis(2 * METRICS_WINDOW_MS as u64);
+        self.seen.retain(|_, read| now.duration_since(*read) < keep);
+        for (seq, rows) in cluster.metric_deltas(METRICS_WINDOW_MS).await? {
+            if self.seen.insert(seq, now).is_none() {
+                observer.absorb(rows);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Runtime {
     /// Makes this runtime one node of a cluster, hearing the others' notices; `run_cluster`
     /// keeps it there.
@@ -50,6 +82,14 @@ impl Runtime {
                 if let Some(sender) = lock(&self.shared.running).get(&execution_arn) {
                     tracing::debug!(execution = %execution_arn, node, "another node took the execution over");
                     let _ = sender.send(Command::LetGo);
+                }
+            }
+            store::Notice::DeploymentClaimed { id, node } => {
+                let mine = self
+                    .cluster()
+                    .is_some_and(|cluster| cluster.node_id() == node);
+                if !mine {
+                    lock(&self.shared.deployments).let_go(&id);
                 }
             }
             store::Notice::ActivityTask { activity_arn } => {
@@ -155,11 +195,22 @@ impl Runtime {
     pub async fn run_cluster(self, renew_every: Duration) {
         let mut tick = tokio::time::interval(renew_every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut metrics_tick = tokio::time::interval(METRICS_EVERY);
+        metrics_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut shared = SharedMetrics::default();
         loop {
-            tick.tick().await;
             let Some(cluster) = self.cluster() else {
                 return;
             };
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = metrics_tick.tick() => {
+                    if let Err(error) = shared.absorb(self.observer(), cluster.as_ref()).await {
+                        tracing::warn!(%error, "cannot read the other nodes' metrics");
+                    }
+                    continue;
+                }
+            }
             match cluster.renew().await {
                 Ok(()) => {}
                 Err(store::Error::NotOwner(reason)) => {
@@ -181,10 +232,33 @@ impl Runtime {
                     continue;
                 }
             }
+            match cluster.leader().await {
+                Ok(leader) => {
+                    let leading = leader == Some(cluster.node_id());
+                    let was = self
+                        .shared
+                        .leading
+                        .swap(leading, std::sync::atomic::Ordering::Relaxed);
+                    if leading && !was {
+                        tracing::info!("this node evaluates the alarms now");
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot tell which node leads"),
+            }
             if let Err(error) = self.claim_orphans(cluster.as_ref()).await {
                 tracing::warn!(%error, "cannot claim the executions of dead nodes");
             }
+            if let Err(error) = self.claim_orphan_deployments(cluster.as_ref()).await {
+                tracing::warn!(%error, "cannot claim the deployments of dead nodes");
+            }
         }
+    }
+
+    /// Whether this node evaluates the alarms (see `Shared::leading`).
+    pub fn evaluates_alarms(&self) -> bool {
+        self.shared
+            .leading
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Claims every open execution no live node drives and resumes it here; answers how many
@@ -210,6 +284,53 @@ impl Runtime {
                 return Ok(resumed);
             }
         }
+    }
+
+    /// Claims every open deployment no live node drives and drives it here; answers how many.
+    pub async fn claim_orphan_deployments(
+        &self,
+        cluster: &dyn store::Cluster,
+    ) -> Result<usize, Error> {
+        let mut resumed = 0;
+        for id in cluster.claim_orphan_deployments(usize::MAX >> 1).await? {
+            match self.shared.store.get_deployment(&id).await {
+                Ok(record) if record.is_open() => {
+                    if self.drive_stored(record) {
+                        resumed += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(deployment = %id, %error, "cannot resume a claimed deployment");
+                }
+            }
+        }
+        if resumed > 0 {
+            tracing::info!(resumed, "took over the deployments of dead nodes");
+        }
+        Ok(resumed)
+    }
+
+    /// Takes a deployment another node drives over (a command for it arrived here); answers
+    /// its driver's mailbox here, `None` outside a cluster or when it has ended.
+    pub(crate) async fn take_deployment_over(
+        &self,
+        id: &str,
+    ) -> Result<
+        Option<tokio::sync::mpsc::UnboundedSender<crate::deployments::Command>>,
+        crate::deployments::DeploymentError,
+    > {
+        let Some(cluster) = self.cluster() else {
+            return Ok(None);
+        };
+        if !cluster.claim_deployment(id).await? {
+            return Ok(None);
+        }
+        let record = self.shared.store.get_deployment(id).await?;
+        if !record.is_open() || !self.drive_stored(record) {
+            return Ok(None);
+        }
+        Ok(lock(&self.shared.deployments).sender(id))
     }
 
     async fn resume_claimed(&self, arn: &str) -> Result<bool, Error> {
@@ -299,6 +420,7 @@ impl Runtime {
             lock(&queue.pending).clear();
         }
         lock(&self.shared.watchers).clear();
+        lock(&self.shared.deployments).clear();
         lock(&self.shared.children).clear();
         self.shared
             .parked

@@ -122,7 +122,7 @@ pub struct DeploymentRequest {
 }
 
 /// What a driver is asked to do besides its ticks.
-enum Command {
+pub(crate) enum Command {
     Stop {
         cause: Option<String>,
         reply: oneshot::Sender<Result<(), DeploymentError>>,
@@ -132,12 +132,37 @@ enum Command {
     },
     /// Check the alias's routing now (someone updated it).
     Observe,
+    /// Another node took the deployment over (`cluster`): stop driving it here.
+    LetGo,
 }
 
 /// The registry of drivers: one per open deployment, by id, with its alias.
 #[derive(Default)]
 pub(crate) struct Drivers {
     by_id: HashMap<String, (String, mpsc::UnboundedSender<Command>)>,
+}
+
+impl Drivers {
+    /// The mailbox of a deployment's driver here.
+    pub(crate) fn sender(&self, id: &str) -> Option<mpsc::UnboundedSender<Command>> {
+        self.by_id.get(id).map(|(_, sender)| sender.clone())
+    }
+
+    /// Tells the driver of a deployment another node took over to stop.
+    pub(crate) fn let_go(&self, id: &str) {
+        if let Some((_, sender)) = self.by_id.get(id) {
+            let _ = sender.send(Command::LetGo);
+        }
+    }
+
+    /// Forgets every driver (this node gave its work up); each stops at its next wake-up,
+    /// its commits fenced.
+    pub(crate) fn clear(&mut self) {
+        for (_, sender) in self.by_id.values() {
+            let _ = sender.send(Command::LetGo);
+        }
+        self.by_id.clear();
+    }
 }
 
 /// The version number of a version ARN (`<machine ARN>:<n>`).
@@ -360,20 +385,28 @@ impl Runtime {
         let open = self.shared.store.open_deployments().await?;
         let mut resumed = 0;
         for record in open {
-            let state = serde_json::from_str::<Value>(&record.state)
-                .map_err(|error| error.to_string())
-                .and_then(|value| Deployment::from_json(&value).map_err(|e| e.to_string()));
-            match state {
-                Ok(deployment) => {
-                    self.spawn_driver(record, deployment);
-                    resumed += 1;
-                }
-                Err(error) => {
-                    tracing::error!(deployment = %record.id, %error, "cannot resume the deployment");
-                }
+            if self.drive_stored(record) {
+                resumed += 1;
             }
         }
         Ok(resumed)
+    }
+
+    /// Continues one deployment from its stored state; false when that cannot be read.
+    pub(crate) fn drive_stored(&self, record: DeploymentRecord) -> bool {
+        let state = serde_json::from_str::<Value>(&record.state)
+            .map_err(|error| error.to_string())
+            .and_then(|value| Deployment::from_json(&value).map_err(|e| e.to_string()));
+        match state {
+            Ok(deployment) => {
+                self.spawn_driver(record, deployment);
+                true
+            }
+            Err(error) => {
+                tracing::error!(deployment = %record.id, %error, "cannot resume the deployment");
+                false
+            }
+        }
     }
 
     /// Stops a deployment by hand: the alias routes to the origin again, the deployment ends
@@ -420,10 +453,14 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         };
-        let sender = lock(&self.shared.deployments)
+        let mut sender = lock(&self.shared.deployments)
             .by_id
             .get(id)
             .map(|(_, sender)| sender.clone());
+        if sender.is_none() && record.is_open() {
+            // In a cluster another node may drive it: take it over, then command it here.
+            sender = self.take_deployment_over(id).await?;
+        }
         let ended = || {
             DeploymentError::Conflict(format!(
                 "Deployment '{id}' has ended ({}): it cannot be changed",
@@ -511,6 +548,10 @@ impl Driver {
                 command = receiver.recv() => match command {
                     None => break,
                     Some(Command::Observe) => self.observe().await,
+                    Some(Command::LetGo) => {
+                        tracing::info!(deployment = %self.record.id, "another node drives the deployment now");
+                        break;
+                    }
                     Some(Command::Stop { cause, reply }) => {
                         let result = self.manual(Input::Stop { cause }).await;
                         let _ = reply.send(result);
@@ -525,6 +566,10 @@ impl Driver {
             };
             match result {
                 Ok(()) => {}
+                Err(DeploymentError::Store(StoreError::NotOwner(error))) => {
+                    tracing::info!(deployment = %self.record.id, %error, "another node drives the deployment now");
+                    break;
+                }
                 Err(DeploymentError::Store(StoreError::Backend(error))) => {
                     // Nothing was committed and the reducer is as it was: try again shortly.
                     tracing::warn!(deployment = %self.record.id, %error, "a deployment step failed; retrying");
@@ -552,15 +597,17 @@ impl Driver {
                 Command::Stop { reply, .. } | Command::Promote { reply } => {
                     let _ = reply.send(Err(ended));
                 }
-                Command::Observe => {}
+                Command::Observe | Command::LetGo => {}
             }
         }
-        tracing::info!(
-            deployment = %self.record.id,
-            status = %self.deployment.status(),
-            message = self.deployment.message().unwrap_or(""),
-            "deployment finished"
-        );
+        if self.deployment.status().is_finished() {
+            tracing::info!(
+                deployment = %self.record.id,
+                status = %self.deployment.status(),
+                message = self.deployment.message().unwrap_or(""),
+                "deployment finished"
+            );
+        }
     }
 
     /// The alias's routing now; `None` if the alias is gone.

@@ -298,6 +298,8 @@ struct Shared {
     /// Held while an execution is taken over from another node, so that two commands for it
     /// do not rebuild it twice.
     claiming: tokio::sync::Mutex<()>,
+    /// Whether this node evaluates the alarms: always alone, the cluster's leader among several.
+    leading: std::sync::atomic::AtomicBool,
 }
 
 /// How long a redrive's client token is remembered (AWS: 15 minutes).
@@ -515,6 +517,7 @@ impl Runtime {
                 cluster: Mutex::new(None),
                 epoch: watch::Sender::new(0),
                 claiming: tokio::sync::Mutex::new(()),
+                leading: std::sync::atomic::AtomicBool::new(true),
                 observer: Observer::new(metrics::SeriesOptions::default(), config.time_scale),
                 logs: logs::Logs::default(),
                 config,

@@ -595,9 +595,15 @@ impl Observer {
             }
         }
         let horizon_ms = self.now_ms() - retention_ms;
+        Ok(self.absorb(newest.into_iter().filter(|row| row.bucket_ms >= horizon_ms)))
+    }
+
+    /// Adds stored rows to the series, and to nothing that is flushed: rows read back at
+    /// start, or another node's (`cluster`). Answers how many rows it read.
+    pub fn absorb(&self, rows: impl IntoIterator<Item = store::MetricRow>) -> usize {
         let mut loaded = 0;
         let mut inner = lock(&self.inner);
-        for row in newest.into_iter().filter(|row| row.bucket_ms >= horizon_ms) {
+        for row in rows {
             let Ok(dimensions) = Dimensions::new(row.dimensions) else {
                 continue;
             };
@@ -618,7 +624,7 @@ impl Observer {
             }
             loaded += 1;
         }
-        Ok(loaded)
+        loaded
     }
 
     /// The Prometheus text exposition of the execution counters and histograms and the store

@@ -39,3 +39,16 @@ CREATE TABLE task_tokens (
 );
 CREATE INDEX task_tokens_by_execution ON task_tokens (execution_id);
 CREATE INDEX task_tokens_waiting ON task_tokens (activity_arn, scheduled) WHERE NOT started;
+
+-- The node that drives an open deployment, as for executions.
+ALTER TABLE deployments ADD COLUMN owner BIGINT;
+
+-- Each node's metric rows as it flushed them, kept for two minutes: the other nodes add them
+-- to their own series, so that any node answers metric queries and alarms for all.
+CREATE TABLE metric_deltas (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    node BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    rows TEXT NOT NULL
+);
+CREATE INDEX metric_deltas_by_time ON metric_deltas (created_ms);

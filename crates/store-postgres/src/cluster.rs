@@ -65,6 +65,21 @@ impl PgStore {
         Ok(channel)
     }
 
+    /// Runs a claim of `key` for this node (`$1` the node, `$2` the key, `$3` the channel)
+    /// that tells the others in the same transaction (NOTIFY goes out at the commit); answers
+    /// whether anything was claimed.
+    async fn claim_and_tell(&self, sql: &str, key: &str) -> store::Result<bool> {
+        let node = store::Cluster::node_id(self);
+        let channel = self.channel().await?;
+        let claimed = self
+            .client()
+            .await?
+            .query(sql, &[&node, &key, &channel])
+            .await
+            .or_backend()?;
+        Ok(!claimed.is_empty())
+    }
+
     async fn register(&self) -> store::Result<i64> {
         let (lease_ms, membership) = self.lease_ms()?;
         let pid = i64::from(std::process::id());
@@ -148,22 +163,14 @@ impl store::Cluster for PgStore {
     }
 
     async fn claim(&self, execution_arn: &str) -> store::Result<bool> {
-        let node = store::Cluster::node_id(self);
-        let channel = self.channel().await?;
-        // The notice goes out when the claim commits (NOTIFY is transactional).
-        let claimed = self
-            .client()
-            .await?
-            .query(
-                "WITH claimed AS ( \
-                   UPDATE executions SET owner = $1 WHERE arn = $2 AND end_status IS NULL \
-                   RETURNING arn) \
-                 SELECT pg_notify($3, 'claimed ' || $1::TEXT || ' ' || arn) FROM claimed",
-                &[&node, &execution_arn, &channel],
-            )
-            .await
-            .or_backend()?;
-        Ok(!claimed.is_empty())
+        self.claim_and_tell(
+            "WITH claimed AS ( \
+               UPDATE executions SET owner = $1 WHERE arn = $2 AND end_status IS NULL \
+               RETURNING arn) \
+             SELECT pg_notify($3, 'claimed ' || $1::TEXT || ' ' || arn) FROM claimed",
+            execution_arn,
+        )
+        .await
     }
 
     async fn take_activity_task(
@@ -246,6 +253,39 @@ impl store::Cluster for PgStore {
         Ok(())
     }
 
+    async fn metric_deltas(
+        &self,
+        window_ms: i64,
+    ) -> store::Result<Vec<(i64, Vec<store::MetricRow>)>> {
+        let node = store::Cluster::node_id(self);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT seq, rows FROM metric_deltas \
+                 WHERE node <> $1 AND created_ms >= switchback_now_ms() - $2 ORDER BY seq",
+                &[&node, &window_ms],
+            )
+            .await
+            .or_backend()?;
+        rows.iter()
+            .map(|row| Ok((row.get(0), store::observe::rows_from(row.get(1))?)))
+            .collect()
+    }
+
+    async fn leader(&self) -> store::Result<Option<i64>> {
+        Ok(self
+            .client()
+            .await?
+            .query_one(
+                "SELECT min(id) FROM nodes WHERE expires_ms > switchback_now_ms()",
+                &[],
+            )
+            .await
+            .or_backend()?
+            .get(0))
+    }
+
     async fn listen(&self, handler: NoticeHandler) -> store::Result<()> {
         let channel = self.channel().await?;
         let config = self.config.clone();
@@ -266,6 +306,38 @@ impl store::Cluster for PgStore {
             old.abort();
         }
         Ok(())
+    }
+
+    async fn claim_orphan_deployments(&self, limit: usize) -> store::Result<Vec<String>> {
+        let node = store::Cluster::node_id(self);
+        let limit = to_i64(limit as u64)?;
+        let claimed = self
+            .client()
+            .await?
+            .query(
+                "UPDATE deployments SET owner = $1 WHERE id IN ( \
+                   SELECT d.id FROM deployments d \
+                   WHERE d.status IN ('PENDING', 'IN_PROGRESS') AND (d.owner IS NULL \
+                     OR d.owner NOT IN (SELECT n.id FROM nodes n \
+                       WHERE n.expires_ms > switchback_now_ms())) \
+                   ORDER BY d.id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id",
+                &[&node, &limit],
+            )
+            .await
+            .or_backend()?;
+        Ok(claimed.iter().map(|row| row.get(0)).collect())
+    }
+
+    async fn claim_deployment(&self, id: &str) -> store::Result<bool> {
+        self.claim_and_tell(
+            "WITH claimed AS ( \
+               UPDATE deployments SET owner = $1 \
+               WHERE id = $2 AND status IN ('PENDING', 'IN_PROGRESS') RETURNING id) \
+             SELECT pg_notify($3, 'deployment ' || $1::TEXT || ' ' || id) FROM claimed",
+            id,
+        )
+        .await
     }
 
     async fn token_execution(&self, token: &str) -> store::Result<Option<String>> {
@@ -290,7 +362,9 @@ impl store::Cluster for PgStore {
                 "SELECT n.id, n.name, n.address, n.pid, n.started_ms, n.heartbeat_ms, \
                    n.expires_ms, switchback_now_ms(), \
                    (SELECT count(*) FROM executions e \
-                    WHERE e.owner = n.id AND e.end_status IS NULL) \
+                    WHERE e.owner = n.id AND e.end_status IS NULL), \
+                   (SELECT count(*) FROM deployments d \
+                    WHERE d.owner = n.id AND d.status IN ('PENDING', 'IN_PROGRESS')) \
                  FROM nodes n ORDER BY n.id",
                 &[],
             )
@@ -308,6 +382,7 @@ impl store::Cluster for PgStore {
                 expires_ms: row.get(6),
                 now_ms: row.get(7),
                 executions: u64::try_from(row.get::<_, i64>(8)).unwrap_or_default(),
+                deployments: u64::try_from(row.get::<_, i64>(9)).unwrap_or_default(),
             })
             .collect())
     }
@@ -319,6 +394,14 @@ impl store::Cluster for PgStore {
         transaction
             .execute(
                 "UPDATE executions SET owner = NULL WHERE owner = $1 AND end_status IS NULL",
+                &[&node],
+            )
+            .await
+            .or_backend()?;
+        transaction
+            .execute(
+                "UPDATE deployments SET owner = NULL WHERE owner = $1 \
+                 AND status IN ('PENDING', 'IN_PROGRESS')",
                 &[&node],
             )
             .await
@@ -379,6 +462,13 @@ async fn listen_once(
 
 /// A notice's payload: `claimed <node> <execution ARN>` or `activity <activity ARN>`.
 fn parse_notice(payload: &str) -> Option<Notice> {
+    if let Some(rest) = payload.strip_prefix("deployment ") {
+        let (node, id) = rest.split_once(' ')?;
+        return Some(Notice::DeploymentClaimed {
+            id: id.to_owned(),
+            node: node.parse().ok()?,
+        });
+    }
     if let Some(activity_arn) = payload.strip_prefix("activity ") {
         return Some(Notice::ActivityTask {
             activity_arn: activity_arn.to_owned(),

@@ -53,7 +53,11 @@ async fn routing_change(tx: &Transaction<'_>, change: &RoutingChange) -> store::
     Ok(())
 }
 
-pub(crate) async fn create(tx: &Transaction<'_>, first: &DeploymentCommit) -> store::Result<()> {
+pub(crate) async fn create(
+    tx: &Transaction<'_>,
+    first: &DeploymentCommit,
+    node: i64,
+) -> store::Result<()> {
     let record = &first.record;
     if get(tx, &record.id).await.is_ok() {
         return Err(Error::AlreadyExists(record.id.clone()));
@@ -100,12 +104,42 @@ pub(crate) async fn create(tx: &Transaction<'_>, first: &DeploymentCommit) -> st
     )
     .await
     .or_backend()?;
+    if node != 0 {
+        // The node that starts a deployment drives it (see `cluster`).
+        tx.execute(
+            "UPDATE deployments SET owner = $1 WHERE id = $2",
+            &[&node, &record.id],
+        )
+        .await
+        .or_backend()?;
+    }
     Ok(())
 }
 
-pub(crate) async fn commit(tx: &Transaction<'_>, step: &DeploymentCommit) -> store::Result<()> {
+pub(crate) async fn commit(
+    tx: &Transaction<'_>,
+    step: &DeploymentCommit,
+    node: i64,
+) -> store::Result<()> {
     let record = &step.record;
     let stored = get(tx, &record.id).await?;
+    if node != 0 {
+        // Fencing, as for execution steps: only the deployment's owner commits its steps.
+        let owner: Option<i64> = tx
+            .query_one(
+                "SELECT owner FROM deployments WHERE id = $1 FOR UPDATE",
+                &[&record.id],
+            )
+            .await
+            .or_backend()?
+            .get(0);
+        if owner != Some(node) {
+            return Err(Error::NotOwner(format!(
+                "deployment {} is driven by another node, not by this node ({node})",
+                record.id
+            )));
+        }
+    }
     if record.seq != stored.seq + 1 {
         return Err(Error::Conflict(format!(
             "deployment step {} where {} was expected",

@@ -13,7 +13,24 @@ pub(crate) async fn put_metric_rows(
     tx: &Transaction<'_>,
     rows: &[MetricRow],
     prune_before_ms: i64,
+    node: i64,
 ) -> store::Result<()> {
+    if node != 0 && !rows.is_empty() {
+        // The other nodes of the cluster read these back (`cluster::metric_deltas`).
+        tx.execute(
+            "INSERT INTO metric_deltas (node, created_ms, rows) \
+             VALUES ($1, switchback_now_ms(), $2)",
+            &[&node, &store::observe::rows_text(rows)],
+        )
+        .await
+        .or_backend()?;
+        tx.execute(
+            "DELETE FROM metric_deltas WHERE created_ms < switchback_now_ms() - 120000",
+            &[],
+        )
+        .await
+        .or_backend()?;
+    }
     let select = tx
         .prepare(
             "SELECT sample_values FROM metric_rows \

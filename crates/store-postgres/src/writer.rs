@@ -192,12 +192,12 @@ async fn apply(tx: &CachingTransaction<'_>, request: &Write, node: i64) -> store
             .await
             .map(|alias| Outcome::Alias(Box::new(alias))),
         Write::DeleteAlias(arn) => done(versions::delete_alias(tx, arn).await),
-        Write::CreateDeployment(first) => done(deployments::create(tx, first).await),
-        Write::CommitDeployment(step) => done(deployments::commit(tx, step).await),
+        Write::CreateDeployment(first) => done(deployments::create(tx, first, node).await),
+        Write::CommitDeployment(step) => done(deployments::commit(tx, step, node).await),
         Write::PutStack(put) => done(stacks::put(tx, put).await),
         Write::DeleteStack(name) => done(stacks::delete(tx, name).await),
         Write::MetricRows(rows, prune_before_ms) => {
-            done(observe::put_metric_rows(tx, rows, *prune_before_ms).await)
+            done(observe::put_metric_rows(tx, rows, *prune_before_ms, node).await)
         }
         Write::PutAlarm(record, history) => observe::put_alarm(tx, record, history)
             .await

@@ -33,6 +33,8 @@ pub struct NodeRecord {
     pub now_ms: i64,
     /// How many open executions it drives.
     pub executions: u64,
+    /// How many open deployments it drives.
+    pub deployments: u64,
 }
 
 impl NodeRecord {
@@ -49,6 +51,13 @@ pub enum Notice {
     Claimed {
         /// The execution.
         execution_arn: String,
+        /// Its new owner.
+        node: i64,
+    },
+    /// `node` took the deployment over ([`Cluster::claim_deployment`]).
+    DeploymentClaimed {
+        /// The deployment.
+        id: String,
         /// Its new owner.
         node: i64,
     },
@@ -83,6 +92,13 @@ pub trait Cluster: Send + Sync {
     /// arrived here. `false` when it has ended (nothing to drive).
     async fn claim(&self, execution_arn: &str) -> Result<bool>;
 
+    /// Claims up to `limit` open deployments no live node drives; answers their ids.
+    async fn claim_orphan_deployments(&self, limit: usize) -> Result<Vec<String>>;
+
+    /// Takes an open deployment over (a stop or a promotion for it arrived here). `false`
+    /// when it has ended.
+    async fn claim_deployment(&self, id: &str) -> Result<bool>;
+
     /// The execution that handed out a task token ([`StepCommit::task_tokens`]), while it is
     /// open.
     async fn token_execution(&self, token: &str) -> Result<Option<String>>;
@@ -106,6 +122,14 @@ pub trait Cluster: Send + Sync {
 
     /// Tells every node that a task of `activity_arn` waits ([`Notice::ActivityTask`]).
     async fn announce_activity_task(&self, activity_arn: &str) -> Result<()>;
+
+    /// The metric rows other nodes stored in the last `window_ms` (of the database's clock),
+    /// each batch as it was flushed, with a number that tells batches apart: every node
+    /// adds the others' samples to its own series, so that each answers for all.
+    async fn metric_deltas(&self, window_ms: i64) -> Result<Vec<(i64, Vec<crate::MetricRow>)>>;
+
+    /// The live node with the lowest id, which alone evaluates alarms.
+    async fn leader(&self) -> Result<Option<i64>>;
 
     /// Starts hearing the other nodes' notices, for as long as the store lives; a lost
     /// connection is made again (notices sent meanwhile are lost: each is a hint that saves

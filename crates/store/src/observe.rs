@@ -170,3 +170,86 @@ pub fn values_from(text: &str) -> crate::Result<Vec<(f64, u64)>> {
         })
         .collect()
 }
+
+/// Between the fields of a row in [`rows_text`] (the group separator).
+const FIELD_SEPARATOR: char = '\u{1d}';
+
+/// Between the rows of [`rows_text`] (the file separator).
+const ROW_SEPARATOR: char = '\u{1c}';
+
+/// Rows as one text, for a backend to pass them between nodes (the SQL backends' separators
+/// inside a field are other control characters).
+pub fn rows_text(rows: &[MetricRow]) -> String {
+    rows.iter()
+        .map(|row| {
+            [
+                row.namespace.as_str(),
+                row.name.as_str(),
+                &dimensions_text(&row.dimensions),
+                row.unit.as_str(),
+                &row.bucket_ms.to_string(),
+                &values_text(&row.values),
+            ]
+            .join(&FIELD_SEPARATOR.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(&ROW_SEPARATOR.to_string())
+}
+
+/// The rows of [`rows_text`]; a malformed row is a `Backend` error.
+pub fn rows_from(text: &str) -> crate::Result<Vec<MetricRow>> {
+    text.split(ROW_SEPARATOR)
+        .filter(|row| !row.is_empty())
+        .map(|row| {
+            let fields: Vec<&str> = row.split(FIELD_SEPARATOR).collect();
+            let [namespace, name, dimensions, unit, bucket_ms, values] = fields[..] else {
+                return Err(crate::Error::Backend(format!(
+                    "a corrupt metric row {row:?}"
+                )));
+            };
+            Ok(MetricRow {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                dimensions: dimensions_from(dimensions),
+                unit: unit.to_owned(),
+                bucket_ms: bucket_ms.parse().map_err(|_| {
+                    crate::Error::Backend(format!("a corrupt metric row time {bucket_ms:?}"))
+                })?,
+                values: values_from(values)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_read_back_as_written() {
+        let rows = vec![
+            MetricRow {
+                namespace: "AWS/States".to_owned(),
+                name: "ExecutionsFailed".to_owned(),
+                dimensions: vec![
+                    ("Alias".to_owned(), "main".to_owned()),
+                    ("StateMachineArn".to_owned(), "arn:aws:states:x".to_owned()),
+                ],
+                unit: "Count".to_owned(),
+                bucket_ms: 1_700_000_000_000,
+                values: vec![(1.0, 3)],
+            },
+            MetricRow {
+                namespace: "AWS/States".to_owned(),
+                name: "ExecutionTime".to_owned(),
+                dimensions: Vec::new(),
+                unit: "Milliseconds".to_owned(),
+                bucket_ms: -1000,
+                values: vec![(12.5, 1), (40.0, 2)],
+            },
+        ];
+        assert_eq!(rows_from(&rows_text(&rows)).unwrap(), rows);
+        assert_eq!(rows_from("").unwrap(), Vec::new());
+        assert!(rows_from("a\u{1d}b").is_err());
+    }
+}

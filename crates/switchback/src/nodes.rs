@@ -26,14 +26,14 @@ pub fn table(nodes: &[NodeRecord]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<6} {:<6} {:<20} {:<28} {:>8} {:>10} {:>10} {:>11}",
-        "NODE", "STATE", "NAME", "ADDRESS", "PID", "UP", "HEARTBEAT", "EXECUTIONS"
+        "{:<6} {:<6} {:<20} {:<28} {:>8} {:>10} {:>10} {:>11} {:>12}",
+        "NODE", "STATE", "NAME", "ADDRESS", "PID", "UP", "HEARTBEAT", "EXECUTIONS", "DEPLOYMENTS"
     );
     for node in nodes {
         let state = if node.alive() { "live" } else { "dead" };
         let _ = writeln!(
             out,
-            "{:<6} {:<6} {:<20} {:<28} {:>8} {:>10} {:>10} {:>11}",
+            "{:<6} {:<6} {:<20} {:<28} {:>8} {:>10} {:>10} {:>11} {:>12}",
             node.id,
             state,
             node.name,
@@ -42,6 +42,7 @@ pub fn table(nodes: &[NodeRecord]) -> String {
             seconds(node.now_ms - node.started_ms),
             format!("{} ago", seconds(node.now_ms - node.heartbeat_ms)),
             node.executions,
+            node.deployments,
         );
     }
     if nodes.is_empty() {
@@ -65,6 +66,7 @@ mod tests {
             expires_ms,
             now_ms: 10_000,
             executions: 7,
+            deployments: 1,
         }
     }
 
@@ -76,7 +78,7 @@ mod tests {
         assert!(lines[0].starts_with("NODE"));
         assert!(lines[1].contains("live") && lines[1].contains("host-1"));
         assert!(lines[1].contains("9.0s") && lines[1].contains("1.0s ago"));
-        assert!(lines[2].contains("dead") && lines[2].trim_end().ends_with('7'));
+        assert!(lines[2].contains("dead") && lines[2].trim_end().ends_with("7            1"));
         assert!(table(&[]).contains("no node serves"));
     }
 }

@@ -280,10 +280,16 @@ pub async fn serve_until(
     runtime.set_alarm_source(Arc::new(runtime::deployments::StoredAlarms::new(
         Arc::clone(runtime.store()),
     )));
-    let deployments = runtime
-        .recover_deployments()
-        .await
-        .context("cannot resume open deployments")?;
+    let deployments = match &cluster {
+        Some(cluster) => runtime
+            .claim_orphan_deployments(cluster.as_ref())
+            .await
+            .context("cannot resume open deployments")?,
+        None => runtime
+            .recover_deployments()
+            .await
+            .context("cannot resume open deployments")?,
+    };
     let evaluator = api::cloudwatch::spawn_evaluator(state);
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
