@@ -7,7 +7,7 @@ seconds) starts executions of it, ROUNDS times in turn, and every accepted start
 SUCCEEDED before the next round (wrk's count, plus at most the 8 requests in flight when it
 stopped). It prints the median starts/s of each and their ratio.
 
-Only one node: several nodes on one database are not built yet (docs/design/multi-node.md).
+One node; bench/cluster.py measures 1, 2 and 3 nodes on one database.
 
     bench/postgres.py [--binary target/release/switchback] [--rounds 3] [--duration 10]
 """

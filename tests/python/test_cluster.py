@@ -402,3 +402,29 @@ def test_metrics_and_alarms_count_the_executions_of_every_node(nodes):
     summaries = [item["HistorySummary"] for item in history["AlarmHistoryItems"]]
     assert len(summaries) == len(set(summaries)), summaries
     assert sum("to ALARM" in summary for summary in summaries) == 1, summaries
+
+
+def test_a_sync_parent_hears_of_a_child_that_ended_on_another_node(nodes):
+    first, second = nodes("first"), nodes("second")
+    one, two = make_client(first.endpoint), make_client(second.endpoint)
+    child = one.create_state_machine(name="Child", roleArn=ROLE,
+                                     definition=json.dumps(callback_definition()))
+    parent_definition = {"StartAt": "Run", "States": {"Run": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": child["stateMachineArn"], "Input": {"n": 1}},
+        "End": True}}}
+    parent = one.create_state_machine(name="Parent", roleArn=ROLE,
+                                      definition=json.dumps(parent_definition))
+    run = one.start_execution(stateMachineArn=parent["stateMachineArn"],
+                              name="parent")["executionArn"]
+    assert wait_for(lambda: one.list_executions(
+        stateMachineArn=child["stateMachineArn"])["executions"])
+    child_arn = one.list_executions(
+        stateMachineArn=child["stateMachineArn"])["executions"][0]["executionArn"]
+    # The child's report goes to the second node, which takes the child over and ends it there;
+    # the parent, still on the first node, hears of the end and goes on.
+    two.send_task_success(taskToken=token_of(one, child_arn), output=json.dumps({"child": "ok"}))
+    assert wait_all_ended(one, [run], timeout=20) == {run: "SUCCEEDED"}
+    output = json.loads(one.describe_execution(executionArn=run)["output"])
+    assert output["Output"] == {"child": "ok"}, output
+    check_histories(one, [run, child_arn])

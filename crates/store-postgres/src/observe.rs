@@ -47,7 +47,17 @@ pub(crate) async fn put_metric_rows(
         )
         .await
         .or_backend()?;
-    for row in rows {
+    // In key order: two nodes merging rows of the same buckets lock them in the same order.
+    let mut sorted: Vec<&MetricRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        (&a.namespace, &a.name, &a.dimensions, a.bucket_ms).cmp(&(
+            &b.namespace,
+            &b.name,
+            &b.dimensions,
+            b.bucket_ms,
+        ))
+    });
+    for row in sorted {
         let dimensions = dimensions_text(&row.dimensions);
         let existing = tx
             .query_opt(

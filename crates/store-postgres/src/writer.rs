@@ -48,6 +48,27 @@ pub(crate) enum Write {
     SetAlarmState(Box<AlarmStateChange>),
 }
 
+impl Write {
+    /// Whether the write reads what other writes of its kind change before it writes (see
+    /// `commit`).
+    fn checks_first(&self) -> bool {
+        matches!(
+            self,
+            Write::UpdateStateMachine(_)
+                | Write::DeleteStateMachine(_)
+                | Write::Publish(_)
+                | Write::DeleteVersion(_)
+                | Write::CreateAlias(..)
+                | Write::UpdateAlias(_)
+                | Write::DeleteAlias(_)
+                | Write::CreateDeployment(_)
+                | Write::CommitDeployment(_)
+                | Write::PutStack(_)
+                | Write::DeleteStack(_)
+        )
+    }
+}
+
 /// What a write answers besides success.
 #[derive(Debug)]
 pub(crate) enum Outcome {
@@ -120,12 +141,18 @@ async fn commit(pool: &Pool, batch: &mut Vec<Request>, node: i64) {
             Error::Unavailable(format!("cannot reach the PostgreSQL database: {error}"))
         })?;
         let transaction = client.transaction().await.or_backend()?;
-        // Orders this node's batches with another process's writes (a migration running, a
-        // tool of the operator's); several nodes will share the work through leases instead.
-        transaction
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&crate::WRITE_LOCK])
-            .await
-            .or_backend()?;
+        // A write that reads before it writes (numbering a version, checking an alias's routes,
+        // one open deployment per alias, a stack's revision) must see every other node's
+        // writes of the same kind: those batches are ordered by one lock for the database,
+        // taken before anything else. Execution starts and steps, metric rows and alarm states
+        // need none (each execution's rows are its owner's, fenced in `commit_step`; metric
+        // rows are merged in key order), so the nodes commit those side by side.
+        if batch.iter().any(|request| request.write.checks_first()) {
+            transaction
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&crate::WRITE_LOCK])
+                .await
+                .or_backend()?;
+        }
         for request in batch.iter() {
             results.push(isolated(&transaction, &request.write, node).await?);
         }
