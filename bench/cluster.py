@@ -34,11 +34,44 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 
 from conftest import ROLE, Server, free_port, make_client, psql, schema_url  # noqa: E402
-from postgres import drained, wrk  # noqa: E402
 
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
 WAIT = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600,
                                                     "End": True}}})
+
+
+def wrk(server, arn, seconds, label):
+    out = os.path.join(tempfile.gettempdir(), f"wrk-pg-{label}.json")
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "run_wrk.py"), "--server-pid",
+         str(server.process.pid), "--label", label, "--out", out, "--", "wrk", "-t2", "-c8",
+         f"-d{seconds}s", "--timeout", "5s", "-s", os.path.join(HERE, "start_execution.lua"),
+         server.endpoint + "/"],
+        check=True, stdout=subprocess.DEVNULL,
+        env={**os.environ, "BENCH_DIR": HERE, "STATE_MACHINE_ARN": arn, "RUN_ID": label})
+    with open(out) as result:
+        return json.load(result)
+
+
+def drained(sfn, arn):
+    """Waits until no execution runs; answers how many succeeded and how many did not."""
+    deadline = time.time() + 120
+    while sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING",
+                              maxResults=1)["executions"]:
+        assert time.time() < deadline, "executions still running after 120 s"
+        time.sleep(0.2)
+    counts = {}
+    for status in ("SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"):
+        token, total = None, 0
+        while True:
+            page = sfn.list_executions(stateMachineArn=arn, statusFilter=status,
+                                       maxResults=1000, **({"nextToken": token} if token else {}))
+            total += len(page["executions"])
+            token = page.get("nextToken")
+            if not token:
+                break
+        counts[status] = total
+    return counts
 
 
 class Setup:
@@ -166,7 +199,7 @@ def takeover(args):
               f"(runs: {', '.join(f'{t:.2f}' for t in times)})", flush=True)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(HERE, "..", "target", "release",
                                                          "switchback"))
@@ -178,7 +211,7 @@ def main():
                         help="the PostgreSQL node counts to measure, comma-separated")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-takeover", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.skip_throughput:
         throughput(args)
     if not args.skip_takeover:
