@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -428,3 +429,102 @@ def test_a_sync_parent_hears_of_a_child_that_ended_on_another_node(nodes):
     output = json.loads(one.describe_execution(executionArn=run)["output"])
     assert output["Output"] == {"child": "ok"}, output
     check_histories(one, [run, child_arn])
+
+
+class FailoverWorker(threading.Thread):
+    """An activity worker on one node that moves to the next when its node goes away, and
+    reports each task it got (through whichever node it is on then)."""
+
+    def __init__(self, servers, activity_arn):
+        super().__init__(daemon=True)
+        self.servers, self.activity_arn = list(servers), activity_arn
+        self.done, self.stop, self.errors = [], threading.Event(), []
+
+    def client(self):
+        return boto3.client(
+            "stepfunctions", endpoint_url=self.servers[0].endpoint, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=botocore.config.Config(read_timeout=3, connect_timeout=1,
+                                          retries={"max_attempts": 1}))
+
+    def call(self, operation, **kwargs):
+        while True:
+            try:
+                return getattr(self.client(), operation)(**kwargs)
+            except (botocore.exceptions.EndpointConnectionError,
+                    botocore.exceptions.ConnectionClosedError):
+                self.servers.pop(0)
+            except botocore.exceptions.ReadTimeoutError:
+                return {}
+
+    def run(self):
+        while not self.stop.is_set():
+            task = self.call("get_activity_task", activityArn=self.activity_arn)
+            if task.get("taskToken"):
+                try:
+                    self.call("send_task_success", taskToken=task["taskToken"],
+                              output=json.dumps({"worked": json.loads(task["input"])}))
+                    self.done.append(task["taskToken"])
+                except Exception as error:  # noqa: BLE001 - recorded for the assertion
+                    self.errors.append(repr(error))
+
+
+def test_a_mixed_workload_and_a_deployment_survive_the_loss_of_two_nodes(nodes):
+    from test_deployments import machine_with_alias, start, wait_end
+    servers = [nodes(f"node-{index}") for index in range(3)]
+    clients = [make_client(server.endpoint) for server in servers]
+    first = clients[0]
+    waits = first.create_state_machine(
+        name="Waits", roleArn=ROLE, definition=json.dumps(wait_and_parallel()))["stateMachineArn"]
+    callbacks = first.create_state_machine(
+        name="Callbacks", roleArn=ROLE,
+        definition=json.dumps(callback_definition()))["stateMachineArn"]
+    activity = first.create_activity(name="mixed")["activityArn"]
+    tasks = first.create_state_machine(
+        name="Tasks", roleArn=ROLE,
+        definition=json.dumps(activity_definition(activity)))["stateMachineArn"]
+    _, _, v2, alias = machine_with_alias(first, "mixed")
+    # A deployment in progress on the first node: 20 % more every 5 minutes (3 s here).
+    deployment = start(servers[0], alias, v2, type="LINEAR", interval=5, percentage=20)
+    runs = []
+    for index in range(18):
+        runs.append(clients[index % 3].start_execution(
+            stateMachineArn=waits, name=f"wait-{index}",
+            input=json.dumps({"items": [index]}))["executionArn"])
+    calls = [clients[index % 2].start_execution(stateMachineArn=callbacks,
+                                               name=f"call-{index}")["executionArn"]
+             for index in range(4)]
+    work = [clients[index % 2].start_execution(stateMachineArn=tasks, name=f"task-{index}",
+                                              input=json.dumps({"n": index}))["executionArn"]
+            for index in range(6)]
+    tokens = {arn: token_of(first, arn) for arn in calls}
+    # The worker long-polls the first node; when it dies it goes on to the second, then the
+    # third.
+    worker = FailoverWorker(servers, activity)
+    worker.start()
+    try:
+        time.sleep(0.5)
+        servers[0].process.send_signal(signal.SIGKILL)
+        servers[0].process.wait(10)
+        time.sleep(1.0)
+        servers[1].process.send_signal(signal.SIGKILL)
+        servers[1].process.wait(10)
+        survivor = clients[2]
+        for arn, token in tokens.items():
+            survivor.send_task_success(taskToken=token, output=json.dumps({"called": arn}))
+        statuses = wait_all_ended(survivor, runs + calls + work)
+    finally:
+        worker.stop.set()
+        worker.join(10)
+    assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+    assert not worker.errors, worker.errors
+    assert len(worker.done) == len(work), worker.done
+    check_histories(survivor, runs + calls + work)
+    for arn in work:
+        types = [e["type"] for e in survivor.get_execution_history(executionArn=arn)["events"]]
+        assert types.count("ActivityStarted") == 1, types
+    ended = wait_end(servers[2], deployment["deploymentId"], timeout=60)
+    assert ended["status"] == "SUCCEEDED", ended
+    routing = survivor.describe_state_machine_alias(
+        stateMachineAliasArn=alias)["routingConfiguration"]
+    assert routing == [{"stateMachineVersionArn": v2, "weight": 100}]

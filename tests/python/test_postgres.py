@@ -98,3 +98,39 @@ def test_database_urls_that_cannot_serve(binary, data_dir):
     assert code != 0 and "cannot use the PostgreSQL database" in output, output
     # The password is never printed.
     assert "hunter2" not in output and "postgres:****@" in output, output
+
+
+def test_a_node_restarted_on_its_data_directory_takes_its_place_at_once(binary, database,
+                                                                         data_dir):
+    url, schema = database
+    server = node(binary, data_dir, url).start()
+    try:
+        sfn = make_client(server.endpoint)
+        definition = {"StartAt": "Pause", "States": {
+            "Pause": {"Type": "Wait", "Seconds": 100, "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True}}}
+        machine = sfn.create_state_machine(name="Restarted", roleArn=ROLE,
+                                           definition=json.dumps(definition))["stateMachineArn"]
+        arns = [sfn.start_execution(stateMachineArn=machine, name=f"r-{index}")["executionArn"]
+                for index in range(3)]
+        # A second process on the same data directory is refused while the first runs.
+        code, output = serve_once(binary, data_dir, url)
+        assert code != 0 and "another switchback process serves from the data directory" in \
+            output, output
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(10)
+        restarted = time.time()
+        server = node(binary, data_dir, url).start()
+        sfn = make_client(server.endpoint)
+        # Its lease (10 s) has not run out, but the restarted node takes its place: the
+        # executions are resumed before it serves.
+        owners = psql(f"SELECT DISTINCT owner FROM {schema}.executions").split()
+        assert len(owners) == 1, owners
+        deadline = restarted + 8
+        while time.time() < deadline and any(
+                sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" for arn in arns):
+            time.sleep(0.1)
+        assert [sfn.describe_execution(executionArn=arn)["status"] for arn in arns] == \
+            ["SUCCEEDED"] * 3
+    finally:
+        server.stop()

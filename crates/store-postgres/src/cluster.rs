@@ -133,6 +133,18 @@ impl store::Cluster for PgStore {
         self.register().await
     }
 
+    async fn retire(&self, node: i64) -> store::Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE nodes SET expires_ms = switchback_now_ms() - 1 WHERE id = $1",
+                &[&node],
+            )
+            .await
+            .or_backend()?;
+        Ok(())
+    }
+
     async fn claim_orphans(&self, limit: usize) -> store::Result<Vec<String>> {
         let node = store::Cluster::node_id(self);
         let limit = to_i64(limit as u64)?;

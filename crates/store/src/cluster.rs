@@ -84,6 +84,10 @@ pub trait Cluster: Send + Sync {
     /// Joins again as a new node (a new id, a new lease); answers the id.
     async fn rejoin(&self) -> Result<i64>;
 
+    /// Ends the lease of `node` now: its process is known to be gone (this node restarted in
+    /// its place), so its work need not wait for the lease to run out.
+    async fn retire(&self, node: i64) -> Result<()>;
+
     /// Claims up to `limit` open executions that no live node drives (their owner's lease ran
     /// out, or it left); answers their ARNs, which this node must now rebuild and drive.
     async fn claim_orphans(&self, limit: usize) -> Result<Vec<String>>;

@@ -133,6 +133,46 @@ pub async fn open_postgres(url: &str) -> Result<store_postgres::PgStore> {
         .with_context(|| format!("cannot use the PostgreSQL database {shown}"))
 }
 
+/// The file in the data directory that names the node id of the process that serves from it.
+const NODE_ID_FILE: &str = "node-id";
+
+/// The file locked while a process serves from the data directory.
+const NODE_LOCK_FILE: &str = "node.lock";
+
+/// Locks the data directory for this process (creating it, owner-only, if needed) and
+/// answers the lock and the id of the node that served from it before, if any: holding the
+/// lock proves that node's process is gone.
+fn lock_data_dir(data_dir: &Path) -> Result<(std::fs::File, Option<i64>)> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let path = data_dir.join(NODE_LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another switchback process serves from the data directory {}: give each node a              data directory of its own",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            return Err(error).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    let predecessor = std::fs::read_to_string(data_dir.join(NODE_ID_FILE))
+        .ok()
+        .and_then(|text| text.trim().parse().ok());
+    Ok((file, predecessor))
+}
+
 /// This machine's host name, for `switchback nodes`.
 fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -191,9 +231,13 @@ pub async fn serve_until(
     }
     raise_open_files_limit();
     let lease = std::time::Duration::from_secs_f64(options.node_lease_seconds);
+    // Held while the server runs, on PostgreSQL: this process's claim to its data directory.
+    let mut _data_dir_lock = None;
     let (store, cluster): (Arc<dyn store::Store>, Option<Arc<dyn store::Cluster>>) =
         match &options.database {
             Some(url) => {
+                let (lock, predecessor) = lock_data_dir(&options.data_dir)?;
+                _data_dir_lock = Some(lock);
                 let store = Arc::new(open_postgres(url).await?);
                 let node = store
                     .join(store_postgres::Membership {
@@ -204,6 +248,16 @@ pub async fn serve_until(
                     .await
                     .context("cannot join the nodes serving the PostgreSQL database")?;
                 tracing::info!(node, "joined the nodes serving the PostgreSQL database");
+                if let Some(predecessor) = predecessor.filter(|&old| old != node) {
+                    // The node that ran on this data directory before is gone (its lock was
+                    // free): its executions come back here now, not when its lease runs out.
+                    store::Cluster::retire(store.as_ref(), predecessor)
+                        .await
+                        .context("cannot retire this data directory's previous node")?;
+                    tracing::info!(predecessor, "took the place of the previous node");
+                }
+                std::fs::write(options.data_dir.join(NODE_ID_FILE), node.to_string())
+                    .context("cannot write the node id into the data directory")?;
                 (store.clone(), Some(store))
             }
             None => {
