@@ -196,6 +196,12 @@ def test_a_task_report_or_a_stop_sent_to_another_node_reaches_the_execution(data
     while time.time() < deadline and open_here(first) != 0:
         time.sleep(0.05)
     assert open_here(first) == 0 and open_here(second) == 0
+    # Each node's /metrics says which node it is, and the first (lowest id) leads.
+    for server, name, leads in ((first, "first", 1), (second, "second", 0)):
+        with urllib.request.urlopen(server.endpoint + "/metrics", timeout=10) as response:
+            text = response.read().decode()
+        assert f'switchback_node{{node="{node_id(schema, name)}"}} 1' in text, text[-500:]
+        assert f"switchback_node_leads {leads}" in text, text[-500:]
     # The first node still drives what it starts.
     again = one.start_execution(stateMachineArn=machine, name="again")["executionArn"]
     one.send_task_success(taskToken=token_of(one, again), output="{}")

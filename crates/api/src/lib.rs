@@ -35,6 +35,7 @@ mod test_state;
 pub mod versions;
 pub mod wire;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -161,7 +162,21 @@ async fn prometheus(State(state): State<AppState>, request: Request) -> Response
             return refused.into_response();
         }
     }
-    let text = state.runtime.observer().prometheus(state.runtime.running());
+    let mut text = state.runtime.observer().prometheus(state.runtime.running());
+    if let Some(cluster) = state.runtime.cluster() {
+        // Which node this is, among several on one database, and whether it leads.
+        let _ = write!(
+            text,
+            "# HELP switchback_node This node's id in the cluster (its value is 1).\n\
+             # TYPE switchback_node gauge\n\
+             switchback_node{{node=\"{}\"}} 1\n\
+             # HELP switchback_node_leads Whether this node evaluates the alarms.\n\
+             # TYPE switchback_node_leads gauge\n\
+             switchback_node_leads {}\n",
+            cluster.node_id(),
+            u8::from(state.runtime.evaluates_alarms())
+        );
+    }
     let mut response = (StatusCode::OK, text).into_response();
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,

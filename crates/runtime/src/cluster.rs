@@ -55,6 +55,10 @@ impl Runtime {
     /// keeps it there.
     pub async fn set_cluster(&self, cluster: Arc<dyn store::Cluster>) -> Result<(), Error> {
         *lock(&self.shared.cluster) = Some(cluster.clone());
+        // Not the alarms' evaluator until the first renewal says this node leads.
+        self.shared
+            .leading
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         let runtime = self.downgrade();
         cluster
             .listen(Arc::new(move |notice| {
