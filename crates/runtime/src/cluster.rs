@@ -70,6 +70,12 @@ impl Runtime {
         Ok(())
     }
 
+    /// Whether `node` is this node's id in its cluster.
+    fn is_this_node(&self, node: i64) -> bool {
+        self.cluster()
+            .is_some_and(|cluster| cluster.node_id() == node)
+    }
+
     /// What another node said.
     fn heard(&self, notice: store::Notice) {
         match notice {
@@ -77,9 +83,7 @@ impl Runtime {
                 execution_arn,
                 node,
             } => {
-                let mine = self
-                    .cluster()
-                    .is_some_and(|cluster| cluster.node_id() == node);
+                let mine = self.is_this_node(node);
                 if mine {
                     return;
                 }
@@ -89,9 +93,7 @@ impl Runtime {
                 }
             }
             store::Notice::DeploymentClaimed { id, node } => {
-                let mine = self
-                    .cluster()
-                    .is_some_and(|cluster| cluster.node_id() == node);
+                let mine = self.is_this_node(node);
                 if !mine {
                     lock(&self.shared.deployments).let_go(&id);
                 }
@@ -418,11 +420,7 @@ impl Runtime {
     /// Forgets a parked execution that ended on another node: its mailbox (when it is still
     /// this one) and its tokens.
     pub(crate) fn forget_parked(&self, arn: &str, sender: &CommandSender) {
-        let _ = self.shared.parked.fetch_update(
-            std::sync::atomic::Ordering::Relaxed,
-            std::sync::atomic::Ordering::Relaxed,
-            |parked| Some(parked.saturating_sub(1)),
-        );
+        self.count_unparked();
         self.forget_tokens_of(arn);
         let mut running = lock(&self.shared.running);
         if running

@@ -1727,6 +1727,16 @@ impl Runtime {
         }
     }
 
+    /// Counts one parked execution out. Saturating: giving up every execution (`cluster`)
+    /// counts the parked ones out at once.
+    fn count_unparked(&self) {
+        let _ = self.shared.parked.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |parked| Some(parked.saturating_sub(1)),
+        );
+    }
+
     /// Forgets the task tokens of an execution, stopping their heartbeat clocks.
     fn forget_tokens_of(&self, arn: &str) {
         lock(&self.shared.tokens).retain(|_, entry| {
@@ -1890,12 +1900,7 @@ impl Runtime {
                 first,
             ));
         }
-        // Saturating: giving up every execution (`cluster`) counts the parked ones out at once.
-        let _ = self.shared.parked.fetch_update(
-            std::sync::atomic::Ordering::Relaxed,
-            std::sync::atomic::Ordering::Relaxed,
-            |parked| Some(parked.saturating_sub(1)),
-        );
+        self.count_unparked();
         if let Some(command) = first {
             sender.resend(command);
         }
