@@ -4,7 +4,8 @@
 //! `asl::validate::validate`; when it has no errors it is built with `StateMachine::from_value`
 //! and run to the end by `engine::Execution` with a virtual clock: every task is answered from
 //! the choice bytes (succeed with its input or another value, fail with or without an error name,
-//! time out, or never answer), timers fire in order, and the run is stopped after a bounded number
+//! time out, or never answer; a callback task's report may come early, before its submission or
+//! its call's failure), timers fire in order, and the run is stopped after a bounded number
 //! of steps. Nothing may panic, and the history must stay well formed (ids 1, 2, 3, ... and each
 //! event following an earlier one).
 #![no_main]
@@ -135,7 +136,7 @@ fn run(machine: Arc<StateMachine>, input: Value, text: Option<String>, choices: 
                             worker_name: Some("fuzz".to_owned()),
                         });
                     }
-                    inputs.push_back(match choice % 8 {
+                    let report = match choice % 8 {
                         0 => Input::TaskSucceeded {
                             task,
                             output: request.input,
@@ -167,7 +168,31 @@ fn run(machine: Arc<StateMachine>, input: Value, text: Option<String>, choices: 
                         // Never answered: a task timeout, the execution timeout or the stop
                         // below ends it.
                         _ => continue,
-                    });
+                    };
+                    // A callback task's report before its integration answered: kept, then
+                    // released by the submission or outlived by the call's own failure.
+                    let early = choice & 0x40 != 0
+                        && request.task_token.is_some()
+                        && matches!(report, Input::TaskSucceeded { .. } | Input::TaskFailed { .. });
+                    if early {
+                        inputs.push_back(Input::EarlyReport {
+                            report: Box::new(report),
+                        });
+                        inputs.push_back(if choice & 0x20 != 0 {
+                            Input::TaskFailed {
+                                task,
+                                error: Some("Lambda.ServiceException".to_owned()),
+                                cause: None,
+                            }
+                        } else {
+                            Input::TaskSubmitted {
+                                task,
+                                output: json!({ "StatusCode": 200 }),
+                            }
+                        });
+                    } else {
+                        inputs.push_back(report);
+                    }
                 }
                 Effect::StartTimer { id, fire_at_ms } => {
                     timers.insert((fire_at_ms, id), ());
@@ -178,7 +203,12 @@ fn run(machine: Arc<StateMachine>, input: Value, text: Option<String>, choices: 
                         Input::TaskStarted { task, .. }
                         | Input::TaskSucceeded { task, .. }
                         | Input::TaskFailed { task, .. }
+                        | Input::TaskSubmitted { task, .. }
                         | Input::TaskHeartbeatTimedOut { task } if *task == id)
+                        && !matches!(input, Input::EarlyReport { report }
+                            if matches!(**report,
+                                Input::TaskSucceeded { task, .. }
+                                | Input::TaskFailed { task, .. } if task == id))
                 }),
             }
         }

@@ -830,51 +830,25 @@ class CrashLoop:
             self.follow(run)
 
     def start_deployment(self, run):
-        known = {d.id for d in self.deployments[run.machine] if d.id}
+        # A token of its own per deployment: the same start sent again after a crash (its first
+        # copy may have committed) answers the deployment that copy started, never a second.
+        with self.deploy_lock:
+            token = f"{run.machine}-{len(self.deployments[run.machine])}"
         body = {"stateMachineAliasArn": run.alias, "targetVersionArn": run.target,
-                "deploymentPreference": run.preference}
+                "deploymentPreference": run.preference, "clientToken": token}
         deadline = time.time() + 300
         while time.time() < deadline:
             try:
                 status, answer = switchback_call(self.endpoint, "StartDeployment", body)
             except DOWN:
-                # No answer: the deployment may exist. StartDeployment takes no idempotency
-                # token, so look (until the server answers the look) before sending again: a
-                # start sent again after the first committed would be a second deployment.
-                adopted = None
-                while time.time() < deadline:
-                    adopted = self.find_new_deployment(run, known)
-                    if adopted is not None:
-                        break
-                    time.sleep(0.05)
-                if adopted:
-                    return True
+                time.sleep(0.05)
                 continue
             if status == 200:
                 run.id, run.answered_at = answer["deploymentId"], time.time()
                 return True
-            if status == 400 and "Conflict" in json.dumps(answer):
-                if self.find_new_deployment(run, known):
-                    return True
             self.ledger.problem(f"StartDeployment {run.machine}: {status} {answer}")
             return False
         self.ledger.problem(f"StartDeployment {run.machine}: no answer for 300 s")
-        return False
-
-    def find_new_deployment(self, run, known):
-        """True when a deployment of `run` that is not in `known` is listed (it is adopted),
-        False when none is, None when the server did not answer."""
-        try:
-            status, answer = switchback_call(self.endpoint, "ListDeployments",
-                                             {"stateMachineAliasArn": run.alias})
-        except DOWN:
-            return None
-        if status != 200:
-            return None
-        for listed in answer["deployments"]:
-            if listed["deploymentId"] not in known and listed["targetVersionArn"] == run.target:
-                run.id, run.answered_at = listed["deploymentId"], time.time()
-                return True
         return False
 
     def follow(self, run):

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from conftest import ROLE, make_client
+from conftest import ROLE, make_client, running_server
 
 SEED = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "seed" / "statemachine"
 
@@ -211,3 +211,28 @@ def test_watch_follows_to_the_end(sfn, server, binary):
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "status      SUCCEEDED" in result.stdout
+
+
+def test_a_client_token_answers_the_same_deployment_after_a_crash(binary):
+    """The start is sent again with its token after the server died: the deployment its first
+    copy started, not a second one (issue 11; the crash loop found the duplicate without it)."""
+    with running_server(binary, "switchback-token-") as srv:
+        sfn = make_client(srv.endpoint)
+        _, v1, v2, alias = machine_with_alias(sfn, "token")
+        body = {"stateMachineAliasArn": alias, "targetVersionArn": v2, "clientToken": "ship-v2",
+                "deploymentPreference": {"type": "LINEAR", "percentage": 10, "interval": 60}}
+        first = switchback(srv, "StartDeployment", body)
+        srv.process.kill()
+        srv.process.wait()
+        srv.start()
+        again = switchback(srv, "StartDeployment", body)
+        assert again["deploymentId"] == first["deploymentId"]
+        assert again["status"] == "IN_PROGRESS"
+        listed = switchback(srv, "ListDeployments", {"stateMachineAliasArn": alias})
+        assert [d["deploymentId"] for d in listed["deployments"]] == [first["deploymentId"]]
+        routing = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
+        weights = {r["stateMachineVersionArn"]: r["weight"] for r in routing["routingConfiguration"]}
+        assert weights == {v1: 90, v2: 10}
+        # Another token while it is in progress: the alias is busy.
+        with pytest.raises(AssertionError, match="ConflictException"):
+            switchback(srv, "StartDeployment", {**body, "clientToken": "other"})

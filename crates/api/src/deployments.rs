@@ -3,7 +3,9 @@
 //!
 //! * `StartDeployment` — `stateMachineAliasArn`, `targetVersionArn`, `deploymentPreference`
 //!   (`type` CANARY | LINEAR | ALL_AT_ONCE, `interval` minutes, `percentage`, `alarms`,
-//!   `bakeMinutes`); answers the deployment as `DescribeDeployment` does.
+//!   `bakeMinutes`), optional `clientToken` (the same token on the same alias answers the
+//!   deployment it started instead of starting another); answers the deployment as
+//!   `DescribeDeployment` does.
 //! * `DescribeDeployment` — `deploymentId`: status, weights, next step, alarms, timeline,
 //!   executions and failures per version (from the `AWS/States` metrics).
 //! * `ListDeployments` — optional `stateMachineArn` / `stateMachineAliasArn`, `maxResults`,
@@ -94,6 +96,7 @@ struct StartInput {
     state_machine_arn: Option<String>,
     target_version_arn: String,
     deployment_preference: PreferenceInput,
+    client_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,9 +145,13 @@ async fn start(state: &AppState, input: StartInput) -> Result<Value, Error> {
             preference.kind
         ))
     })?;
+    if let Some(token) = &input.client_token {
+        check_client_token(token)?;
+    }
     let request = DeploymentRequest {
         alias_arn,
         target_version_arn: input.target_version_arn,
+        client_token: input.client_token,
         preference: Preference {
             interval_minutes: preference.interval,
             percentage: preference.percentage,
@@ -155,6 +162,27 @@ async fn start(state: &AppState, input: StartInput) -> Result<Value, Error> {
     };
     let record = state.runtime.start_deployment(request).await?;
     render(state, &record).await
+}
+
+/// A `clientToken` as AWS's operations take it (the `ClientToken` shape: 1 to 64 characters of
+/// `[!-~]+`), with AWS's validation message.
+fn check_client_token(token: &str) -> Result<(), Error> {
+    let length = token.chars().count();
+    let mut violations = Vec::new();
+    let value =
+        format!("Value '{token}' at 'clientToken' failed to satisfy constraint: Member must");
+    if length > 64 {
+        violations.push(format!("{value} have length less than or equal to 64"));
+    }
+    if length < 1 {
+        violations.push(format!("{value} have length greater than or equal to 1"));
+    }
+    if !crate::model::matches_pattern("[!-~]+", token) {
+        violations.push(format!(
+            "{value} satisfy regular expression pattern: [!-~]+"
+        ));
+    }
+    crate::model::refused(&violations)
 }
 
 async fn get(state: &AppState, id: &str) -> Result<DeploymentRecord, Error> {

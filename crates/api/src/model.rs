@@ -81,17 +81,7 @@ impl Model {
         };
         let mut violations = Vec::new();
         self.check_structure(operation, input, body, "", &mut violations)?;
-        match violations.len() {
-            0 => Ok(()),
-            1 => Err(Error::Validation(format!(
-                "1 validation error detected: {}",
-                violations[0]
-            ))),
-            n => Err(Error::Validation(format!(
-                "{n} validation errors detected: {}",
-                violations.join("; ")
-            ))),
-        }
+        refused(&violations)
     }
 
     fn shape(&self, name: &str) -> &Value {
@@ -358,6 +348,21 @@ fn wrong_type(path: &str, expected: &str) -> Error {
     Error::Serialization(format!("Expected a {expected} for '{member}'"))
 }
 
+/// A `ValidationException` naming every violation, in Coral's words; `Ok` without any.
+pub(crate) fn refused(violations: &[String]) -> Result<(), Error> {
+    match violations.len() {
+        0 => Ok(()),
+        1 => Err(Error::Validation(format!(
+            "1 validation error detected: {}",
+            violations[0]
+        ))),
+        n => Err(Error::Validation(format!(
+            "{n} validation errors detected: {}",
+            violations.join("; ")
+        ))),
+    }
+}
+
 /// The model's three patterns, checked by hand (no regex engine needed):
 /// - `^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$` (alias names): word characters, `-` and `.`, at
 ///   least one that is not a digit;
@@ -365,7 +370,7 @@ fn wrong_type(path: &str, expected: &str) -> Error {
 /// - `\p{ASCII}*` (trace headers): ASCII.
 ///
 /// An unknown pattern passes: the model would have to grow a new one for that to happen.
-fn matches_pattern(pattern: &str, text: &str) -> bool {
+pub(crate) fn matches_pattern(pattern: &str, text: &str) -> bool {
     match pattern {
         r"^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$" => {
             let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');

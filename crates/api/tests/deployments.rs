@@ -327,3 +327,81 @@ async fn executions_through_the_alias_are_counted_per_version() {
         .await
         .ok();
 }
+
+#[tokio::test]
+async fn a_client_token_makes_the_start_idempotent() {
+    let api = api(60.0, None);
+    let (main, _, v2) = setup(&api).await;
+    let request = |token: &str, kind: &str| {
+        json!({"stateMachineAliasArn": main, "targetVersionArn": v2, "clientToken": token,
+               "deploymentPreference": {"type": kind, "interval": 30, "percentage": 10}})
+    };
+    let first = call(&api, "StartDeployment", request("t-1", "LINEAR"))
+        .await
+        .ok();
+    assert_eq!(first["status"], "IN_PROGRESS");
+    // Sent again (its answer was lost, say): the same deployment, not a second one, and not
+    // the ConflictException of an alias with a deployment in progress.
+    let again = call(&api, "StartDeployment", request("t-1", "LINEAR"))
+        .await
+        .ok();
+    assert_eq!(again["deploymentId"], first["deploymentId"]);
+    // The same token for another deployment is a conflict.
+    let other = call(&api, "StartDeployment", request("t-1", "CANARY")).await;
+    assert!(
+        other
+            .err("ConflictException")
+            .contains("clientToken already started deployment")
+    );
+    // Once it ended, the token still answers it.
+    let id = first["deploymentId"].as_str().unwrap();
+    call(&api, "StopDeployment", json!({"deploymentId": id}))
+        .await
+        .ok();
+    let after = call(&api, "StartDeployment", request("t-1", "LINEAR"))
+        .await
+        .ok();
+    assert_eq!(after["deploymentId"], first["deploymentId"]);
+    assert_eq!(after["status"], "STOPPED");
+    let count = || async {
+        call(
+            &api,
+            "ListDeployments",
+            json!({"stateMachineAliasArn": main}),
+        )
+        .await
+        .ok()["deployments"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count().await, 1);
+    // A new token starts a new deployment.
+    let second = call(&api, "StartDeployment", request("t-2", "LINEAR"))
+        .await
+        .ok();
+    assert_ne!(second["deploymentId"], first["deploymentId"]);
+
+    // Bad tokens get AWS's ClientToken validation, and nothing is started.
+    for (token, message) in [
+        (
+            "",
+            "2 validation errors detected: Value '' at 'clientToken' failed to satisfy constraint: Member must have length greater than or equal to 1; Value '' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: [!-~]+",
+        ),
+        (
+            "with space",
+            "1 validation error detected: Value 'with space' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: [!-~]+",
+        ),
+    ] {
+        let answer = call(&api, "StartDeployment", request(token, "LINEAR")).await;
+        assert_eq!(answer.err("ValidationException"), message);
+    }
+    let long = "x".repeat(65);
+    let answer = call(&api, "StartDeployment", request(&long, "LINEAR")).await;
+    assert!(
+        answer
+            .err("ValidationException")
+            .ends_with("Member must have length less than or equal to 64")
+    );
+    assert_eq!(count().await, 2);
+}

@@ -88,6 +88,16 @@ pub enum Input {
         /// The cause, if the task gave one.
         cause: Option<String>,
     },
+    /// A worker's report on a callback task ([`Input::TaskSucceeded`] or [`Input::TaskFailed`],
+    /// by its token) that came while the integration carrying the token had not answered: a
+    /// Lambda function that calls `SendTaskSuccess` before it returns, or a call made again
+    /// after a restart. The execution keeps it and applies it right after the task's
+    /// `TaskSubmitted`, so that the history reads the submission before the end; if the call
+    /// fails instead, the report still ends the task (the first report wins).
+    EarlyReport {
+        /// The report.
+        report: Box<Input>,
+    },
     /// A task missed its heartbeat.
     TaskHeartbeatTimedOut {
         /// The task's id.
@@ -460,6 +470,8 @@ pub struct Execution {
     started: HashSet<u64>,
     /// The started tasks whose `TaskSubmitted` is recorded, with what the integration answered.
     submitted: HashMap<u64, Value>,
+    /// Reports kept for open tasks until their `TaskSubmitted` ([`Input::EarlyReport`]).
+    early: HashMap<u64, Input>,
     timers: HashMap<u64, (Timer, i64)>,
     next_event_id: u64,
     next_effect_id: u64,
@@ -568,6 +580,7 @@ impl Execution {
             tasks: HashMap::new(),
             started: HashSet::new(),
             submitted: HashMap::new(),
+            early: HashMap::new(),
             timers: HashMap::new(),
             next_event_id: 1,
             next_effect_id: 1,
@@ -663,7 +676,20 @@ impl Execution {
         match input {
             Input::Start { input, text } => self.start(input, text),
             Input::TaskStarted { task, worker_name } => self.task_started(task, worker_name),
-            Input::TaskSubmitted { task, output } => self.task_submitted(task, output),
+            Input::TaskSubmitted { task, output } => {
+                self.task_submitted(task, output);
+                self.release_early_report(task, entropy);
+            }
+            Input::EarlyReport { report } => self.early_report(*report, entropy),
+            Input::TaskSucceeded { task, .. }
+            | Input::TaskFailed { task, .. }
+            | Input::TaskHeartbeatTimedOut { task }
+                if self.early.contains_key(&task) =>
+            {
+                // The integration's own end (its call failed) after a worker's report: the
+                // report came first and ends the task.
+                self.release_early_report(task, entropy);
+            }
             Input::TaskSucceeded { task, output } => self.task_succeeded(task, output, entropy),
             Input::TaskFailed { task, error, cause } => {
                 self.task_failed(task, error, cause, entropy)
@@ -999,6 +1025,47 @@ impl Execution {
         self.emit(thread, "TaskSubmitted", Details::Other(details));
     }
 
+    /// Keeps a report on an open task whose `TaskSubmitted` is not recorded yet
+    /// ([`Input::EarlyReport`]); a task already submitted takes it at once. A second report on
+    /// the same task changes nothing (its token was spent on the first).
+    fn early_report(&mut self, report: Input, entropy: &mut dyn Entropy) {
+        let task = match &report {
+            Input::TaskSucceeded { task, .. } | Input::TaskFailed { task, .. } => *task,
+            _ => return,
+        };
+        if !self.tasks.contains_key(&task) || self.early.contains_key(&task) {
+            return;
+        }
+        if self.submitted.contains_key(&task) {
+            self.apply_report(report, entropy);
+            return;
+        }
+        self.early.insert(task, report);
+        self.step.changed = true;
+    }
+
+    /// Applies the report kept for the task, if any.
+    fn release_early_report(&mut self, task: u64, entropy: &mut dyn Entropy) {
+        if let Some(report) = self.early.remove(&task) {
+            self.apply_report(report, entropy);
+        }
+    }
+
+    fn apply_report(&mut self, report: Input, entropy: &mut dyn Entropy) {
+        match report {
+            Input::TaskSucceeded { task, output } => self.task_succeeded(task, output, entropy),
+            Input::TaskFailed { task, error, cause } => {
+                self.task_failed(task, error, cause, entropy)
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a worker's report on the task is kept until its `TaskSubmitted`.
+    pub fn is_task_reported(&self, task: u64) -> bool {
+        self.early.contains_key(&task)
+    }
+
     /// Whether the execution still waits for this task.
     pub fn is_task_open(&self, task: u64) -> bool {
         self.tasks.contains_key(&task)
@@ -1018,6 +1085,7 @@ impl Execution {
         self.tasks.remove(&task);
         self.started.remove(&task);
         self.submitted.remove(&task);
+        self.early.remove(&task);
         let phase = std::mem::replace(&mut self.threads[thread].phase, Phase::Work);
         match phase {
             Phase::Task {
@@ -1234,6 +1302,7 @@ impl Execution {
         self.tasks.clear();
         self.started.clear();
         self.submitted.clear();
+        self.early.clear();
         let mut timers: Vec<u64> = self.timers.keys().copied().collect();
         timers.sort_unstable();
         for id in timers {
@@ -2994,6 +3063,7 @@ impl Execution {
                 self.tasks.remove(&task);
                 self.started.remove(&task);
                 self.submitted.remove(&task);
+                self.early.remove(&task);
                 self.step.effects.push(Effect::CancelTask { id: task });
                 if let Some(timer) = timeout_timer {
                     self.cancel_timer(timer);

@@ -46,6 +46,9 @@ impl Input {
             Input::TaskFailed { task, error, cause } => json!({
                 "v": VERSION, "type": "TaskFailed", "task": task, "error": error, "cause": cause,
             }),
+            Input::EarlyReport { report } => json!({
+                "v": VERSION, "type": "EarlyReport", "report": report.to_json(),
+            }),
             Input::TaskHeartbeatTimedOut { task } => json!({
                 "v": VERSION, "type": "TaskHeartbeatTimedOut", "task": task,
             }),
@@ -104,6 +107,24 @@ impl Input {
                 error: optional_string(value, "error"),
                 cause: optional_string(value, "cause"),
             },
+            "EarlyReport" => {
+                let report = Input::from_json(
+                    value
+                        .get("report")
+                        .ok_or_else(|| Error("an EarlyReport without its report".to_owned()))?,
+                )?;
+                if !matches!(
+                    report,
+                    Input::TaskSucceeded { .. } | Input::TaskFailed { .. }
+                ) {
+                    return Err(Error(
+                        "an EarlyReport of something other than a task's end".to_owned(),
+                    ));
+                }
+                Input::EarlyReport {
+                    report: Box::new(report),
+                }
+            }
             "TaskHeartbeatTimedOut" => Input::TaskHeartbeatTimedOut {
                 task: task_id(value)?,
             },
@@ -163,6 +184,12 @@ mod tests {
                 cause: Some("c".to_owned()),
             },
             Input::TaskHeartbeatTimedOut { task: 5 },
+            Input::EarlyReport {
+                report: Box::new(Input::TaskSucceeded {
+                    task: 7,
+                    output: json!({"done": true}),
+                }),
+            },
             Input::Redrive,
             Input::UpdateMapRun {
                 map_run_arn: "arn:run".to_owned(),
@@ -186,6 +213,13 @@ mod tests {
     fn unknown_versions_and_types_are_errors() {
         assert!(Input::from_json(&json!({"v": 99, "type": "Start"})).is_err());
         assert!(Input::from_json(&json!({"v": 1, "type": "Nope"})).is_err());
+        assert!(Input::from_json(&json!({"v": 1, "type": "EarlyReport"})).is_err());
+        assert!(
+            Input::from_json(&json!({
+                "v": 1, "type": "EarlyReport", "report": {"v": 1, "type": "Redrive"},
+            }))
+            .is_err()
+        );
         assert!(Input::from_json(&json!({"v": 1, "type": "TimerFired"})).is_err());
         assert!(Input::from_json(&json!("text")).is_err());
     }

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use engine::{Effect, Input, Status};
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn one_task(extra: serde_json::Value) -> serde_json::Value {
     let mut state = task(extra);
@@ -239,6 +239,123 @@ fn a_submitted_task_records_task_submitted_once_and_waits_on() {
         }),
         7,
     );
+}
+
+fn callback_task() -> Value {
+    json!({
+        "StartAt": "Call",
+        "States": { "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": { "FunctionName": "f", "Payload": { "token.$": "$$.Task.Token" } },
+            "HeartbeatSeconds": 60,
+            "End": true
+        } }
+    })
+}
+
+fn early(report: Input) -> Input {
+    Input::EarlyReport {
+        report: Box::new(report),
+    }
+}
+
+#[test]
+fn a_report_before_the_submission_is_kept_until_task_submitted() {
+    let mut env = TestEnv::new(callback_task());
+    env.start(json!({}));
+    env.started(1);
+    // A Lambda function that calls SendTaskSuccess before its own invocation returns.
+    let kept = env.apply(early(Input::TaskSucceeded {
+        task: 1,
+        output: json!({"done": 1}),
+    }));
+    assert!(kept.is_empty());
+    assert!(
+        env.steps.last().unwrap().changed,
+        "the report must be committed"
+    );
+    assert!(!env.steps.last().unwrap().is_empty());
+    assert!(env.execution.is_task_reported(1));
+    assert_eq!(env.status(), &Status::Running);
+    // A second report on the same token changes nothing.
+    env.apply(early(Input::TaskFailed {
+        task: 1,
+        error: Some("Late".to_owned()),
+        cause: None,
+    }));
+    assert!(env.steps.last().unwrap().is_empty());
+    env.apply(Input::TaskSubmitted {
+        task: 1,
+        output: json!({"StatusCode": 200}),
+    });
+    assert_eq!(
+        env.types(),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(env.output(), json!({"done": 1}));
+    assert!(!env.execution.is_task_reported(1));
+    env.assert_replays(callback_task(), 7);
+}
+
+#[test]
+fn a_kept_report_ends_the_task_when_the_call_fails_after_it() {
+    let mut env = TestEnv::new(callback_task());
+    env.start(json!({}));
+    env.started(1);
+    env.apply(early(Input::TaskSucceeded {
+        task: 1,
+        output: json!("first"),
+    }));
+    // The invocation itself fails afterwards: the worker's report came first and wins.
+    env.fail(1, "Lambda.ServiceException", "the call failed");
+    assert!(matches!(env.status(), Status::Succeeded { .. }));
+    assert_eq!(env.output(), json!("first"));
+    assert!(env.events("TaskFailed").is_empty());
+    assert!(env.events("TaskSubmitted").is_empty());
+    env.assert_replays(callback_task(), 7);
+}
+
+#[test]
+fn a_report_after_the_submission_or_after_the_end_is_not_kept() {
+    let mut env = TestEnv::new(callback_task());
+    env.start(json!({}));
+    env.started(1);
+    env.apply(Input::TaskSubmitted {
+        task: 1,
+        output: json!({}),
+    });
+    // Submitted already: an early report is just the report.
+    env.apply(early(Input::TaskFailed {
+        task: 1,
+        error: Some("Boom".to_owned()),
+        cause: Some("c".to_owned()),
+    }));
+    assert!(matches!(env.status(), Status::Failed { .. }));
+    assert_eq!(env.failure(), ("Boom".to_owned(), "c".to_owned()));
+    // On a task that is closed, nothing.
+    let mut env = TestEnv::new(callback_task());
+    env.start(json!({}));
+    env.apply(Input::Stop {
+        error: None,
+        cause: None,
+    });
+    let before = env.history.len();
+    env.apply(early(Input::TaskSucceeded {
+        task: 1,
+        output: json!(1),
+    }));
+    assert_eq!(env.history.len(), before);
+    assert!(env.steps.last().unwrap().is_empty());
 }
 
 #[test]

@@ -22,6 +22,10 @@ struct Endpoints {
     flaky_calls: Arc<AtomicUsize>,
     /// The task tokens the `callback` function was given.
     tokens: Arc<Mutex<Vec<String>>>,
+    /// The runtime, for the functions that report on their own token before they return.
+    runtime: Arc<std::sync::OnceLock<Runtime>>,
+    /// What those functions heard back from SendTaskSuccess.
+    reports: Arc<Mutex<Vec<String>>>,
 }
 
 async fn echo(headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
@@ -82,6 +86,25 @@ async fn function(
                 .unwrap()
                 .push(payload["token"].as_str().unwrap_or_default().to_owned());
             axum::Json(json!({"accepted": true})).into_response()
+        }
+        // A function that calls SendTaskSuccess with its token before its invocation returns
+        // (and, for `eager-raise`, then fails).
+        "eager" | "eager-raise" => {
+            let token = payload["token"].as_str().unwrap_or_default();
+            let runtime = state.runtime.get().unwrap().clone();
+            let answer = runtime.send_task_success(token, r#"{"early": true}"#).await;
+            state.reports.lock().unwrap().push(format!("{answer:?}"));
+            // Twice: the token is spent by the first report.
+            let again = runtime.send_task_success(token, r#"{"again": true}"#).await;
+            state.reports.lock().unwrap().push(format!("{again:?}"));
+            if name == "eager-raise" {
+                return (
+                    [("X-Amz-Function-Error", "Unhandled")],
+                    r#"{"errorType": "ValueError", "errorMessage": "after the report"}"#,
+                )
+                    .into_response();
+            }
+            axum::Json(json!({"sent": true})).into_response()
         }
         _ => (
             StatusCode::NOT_FOUND,
@@ -154,6 +177,7 @@ async fn harness() -> Harness {
         Integrations::new("us-east-1", connections, functions)
             .with_http_timeout(Duration::from_millis(300)),
     ));
+    let _ = endpoints.runtime.set(runtime.clone());
     Harness {
         store,
         runtime,
@@ -485,6 +509,50 @@ async fn lambda_wait_for_task_token_hands_the_token_and_waits_for_it() {
             .await
             .contains(&"TaskTimedOut".to_owned())
     );
+}
+
+#[tokio::test]
+async fn a_function_that_reports_before_it_returns_is_submitted_first() {
+    let h = harness().await;
+    let definition = one_task(
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        json!({"FunctionName": "eager", "Payload": {"token.$": "$$.Task.Token"}}),
+        json!({"HeartbeatSeconds": 600}),
+    );
+    let arn = h.start(definition, json!({})).await;
+    let end = h.end(&arn).await;
+    assert_eq!(end.status, "SUCCEEDED");
+    assert_eq!(end.output.as_deref(), Some(r#"{"early":true}"#));
+    // The report was answered while the invocation was still open; the second one was refused.
+    assert_eq!(
+        *h.endpoints.reports.lock().unwrap(),
+        ["Ok(())", "Err(TaskTimedOut)"]
+    );
+    let types = h.event_types(&arn).await;
+    assert_eq!(
+        types[2..7],
+        [
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited"
+        ]
+    );
+
+    // The function fails after it reported: the report came first and ends the task.
+    h.endpoints.reports.lock().unwrap().clear();
+    let definition = one_task(
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        json!({"FunctionName": "eager-raise", "Payload": {"token.$": "$$.Task.Token"}}),
+        Value::Null,
+    );
+    let (status, output) = h.run(definition, json!({})).await;
+    assert_eq!(
+        (status.as_str(), output),
+        ("SUCCEEDED", json!({"early": true}))
+    );
+    assert_eq!(h.endpoints.reports.lock().unwrap()[0], "Ok(())");
 }
 
 #[tokio::test]

@@ -119,6 +119,24 @@ pub struct DeploymentRequest {
     pub target_version_arn: String,
     /// How.
     pub preference: Preference,
+    /// Makes the start idempotent: the same token on the same alias answers the deployment it
+    /// started (whatever its status now) instead of starting another one.
+    pub client_token: Option<String>,
+}
+
+/// The id of the deployment a client token starts on an alias: the same for the same pair on
+/// every node and after every restart, so the store itself finds a start sent twice.
+fn deployment_id_for(alias_arn: &str, client_token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"switchback deployment\0")
+        .chain_update(alias_arn.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(client_token.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    asl::uuid_v4_text(bytes)
 }
 
 /// What a driver is asked to do besides its ticks.
@@ -274,6 +292,16 @@ impl Runtime {
             }
             Err(error) => return Err(error.into()),
         };
+        let id = match &request.client_token {
+            Some(token) => {
+                let id = deployment_id_for(&alias.arn, token);
+                if let Some(record) = self.started_by_token(&id, &alias.arn, &request).await? {
+                    return Ok(record);
+                }
+                id
+            }
+            None => self.new_name(),
+        };
         let machine_arn = alias.state_machine_arn.clone();
         let target = version_number(&request.target_version_arn)
             .filter(|_| machine_of(&request.target_version_arn) == machine_arn)
@@ -309,7 +337,6 @@ impl Runtime {
         }
         let routing = to_routing(&alias.routing)?;
         let created_ms = now_ms();
-        let id = self.new_name();
         let base = DeploymentRecord {
             id: id.clone(),
             state_machine_arn: machine_arn.clone(),
@@ -357,13 +384,20 @@ impl Runtime {
             routing: to_stored(&machine_arn, new),
             updated_ms: created_ms,
         });
-        match store
+        let created = store
             .create_deployment(DeploymentCommit {
                 record: record.clone(),
                 routing: change,
             })
-            .await
+            .await;
+        if let Err(StoreError::AlreadyExists(_) | StoreError::Conflict(_)) = &created
+            && request.client_token.is_some()
+            && let Some(record) = self.started_by_token(&id, &alias.arn, &request).await?
         {
+            // The same start, sent twice at once: the other copy committed first.
+            return Ok(record);
+        }
+        match created {
             Ok(()) => {}
             Err(StoreError::Conflict(message)) => {
                 return Err(DeploymentError::Conflict(format!(
@@ -378,6 +412,33 @@ impl Runtime {
             self.spawn_driver(record.clone(), deployment);
         }
         Ok(record)
+    }
+
+    /// The deployment a client token already started (`id` is [`deployment_id_for`] the alias
+    /// and the token), if any; `Conflict` when it was started with other parameters.
+    async fn started_by_token(
+        &self,
+        id: &str,
+        alias_arn: &str,
+        request: &DeploymentRequest,
+    ) -> Result<Option<DeploymentRecord>, DeploymentError> {
+        let record = match self.shared.store.get_deployment(id).await {
+            Ok(record) => record,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let preference = serde_json::to_value(&request.preference)
+            .unwrap_or(Value::Null)
+            .to_string();
+        if record.alias_arn == alias_arn
+            && record.target_version_arn == request.target_version_arn
+            && record.preference == preference
+        {
+            return Ok(Some(record));
+        }
+        Err(DeploymentError::Conflict(format!(
+            "Cannot start a deployment of alias '{alias_arn}': its clientToken already started deployment '{id}' with other parameters"
+        )))
     }
 
     /// Continues every open deployment from its stored state; answers how many.

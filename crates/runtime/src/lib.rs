@@ -2016,7 +2016,7 @@ impl Actor {
                     return None;
                 }
                 Command::Input(input) => (input, None, None),
-                Command::Acked(input, ack) => (input, None, Some(ack)),
+                Command::Acked(input, ack) => (self.early_if_calling(input), None, Some(ack)),
                 Command::Stop { error, cause, done } => {
                     (Input::Stop { error, cause }, Some(done), None)
                 }
@@ -2080,6 +2080,29 @@ impl Actor {
             }
         }
         None
+    }
+
+    /// A worker's report on a callback task whose integration call has not answered yet (a
+    /// Lambda function that calls `SendTaskSuccess` before it returns, or a call made again
+    /// after a restart) is kept by the execution until the call answers
+    /// ([`Input::EarlyReport`]): the history records `TaskSubmitted` before the task's end, and
+    /// the worker hears back as soon as the report is committed, without waiting for the call
+    /// (which may itself wait for that answer).
+    fn early_if_calling(&self, input: Input) -> Input {
+        let task = match &input {
+            Input::TaskSucceeded { task, .. } | Input::TaskFailed { task, .. } => *task,
+            _ => return input,
+        };
+        if self.calls.contains_key(&task)
+            && self.execution.is_task_open(task)
+            && !self.execution.is_task_submitted(task)
+        {
+            Input::EarlyReport {
+                report: Box::new(input),
+            }
+        } else {
+            input
+        }
     }
 
     /// Whether this node gave up its executions since the actor started (`Shared::epoch`).
@@ -2418,7 +2441,11 @@ impl Actor {
     fn call(&mut self, invoker: Arc<dyn invoke::Invoker>, request: engine::TaskRequest) {
         let resumed = self.resumed.remove(&request.id);
         if let Some(token) = &request.task_token {
-            self.callback_heartbeat(request.id, request.heartbeat_seconds, token);
+            // A task whose report is kept (it came before the call answered, then the server
+            // restarted) has no worker left to heartbeat: its clock stays stopped.
+            if !self.execution.is_task_reported(request.id) {
+                self.callback_heartbeat(request.id, request.heartbeat_seconds, token);
+            }
             // Its call was made before the restart: the token is out, and the task waits for it.
             if resumed && self.execution.is_task_submitted(request.id) {
                 return;

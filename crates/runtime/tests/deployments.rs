@@ -105,6 +105,7 @@ fn linear(percentage: u32, interval: u32, alarms: &[&str]) -> DeploymentRequest 
                 .then(|| alarms.iter().map(|name| (*name).to_owned()).collect()),
             ..Preference::new(Kind::Linear)
         },
+        client_token: None,
     }
 }
 
