@@ -107,6 +107,28 @@ impl Runtime {
         }
     }
 
+    /// Offers a started activity task again in a cluster, where `task_tokens` marks it started:
+    /// only when the node that handed it out died (its answer to the worker may have died with
+    /// it, as on one node after a crash), so that an execution that merely moved between live
+    /// nodes does not hand its task to a second worker.
+    pub(crate) fn reoffer(
+        &self,
+        cluster: Arc<dyn store::Cluster>,
+        activity_arn: String,
+        task: ActivityTask,
+    ) {
+        let runtime = self.clone();
+        tokio::spawn(async move {
+            match cluster.reoffer_token(&task.task_token).await {
+                Ok(true) => runtime.offer(&activity_arn, task),
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(activity = %activity_arn, %error, "cannot offer a started activity task again");
+                }
+            }
+        });
+    }
+
     /// Tells the workers polling other nodes that a task of this activity waits.
     pub(crate) fn announce_activity_task(&self, activity_arn: &str) {
         let Some(cluster) = self.cluster() else {

@@ -1031,6 +1031,14 @@ impl Runtime {
         }
     }
 
+    /// Queues an activity task for the workers polling this node, and tells the other nodes.
+    fn offer(&self, activity_arn: &str, task: ActivityTask) {
+        let queue = self.activity_queue(activity_arn);
+        lock(&queue.pending).push_back(task);
+        queue.notify.notify_one();
+        self.announce_activity_task(activity_arn);
+    }
+
     fn activity_queue(&self, activity_arn: &str) -> Arc<ActivityQueue> {
         lock(&self.shared.activities)
             .entry(activity_arn.to_owned())
@@ -2402,13 +2410,16 @@ impl Actor {
                                 old.abort();
                             }
                         }
-                        let queue = self.runtime.activity_queue(&request.resource);
-                        lock(&queue.pending).push_back(ActivityTask {
+                        let task = ActivityTask {
                             task_token: token,
                             input: request.input.to_string(),
-                        });
-                        queue.notify.notify_one();
-                        self.runtime.announce_activity_task(&request.resource);
+                        };
+                        match self.runtime.cluster() {
+                            Some(cluster) if self.execution.is_task_started(request.id) => {
+                                self.runtime.reoffer(cluster, request.resource, task);
+                            }
+                            _ => self.runtime.offer(&request.resource, task),
+                        }
                     } else {
                         // A callback task: the service call that would carry the token is not
                         // made (integrations come later); the token is in the history for

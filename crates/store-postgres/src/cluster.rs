@@ -238,6 +238,21 @@ impl store::Cluster for PgStore {
         Ok(())
     }
 
+    async fn reoffer_token(&self, token: &str) -> store::Result<bool> {
+        let reoffered = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE task_tokens SET started = false, taken_by = NULL \
+                 WHERE token = $1 AND (taken_by IS NULL OR taken_by NOT IN ( \
+                   SELECT n.id FROM nodes n WHERE n.expires_ms > switchback_now_ms()))",
+                &[&token],
+            )
+            .await
+            .or_backend()?;
+        Ok(reoffered > 0)
+    }
+
     async fn release_token(&self, token: &str) -> store::Result<()> {
         let node = store::Cluster::node_id(self);
         self.client()

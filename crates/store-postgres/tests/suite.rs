@@ -374,3 +374,41 @@ async fn connections_killed_under_it_are_replaced() {
     drop(store);
     schema.drop_it().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_started_task_is_offered_again_only_after_its_taker_died() {
+    let schema = Schema::new("reoffer").await;
+    let owner = schema.store().await.unwrap();
+    let taker = schema.store().await.unwrap();
+    owner.join(membership("owner", 60_000)).await.unwrap();
+    taker.join(membership("taker", 300)).await.unwrap();
+    owner
+        .create_state_machine(suite::state_machine("m"))
+        .await
+        .unwrap();
+    let activity = "arn:aws:states:us-east-1:123456789012:activity:work";
+    let (record, mut first) = suite::execution("m", "e", 1_000);
+    first.task_tokens = vec![store::TaskToken {
+        token: "token-1".to_owned(),
+        activity_arn: Some(activity.to_owned()),
+    }];
+    owner.create_execution(record, first).await.unwrap();
+    // The taker's worker starts the task: nobody else can take it.
+    assert!(taker.take_token("token-1").await.unwrap());
+    taker.token_started("token-1").await.unwrap();
+    assert!(!owner.take_token("token-1").await.unwrap());
+    assert_eq!(owner.take_activity_task(activity).await.unwrap(), None);
+    // While the taker lives, the task stays with its worker.
+    assert!(!owner.reoffer_token("token-1").await.unwrap());
+    assert!(!owner.take_token("token-1").await.unwrap());
+    // The taker dies (its answer to the worker may have died with it): offered again.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(owner.reoffer_token("token-1").await.unwrap());
+    assert!(owner.take_token("token-1").await.unwrap());
+    owner.token_started("token-1").await.unwrap();
+    // Its new taker lives: not again.
+    assert!(!taker.reoffer_token("token-1").await.unwrap());
+    assert!(!taker.reoffer_token("no-such-token").await.unwrap());
+    drop((owner, taker));
+    schema.drop_it().await;
+}

@@ -117,9 +117,15 @@ pub trait Cluster: Send + Sync {
     /// worker polling the node that drives it; `false` when another node's worker has it.
     async fn take_token(&self, token: &str) -> Result<bool>;
 
-    /// Records that the task taken with `token` started (its worker has it): it is never
-    /// offered again.
+    /// Records that the task taken with `token` started (its worker has it): it is not
+    /// offered again while the node that took it lives.
     async fn token_started(&self, token: &str) -> Result<()>;
+
+    /// Offers a started task again, for an execution rebuilt after the node that took it died
+    /// (a crash, a lost lease): that node's answer to the worker may have died with it. `true`
+    /// when the task may be taken again now; `false` when the node that took it lives (its
+    /// worker has the task: the execution only moved) or the token is gone.
+    async fn reoffer_token(&self, token: &str) -> Result<bool>;
 
     /// Gives back a task taken with `token` that did not start, for another worker.
     async fn release_token(&self, token: &str) -> Result<()>;
