@@ -929,7 +929,6 @@ class CrashLoop:
                 for due in sorted(now + kill_rng.uniform(0, gap) for _ in batch):
                     self.schedule.put((due, batch.pop(0)))
                 planned = upto
-                time.sleep(gap)
                 roll, mode = kill_rng.random(), None
                 for name, share in [("answer", s.answer_kill_share),
                                     ("inflight", s.inflight_kill_share),
@@ -937,11 +936,15 @@ class CrashLoop:
                     if mode is None and roll < share:
                         mode = name
                     roll -= share
+                # A callback kill is armed for the whole gap: the Lambda endpoint is called
+                # when a parallel execution starts, and this gap's starts come during it.
+                if mode != "callback":
+                    time.sleep(gap)
                 if mode:
                     self.fired.clear()
                     with self.arm_lock:
                         self.armed = mode
-                    if self.fired.wait(2.0):
+                    if self.fired.wait(gap + 2.0 if mode == "callback" else 2.0):
                         setattr(self.report, f"{mode}_kills",
                                 getattr(self.report, f"{mode}_kills") + 1)
                     with self.arm_lock:
