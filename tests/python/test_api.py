@@ -227,3 +227,41 @@ def test_test_state_through_boto3(sfn):
     assert mocked["status"] == "SUCCEEDED"
     assert mocked["nextState"] == "After"
     assert json.loads(mocked["output"]) == {"p": 42}
+
+
+def test_starts_of_one_name_at_once_leave_the_execution_reachable(sfn, server):
+    """Starts of the same name and input sent at once (a client retrying while its first try
+    is still under way): one execution, and its task token and mailbox survive the starts that
+    lost the race (a losing start used to unregister the winner's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import make_client
+    activity = sfn.create_activity(name=unique("race"))["activityArn"]
+    definition = {"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": activity, "End": True}}}
+    machine = sfn.create_state_machine(name=unique("race"), definition=json.dumps(definition),
+                                       roleArn=ROLE)["stateMachineArn"]
+    clients = [make_client(server.endpoint) for _ in range(8)]
+    names = [unique("same") for _ in range(25)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        for name in names:
+            barrier = threading.Barrier(len(clients))
+
+            def start(client, name=name, barrier=barrier):
+                barrier.wait()
+                return client.start_execution(stateMachineArn=machine, name=name,
+                                              input='{"n": 1}')["executionArn"]
+            arns = set(pool.map(start, clients))
+            assert len(arns) == 1, arns
+    listed = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert sorted(e["name"] for e in listed) == sorted(names)
+    for _ in names:
+        task = sfn.get_activity_task(activityArn=activity, workerName="w")
+        sfn.send_task_success(taskToken=task["taskToken"], output='{"done": true}')
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        statuses = [e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]]
+        if statuses.count("SUCCEEDED") == len(names):
+            break
+        time.sleep(0.05)
+    assert statuses.count("SUCCEEDED") == len(names), statuses

@@ -733,15 +733,28 @@ impl Runtime {
             redrive: None,
             task_tokens: tokens_of(&step.effects),
         };
-        let channel = (!execution.is_finished()).then(|| self.prepare(&arn, &step.effects));
+        let prepared = (!execution.is_finished()).then(|| self.prepare_start(&arn, &step.effects));
         let commit_started = std::time::Instant::now();
         let created = self.shared.store.create_execution(record, first).await;
         self.shared
             .observer
             .store_commit(commit_started.elapsed().as_secs_f64());
-        if created.is_err() && channel.is_some() {
-            self.forget(&arn);
+        if created.is_err()
+            && let Some(((sender, _), _)) = &prepared
+        {
+            self.forget(&arn, sender, &step.effects);
         }
+        let channel = match prepared {
+            Some((channel, fresh)) => {
+                if !fresh && created.is_ok() {
+                    // The other start of the same name lost (its commit failed): the mailbox
+                    // is this one's now.
+                    lock(&self.shared.running).insert(arn.clone(), channel.0.clone());
+                }
+                Some(channel)
+            }
+            None => None,
+        };
         match created {
             Ok(()) => {}
             // Two starts with the same name raced; the first one won.
@@ -1384,8 +1397,8 @@ impl Runtime {
             self.register_tokens_of(arn, &step.effects);
         }
         if let Err(error) = self.shared.store.commit_step(commit).await {
-            if channel.is_some() {
-                self.forget(arn);
+            if let Some((sender, _)) = &channel {
+                self.forget(arn, sender, &step.effects);
             }
             return Err(match error {
                 store::Error::Conflict(_) => Error::ExecutionNotRedrivable(
@@ -1756,10 +1769,46 @@ impl Runtime {
         });
     }
 
-    /// Drops what [`Runtime::prepare`] registered for an execution that did not start.
-    fn forget(&self, arn: &str) {
-        lock(&self.shared.running).remove(arn);
-        lock(&self.shared.tokens).retain(|_, entry| entry.execution_arn != arn);
+    /// A start's [`Runtime::prepare`]: the same, except that a mailbox already registered for
+    /// the ARN stays (another start of the same name is under way, and the store decides which
+    /// one wins). Answers whether this start's mailbox was registered.
+    fn prepare_start(&self, arn: &str, effects: &[Effect]) -> (Channel, bool) {
+        let (sender, receiver) = command_channel();
+        let fresh = match lock(&self.shared.running).entry(arn.to_owned()) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(sender.clone());
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(_) => false,
+        };
+        self.register_tokens_of(arn, effects);
+        ((sender, receiver), fresh)
+    }
+
+    /// Drops what [`Runtime::prepare`] registered for an execution that did not start: its
+    /// mailbox, when it is still this one, and the tokens its effects handed out — not what a
+    /// concurrent start of the same name registered.
+    fn forget(&self, arn: &str, sender: &CommandSender, effects: &[Effect]) {
+        {
+            let mut running = lock(&self.shared.running);
+            if running
+                .get(arn)
+                .is_some_and(|current| current.0.same_channel(&sender.0))
+            {
+                running.remove(arn);
+            }
+        }
+        let mut tokens = lock(&self.shared.tokens);
+        for effect in effects {
+            if let Effect::InvokeTask(request) = effect
+                && let Some(token) = &request.task_token
+                && tokens
+                    .get(token)
+                    .is_some_and(|entry| entry.execution_arn == arn)
+            {
+                tokens.remove(token);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)] // One call site per way of starting; a struct adds nothing.
