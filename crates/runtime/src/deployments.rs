@@ -124,6 +124,13 @@ pub struct DeploymentRequest {
     pub client_token: Option<String>,
 }
 
+/// A preference as a deployment record keeps it (JSON text).
+fn preference_text(preference: &Preference) -> String {
+    serde_json::to_value(preference)
+        .unwrap_or(Value::Null)
+        .to_string()
+}
+
 /// The id of the deployment a client token starts on an alias: the same for the same pair on
 /// every node and after every restart, so the store itself finds a start sent twice.
 fn deployment_id_for(alias_arn: &str, client_token: &str) -> String {
@@ -343,9 +350,7 @@ impl Runtime {
             alias_arn: alias.arn.clone(),
             origin_version_arn: None,
             target_version_arn: request.target_version_arn.clone(),
-            preference: serde_json::to_value(&request.preference)
-                .unwrap_or(Value::Null)
-                .to_string(),
+            preference: preference_text(&request.preference),
             status: Status::Pending.as_str().to_owned(),
             state: String::new(),
             timeline: "[]".to_owned(),
@@ -427,9 +432,7 @@ impl Runtime {
             Err(StoreError::NotFound(_)) => return Ok(None),
             Err(error) => return Err(error.into()),
         };
-        let preference = serde_json::to_value(&request.preference)
-            .unwrap_or(Value::Null)
-            .to_string();
+        let preference = preference_text(&request.preference);
         if record.alias_arn == alias_arn
             && record.target_version_arn == request.target_version_arn
             && record.preference == preference
